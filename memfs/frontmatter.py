@@ -1,0 +1,140 @@
+"""The memory file model: YAML frontmatter, then a markdown body kept byte-exact.
+
+Allowed keys: ``description`` (required, non-empty), ``read_only`` (bool), ``limit`` (positive
+int, characters of body). ``skills/<name>/SKILL.md`` may also carry ``name``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from memfs.errors import InvalidFrontmatter, OverLimit
+
+ALLOWED_KEYS = ("description", "read_only", "limit")
+SKILL_KEYS = ("name",)
+_DELIM = "---"
+
+
+@dataclass(frozen=True)
+class MemoryFile:
+    """One parsed memory file. ``body`` is exactly the text after the closing ``---`` line."""
+
+    description: str
+    body: str
+    read_only: bool = False
+    limit: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    newline: str = "\n"
+
+    def render(self) -> str:
+        """Serialise to file text; parse(render(f)) == f."""
+        meta: dict[str, Any] = {"description": self.description}
+        meta.update(self.extra)
+        if self.read_only:
+            meta["read_only"] = True
+        if self.limit is not None:
+            meta["limit"] = self.limit
+        dumped = yaml.safe_dump(
+            meta, sort_keys=False, allow_unicode=True, default_flow_style=False, width=10_000
+        )
+        if self.newline != "\n":
+            dumped = dumped.replace("\n", self.newline)
+        nl = self.newline
+        return f"{_DELIM}{nl}{dumped}{_DELIM}{nl}{self.body}"
+
+
+def split(text: str) -> tuple[str, str, str] | None:
+    """Split file text into (frontmatter yaml, body, newline style), or None without frontmatter."""
+    for nl in ("\n", "\r\n"):
+        opener = _DELIM + nl
+        if not text.startswith(opener):
+            continue
+        rest = text[len(opener) :]
+        if rest.startswith(_DELIM + nl):
+            return "", rest[len(_DELIM + nl) :], nl
+        if rest == _DELIM:
+            return "", "", nl
+        closer = nl + _DELIM + nl
+        idx = rest.find(closer)
+        if idx >= 0:
+            return rest[:idx], rest[idx + len(closer) :], nl
+        if rest.endswith(nl + _DELIM):
+            return rest[: -len(nl + _DELIM)], "", nl
+        return None
+    return None
+
+
+def parse(text: str, path: str = "") -> MemoryFile:
+    """Parse and validate a memory file; raise InvalidFrontmatter naming the problem."""
+    where = f" in {path}" if path else ""
+    parts = split(text)
+    if parts is None:
+        raise InvalidFrontmatter(
+            f"no YAML frontmatter{where}",
+            "start the file with '---', a 'description: ...' line, and '---'",
+        )
+    raw, body, nl = parts
+    try:
+        meta = yaml.safe_load(raw) if raw.strip() else {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f" at frontmatter line {mark.line + 2}" if mark is not None else ""
+        raise InvalidFrontmatter(
+            f"frontmatter is not valid YAML{where}{line}", "fix the YAML between the '---' lines"
+        ) from None
+    if not isinstance(meta, dict):
+        raise InvalidFrontmatter(
+            f"frontmatter{where} is not a mapping of keys", "write 'description: ...' lines"
+        )
+    allowed = ALLOWED_KEYS + (SKILL_KEYS if path.endswith("SKILL.md") else ())
+    for key in meta:
+        if key not in allowed:
+            raise InvalidFrontmatter(
+                f"unknown frontmatter key {key!r}{where}",
+                f"allowed keys are {', '.join(allowed)}; remove {key!r}",
+            )
+    description = meta.get("description")
+    if not isinstance(description, str) or not description.strip():
+        raise InvalidFrontmatter(
+            f"missing or empty 'description'{where}",
+            "add 'description: <what this file is for>' to the frontmatter",
+        )
+    read_only = meta.get("read_only", False)
+    if not isinstance(read_only, bool):
+        raise InvalidFrontmatter(f"'read_only'{where} must be true or false", "use read_only: true")
+    limit = meta.get("limit")
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit <= 0):
+        raise InvalidFrontmatter(
+            f"'limit'{where} must be a positive whole number of characters", "e.g. limit: 5000"
+        )
+    extra = {k: meta[k] for k in meta if k in SKILL_KEYS}
+    return MemoryFile(
+        description=description, body=body, read_only=read_only, limit=limit, extra=extra,
+        newline=nl,
+    )
+
+
+def check_limit(file: MemoryFile, path: str) -> None:
+    """Raise OverLimit when the body is longer than the file's ``limit``."""
+    if file.limit is not None and len(file.body) > file.limit:
+        raise OverLimit(
+            f"{path} would be {len(file.body)} characters, over its limit of {file.limit}",
+            "shorten the text, move detail into another file, or raise 'limit'",
+        )
+
+
+def peek_description(text: str) -> str | None:
+    """Best-effort description for display (tree, projection); None when unreadable."""
+    parts = split(text)
+    if parts is None:
+        return None
+    try:
+        meta = yaml.safe_load(parts[0]) if parts[0].strip() else {}
+    except yaml.YAMLError:
+        return None
+    if isinstance(meta, dict) and isinstance(meta.get("description"), str):
+        return str(meta["description"]).strip() or None
+    return None

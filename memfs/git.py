@@ -1,0 +1,98 @@
+"""The one place git runs: GitPython's command runner with an environment we control.
+
+Commits never depend on the user's global git config: identity, signing, hooks and line-ending
+conversion are fixed in the memory repo's own config (see ``REPO_CONFIG``).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+import git
+
+from memfs.errors import GitError
+
+REPO_CONFIG: dict[str, str] = {
+    "commit.gpgsign": "false",
+    "tag.gpgsign": "false",
+    "core.autocrlf": "false",
+    "core.safecrlf": "false",
+    "core.hooksPath": "/dev/null",
+    "core.quotepath": "false",
+    "core.fsmonitor": "false",
+    "core.precomposeunicode": "true",
+    "pull.rebase": "false",
+}
+
+_ENV = {
+    "GIT_TERMINAL_PROMPT": "0",
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_OPTIONAL_LOCKS": "0",
+    "GIT_LITERAL_PATHSPECS": "1",
+    "LC_ALL": "C",
+}
+
+
+class Git:
+    """Runs git in one repository and returns stdout as bytes."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._cmd = git.cmd.Git(str(root))
+
+    def run(
+        self,
+        *args: str,
+        input: bytes | None = None,
+        ok_codes: tuple[int, ...] = (0,),
+        env: Mapping[str, str] | None = None,
+    ) -> bytes:
+        """Run ``git ARGS`` in the repo; raise GitError unless the exit code is in ``ok_codes``."""
+        status, out, _ = self.run_full(*args, input=input, env=env)
+        if status not in ok_codes:
+            raise self._error(args, status, _)
+        return out
+
+    def run_full(
+        self, *args: str, input: bytes | None = None, env: Mapping[str, str] | None = None
+    ) -> tuple[int, bytes, str]:
+        """Run git and return (exit code, stdout bytes, stderr text) without raising."""
+        merged = dict(_ENV)
+        if env:
+            merged.update(env)
+        stdin = None
+        try:
+            if input is not None:
+                stdin = tempfile.TemporaryFile()  # noqa: SIM115 - closed in finally
+                stdin.write(input)
+                stdin.seek(0)
+            status, out, err = self._cmd.execute(
+                ["git", *args],
+                istream=stdin,
+                with_extended_output=True,
+                with_exceptions=False,
+                stdout_as_string=False,
+                strip_newline_in_stdout=False,
+                env=merged,
+            )
+        except git.GitCommandNotFound as exc:  # pragma: no cover - git missing on the machine
+            raise GitError("git is not installed or not on PATH", "install git >= 2.28") from exc
+        finally:
+            if stdin is not None:
+                stdin.close()
+        err_text = err.decode("utf-8", "replace") if isinstance(err, bytes) else str(err)
+        return int(status or 0), bytes(out), err_text
+
+    def text(self, *args: str, ok_codes: tuple[int, ...] = (0,)) -> str:
+        """Run git and decode stdout as UTF-8."""
+        return self.run(*args, ok_codes=ok_codes).decode("utf-8", "replace")
+
+    @staticmethod
+    def _error(args: tuple[str, ...], status: int, stderr: str) -> GitError:
+        detail = stderr.strip().splitlines()[-1] if stderr.strip() else f"exit code {status}"
+        return GitError(
+            f"git {args[0]} failed: {detail}",
+            "run 'memfs memory status' to inspect the memory repo",
+        )

@@ -1,0 +1,117 @@
+"""Memory history: log, show a file at a revision, diff, revert (as a new commit)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from memfs import paths
+from memfs.errors import GitError, InvalidArgument, MemfsError
+from memfs.repo import MemoryRepo
+from memfs.secrets import guard
+from memfs.store import EditResult
+
+_RS, _US = "\x1e", "\x1f"
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One commit of memory."""
+
+    commit: str
+    author: str
+    date: str
+    message: str
+    paths: list[str]
+
+    @property
+    def subject(self) -> str:
+        return self.message.splitlines()[0] if self.message else ""
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def log(repo: MemoryRepo, path: str | None = None, limit: int = 50) -> list[LogEntry]:
+    """Newest-first commits, optionally only those touching ``path`` (followed across renames)."""
+    if limit < 1:
+        raise InvalidArgument("limit must be at least 1")
+    args = ["log", f"--max-count={limit}", "-z", "--name-only",
+            f"--format={_RS}%H{_US}%an{_US}%aI{_US}%B{_US}"]
+    if path is not None:
+        rel = paths.normalize(path, repo.root)
+        args += ["--follow", "--", rel]
+    out = repo.git.run(*args).decode("utf-8", "replace")
+    entries: list[LogEntry] = []
+    for record in out.split(_RS):
+        if not record.strip("\0\n"):
+            continue
+        sha, author, date, message, names = record.split(_US, 4)
+        changed = [n.strip("\n") for n in names.split("\0") if n.strip("\n")]
+        entries.append(LogEntry(sha, author, date, message.strip(), changed))
+    return entries
+
+
+def show(repo: MemoryRepo, path: str, rev: str = "HEAD") -> str:
+    """Text of ``path`` as it was at ``rev``."""
+    rel = paths.normalize(path, repo.root)
+    sha = repo.resolve_rev(rev)
+    data = repo.read_at(rel, sha)
+    if data is None:
+        raise MemfsError(f"{rel} does not exist at {rev}", f"see 'memfs memory log {rel}'")
+    return data.decode("utf-8", "replace")
+
+
+def diff(
+    repo: MemoryRepo, rev_a: str | None = None, rev_b: str | None = None, path: str | None = None
+) -> str:
+    """Unified diff. No revs: uncommitted changes; one rev: what that commit changed;
+    two revs: from ``rev_a`` to ``rev_b``."""
+    if rev_a is None and rev_b is not None:
+        raise InvalidArgument("give the first revision too")
+    args = ["diff", "--no-color", "--no-ext-diff"]
+    if rev_a is not None and rev_b is None:
+        sha = repo.resolve_rev(rev_a)
+        parent = repo.git.run_full("rev-parse", "--verify", "--quiet", f"{sha}^")
+        base = parent[1].decode().strip() if parent[0] == 0 else _EMPTY_TREE
+        args += [base, sha]
+    elif rev_a is not None and rev_b is not None:
+        args += [repo.resolve_rev(rev_a), repo.resolve_rev(rev_b)]
+    else:
+        args += ["HEAD"]
+    if path is not None:
+        args += ["--", paths.normalize(path, repo.root)]
+    return repo.git.text(*args)
+
+
+_EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+
+
+def revert(repo: MemoryRepo, rev: str, reason: str | None = None) -> EditResult:
+    """Undo one commit with a new commit; refuses when it cannot apply cleanly or would bring
+    back a credential."""
+    sha = repo.resolve_rev(rev)
+    with repo.locked():
+        subject = repo.git.text("log", "-1", "--format=%s", sha).strip()
+        status, _, err = repo.git.run_full("revert", "--no-commit", "--no-edit", sha)
+        try:
+            if status != 0:
+                raise GitError(
+                    f"cannot revert {sha[:10]} cleanly: later commits changed the same lines",
+                    "edit the file by hand instead, or revert the later commits first",
+                )
+            changed = [
+                n for n in repo.git.text("diff", "--cached", "--name-only", "-z").split("\0") if n
+            ]
+            if not changed:
+                raise InvalidArgument(f"reverting {sha[:10]} changes nothing", "nothing to undo")
+            for rel in changed:
+                data = repo.read_at(rel, "")  # ":path" = staged content
+                if data is None or not rel.endswith(".md"):
+                    continue
+                guard(data.decode("utf-8", "replace"), rel)
+            message = (reason or "").strip() or f"revert: {subject}"
+            repo.git.run("commit", "-q", "--no-verify", "-m", message)
+        except BaseException:
+            repo.git.run_full("revert", "--abort")
+            raise
+        return EditResult(commit=repo.head(), paths=changed, message=message)

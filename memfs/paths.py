@@ -1,0 +1,99 @@
+"""Path safety: every memory path is normalised here and checked before any read or write.
+
+A memory path is relative to the memory root, uses ``/`` and names a markdown file.
+``memory/notes`` and ``/abs/root/notes.md`` both normalise to ``notes.md``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path, PurePosixPath
+
+from memfs.errors import InvalidPath
+
+MAX_PATH_CHARS = 512
+_FIX = "use a path relative to the memory root, such as 'system/human.md' or 'notes/project.md'"
+
+
+def normalize(path: str, root: Path | None = None, *, markdown: bool = True) -> str:
+    """Return the canonical memory-relative form of ``path`` or raise InvalidPath.
+
+    A leading ``memory/`` is dropped and a missing ``.md`` is added when ``markdown`` is set.
+    An absolute path is accepted only when it lies inside ``root``.
+    """
+    if not isinstance(path, str) or not path.strip():
+        raise InvalidPath("empty memory path", _FIX)
+    if len(path) > MAX_PATH_CHARS:
+        raise InvalidPath(f"memory path longer than {MAX_PATH_CHARS} characters", _FIX)
+    if "\x00" in path:
+        raise InvalidPath("memory path contains a NUL byte", _FIX)
+    if any(ord(ch) < 32 for ch in path):
+        raise InvalidPath("memory path contains a control character", _FIX)
+    if "\\" in path:
+        raise InvalidPath(f"memory path {path!r} contains a backslash", "use '/' between folders")
+    if path.startswith("~"):
+        raise InvalidPath(f"memory path {path!r} starts with '~'", _FIX)
+    if path.startswith("/"):
+        path = _strip_absolute(path, root)
+    parts = [p for p in PurePosixPath(path).parts if p not in ("", ".")]
+    if parts and parts[0] == "memory":
+        parts = parts[1:]
+    if not parts:
+        raise InvalidPath(f"memory path {path!r} names the memory root, not a file", _FIX)
+    for part in parts:
+        if part == "..":
+            raise InvalidPath(f"memory path {path!r} climbs out of memory with '..'", _FIX)
+        if part.startswith("~"):
+            raise InvalidPath(f"memory path {path!r} has a component starting with '~'", _FIX)
+        if part.startswith("."):
+            raise InvalidPath(
+                f"memory path {path!r} has a hidden component {part!r} (reserved for git)", _FIX
+            )
+    if markdown:
+        last = parts[-1]
+        suffix = PurePosixPath(last).suffix
+        if not suffix:
+            parts[-1] = last + ".md"
+        elif suffix != ".md":
+            raise InvalidPath(
+                f"memory path {path!r} is not a markdown file", "memory files end in '.md'"
+            )
+    return "/".join(parts)
+
+
+def normalize_folder(path: str, root: Path | None = None) -> str:
+    """Canonical form of a folder path inside memory; '' is the root itself."""
+    if path.strip() in ("", ".", "/", "memory", "memory/"):
+        return ""
+    return normalize(path, root, markdown=False)
+
+
+def _strip_absolute(path: str, root: Path | None) -> str:
+    if root is None:
+        raise InvalidPath(f"absolute path {path!r} is outside memory", _FIX)
+    root_str = os.path.realpath(root)
+    candidate = os.path.normpath(path)
+    if candidate != root_str and not candidate.startswith(root_str + os.sep):
+        raise InvalidPath(f"absolute path {path!r} is outside memory", _FIX)
+    return os.path.relpath(candidate, root_str)
+
+
+def resolve(root: Path, rel: str) -> Path:
+    """Absolute path of an already-normalised ``rel`` under ``root``.
+
+    Refuses any symlink along the way (including the final component) and anything
+    that would land outside the root.
+    """
+    current = root
+    for part in rel.split("/"):
+        current = current / part
+        if current.is_symlink():
+            raise InvalidPath(
+                f"memory path {rel!r} goes through a symlink ({current.name})",
+                "memory files and folders must be real files, not links",
+            )
+    real_root = os.path.realpath(root)
+    real = os.path.realpath(current)
+    if real != real_root and not real.startswith(real_root + os.sep):
+        raise InvalidPath(f"memory path {rel!r} resolves outside memory", _FIX)
+    return current

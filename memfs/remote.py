@@ -1,0 +1,142 @@
+"""Remote sync on git itself: one ``origin`` remote, branch ``main``.
+
+pull: fast-forward when possible, else rebase local commits onto the remote; on a conflict the
+rebase is aborted, every local commit is kept, and SyncConflict says what to do.
+push: only when ahead; a rejected push pulls (rebase) once and pushes again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from memfs.errors import GitError, InvalidArgument, SyncConflict
+from memfs.repo import MemoryRepo
+
+REMOTE = "origin"
+BRANCH = "main"
+TRACKING = f"refs/remotes/{REMOTE}/{BRANCH}"
+
+
+@dataclass(frozen=True)
+class RemoteStatus:
+    """Where local memory stands against its remote."""
+
+    url: str | None
+    ahead: int
+    behind: int
+    state: str  # no-remote | in-sync | ahead | behind | diverged
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def get_url(repo: MemoryRepo) -> str | None:
+    """The remote URL, or None when memory is local only."""
+    status, out, _ = repo.git.run_full("remote", "get-url", REMOTE)
+    return out.decode().strip() if status == 0 else None
+
+
+def set_url(repo: MemoryRepo, url: str) -> None:
+    """Point memory at ``url`` (any URL git understands, including a local bare repo)."""
+    if not url or url.startswith("-") or any(ch in url for ch in "\0\n\r"):
+        raise InvalidArgument(f"invalid remote URL {url!r}", "pass e.g. git@host:me/memory.git")
+    with repo.locked():
+        if get_url(repo) is None:
+            repo.git.run("remote", "add", REMOTE, url)
+        else:
+            repo.git.run("remote", "set-url", REMOTE, url)
+
+
+def unset_url(repo: MemoryRepo) -> None:
+    """Forget the remote; local memory and history stay."""
+    with repo.locked():
+        if get_url(repo) is not None:
+            repo.git.run("remote", "remove", REMOTE)
+
+
+def status(repo: MemoryRepo) -> RemoteStatus:
+    """Ahead/behind counts against the last fetched remote state (no network)."""
+    url = get_url(repo)
+    if url is None:
+        return RemoteStatus(None, 0, 0, "no-remote")
+    ahead, behind = _counts(repo)
+    state = ("in-sync" if not ahead and not behind else "ahead" if not behind
+             else "behind" if not ahead else "diverged")
+    return RemoteStatus(url, ahead, behind, state)
+
+
+def pull(repo: MemoryRepo) -> RemoteStatus:
+    """Fetch and integrate remote commits (fast-forward, else rebase)."""
+    with repo.locked():
+        _pull_locked(repo)
+    return status(repo)
+
+
+def push(repo: MemoryRepo) -> RemoteStatus:
+    """Push local commits when ahead; on rejection, pull once and push again."""
+    with repo.locked():
+        _require_remote(repo)
+        _fetch(repo)
+        ahead, _ = _counts(repo)
+        if ahead:
+            code, _, err = repo.git.run_full("push", "-q", REMOTE, f"{BRANCH}:{BRANCH}")
+            if code != 0:
+                _pull_locked(repo)
+                repo.git.run("push", "-q", REMOTE, f"{BRANCH}:{BRANCH}")
+            _fetch(repo)
+    return status(repo)
+
+
+def sync(repo: MemoryRepo) -> RemoteStatus:
+    """Pull, then push when ahead."""
+    pull(repo)
+    return push(repo)
+
+
+def _pull_locked(repo: MemoryRepo) -> None:
+    _require_remote(repo)
+    _fetch(repo)
+    if not _has_tracking(repo):
+        return
+    ahead, behind = _counts(repo)
+    if not behind:
+        return
+    if not ahead:
+        repo.git.run("merge", "-q", "--ff-only", TRACKING)
+        return
+    code, _, err = repo.git.run_full("rebase", "-q", TRACKING)
+    if code != 0:
+        repo.git.run_full("rebase", "--abort")
+        raise SyncConflict(
+            f"memory diverged from {get_url(repo)}: {ahead} local and {behind} remote commits "
+            "change the same lines; nothing was lost, local commits are kept",
+            "resolve it in the memory folder with git (rebase onto origin/main), "
+            "or revert one side with 'memfs memory revert'",
+        )
+
+
+def _require_remote(repo: MemoryRepo) -> None:
+    if get_url(repo) is None:
+        raise InvalidArgument("memory has no remote", "set one with 'memfs memory remote set URL'")
+
+
+def _fetch(repo: MemoryRepo) -> None:
+    code, _, err = repo.git.run_full("fetch", "-q", REMOTE)
+    if code != 0:
+        detail = err.strip().splitlines()[-1] if err.strip() else f"exit {code}"
+        raise GitError(
+            f"cannot reach the memory remote: {detail}",
+            "check the URL and your git credentials, then run 'memfs memory remote pull'",
+        )
+
+
+def _has_tracking(repo: MemoryRepo) -> bool:
+    code, _, _ = repo.git.run_full("rev-parse", "--verify", "--quiet", TRACKING)
+    return code == 0
+
+
+def _counts(repo: MemoryRepo) -> tuple[int, int]:
+    if not _has_tracking(repo):
+        return (int(repo.git.text("rev-list", "--count", "HEAD").strip()), 0)
+    out = repo.git.text("rev-list", "--left-right", "--count", f"HEAD...{TRACKING}").split()
+    return int(out[0]), int(out[1])

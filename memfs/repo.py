@@ -1,0 +1,360 @@
+"""The memory repository: creation, reading committed HEAD, and crash-safe write transactions.
+
+Write protocol (one transaction = one commit), all under an inter-process lock:
+1. recover whatever a killed writer left (journal, stale git lock files);
+2. journal the original bytes of every path the edit touches;
+3. replace files atomically in the working tree (temp file + rename);
+4. ``git add`` + ``git commit -- paths`` (only those paths);
+5. drop the journal.
+A writer killed anywhere in 2-4 is rolled back by the next writer; one killed after the commit
+landed is simply cleaned up. Readers of the working tree see whole files only; prompt
+projection reads committed HEAD and so never sees an uncommitted edit.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from filelock import FileLock
+from filelock import Timeout as FileLockTimeout
+
+from memfs import paths
+from memfs.errors import GitError, InvalidArgument, LockTimeout, NotFound
+from memfs.frontmatter import MemoryFile
+from memfs.git import REPO_CONFIG, Git
+
+LOCK_NAME = "memfs-write.flock"
+JOURNAL_DIR = "memfs-journal"
+TMP_DIR = "memfs-tmp"
+DEFAULT_LOCK_TIMEOUT = 60.0
+_STALE_GIT_LOCKS = ("index.lock", "HEAD.lock", "ORIG_HEAD.lock", "packed-refs.lock", "config.lock")
+
+SEED_FILES: dict[str, MemoryFile] = {
+    "system/persona.md": MemoryFile(
+        description="Who I am: my role, personality and how I work with the user.",
+        body=(
+            "I am a coding agent with persistent memory. I keep what I learn about the user,\n"
+            "their projects and their preferences in this memory, and I improve it over time.\n"
+        ),
+    ),
+    "system/human.md": MemoryFile(
+        description="What I know about the user: name, role, preferences and working style.",
+        body="Nothing recorded about the user yet.\n",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class TreeEntry:
+    """One file in a committed tree."""
+
+    path: str
+    sha: str
+    size: int
+
+
+class MemoryRepo:
+    """A git-backed memory folder (the working tree) with its repository in ``.git``."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.git_dir = self.root / ".git"
+        if not self.git_dir.is_dir():
+            raise NotFound(
+                f"no memory repository at {self.root}",
+                "create it with 'memfs memory init'",
+            )
+        self.git = Git(self.root)
+
+    # ----- creation -------------------------------------------------------------------------
+    @classmethod
+    def create(cls, root: Path, agent_name: str, agent_id: str) -> MemoryRepo:
+        """Initialise a repo on branch ``main``, seed persona and human, commit.
+
+        Built in a temporary sibling folder and renamed into place, so a killed process never
+        leaves a half-made memory; when another process wins the race, its memory is opened.
+        """
+        root = Path(root)
+        if (root / ".git").exists():
+            raise InvalidArgument(f"memory already exists at {root}", "open it instead")
+        root.parent.mkdir(parents=True, exist_ok=True)
+        for stale in root.parent.glob(f".{root.name}-new-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{root.name}-new-", dir=root.parent))
+        try:
+            Git(staging).run("init", "-q", "-b", "main")
+            repo = cls(staging)
+            repo.configure(agent_name, agent_id)
+            with repo.transaction(list(SEED_FILES), "chore: initialize memory") as tx:
+                for rel, file in SEED_FILES.items():
+                    tx.write(rel, file.render())
+            if root.exists() and not any(root.iterdir()):
+                root.rmdir()
+            try:
+                os.rename(staging, root)
+            except OSError:
+                if not (root / ".git").is_dir():
+                    raise
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        return cls(root)
+
+    def configure(self, agent_name: str, agent_id: str) -> None:
+        """Write the repo-local config that makes commits independent of global git config."""
+        settings = dict(REPO_CONFIG)
+        settings["user.name"] = agent_name
+        settings["user.email"] = f"{agent_id}@memfs.local"
+        for key, value in settings.items():
+            self.git.run("config", "--local", key, value)
+
+    # ----- reading committed state -----------------------------------------------------------
+    def head(self) -> str:
+        """The commit HEAD points at, read from the ref files without running git ('' if none)."""
+        try:
+            head = (self.git_dir / "HEAD").read_text().strip()
+        except OSError as exc:
+            raise GitError(f"cannot read HEAD of {self.root}: {exc}") from exc
+        if not head.startswith("ref: "):
+            return head
+        ref = head[5:]
+        try:
+            return (self.git_dir / ref).read_text().strip()
+        except FileNotFoundError:
+            pass
+        try:
+            for line in (self.git_dir / "packed-refs").read_text().splitlines():
+                if line.endswith(" " + ref):
+                    return line.split(" ", 1)[0]
+        except FileNotFoundError:
+            pass
+        return ""
+
+    def resolve_rev(self, rev: str) -> str:
+        """Full sha of a revision (sha, HEAD~2, a tag...), or NotFound."""
+        if not rev or rev.startswith("-"):
+            raise InvalidArgument(f"invalid revision {rev!r}", "pass a commit sha or e.g. HEAD~1")
+        status, out, _ = self.git.run_full("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
+        if status != 0:
+            raise NotFound(f"no commit {rev!r} in memory", "see 'memfs memory log' for commits")
+        return out.decode().strip()
+
+    def ls_tree(self, rev: str = "HEAD") -> list[TreeEntry]:
+        """Every file committed at ``rev`` with its blob sha and size."""
+        out = self.git.run("ls-tree", "-r", "-z", "--long", "--full-tree", rev)
+        entries: list[TreeEntry] = []
+        for record in out.split(b"\0"):
+            if not record:
+                continue
+            meta, _, path = record.partition(b"\t")
+            fields = meta.split()
+            if len(fields) < 4 or fields[1] != b"blob":
+                continue
+            size = int(fields[3]) if fields[3].isdigit() else 0
+            rel = path.decode("utf-8", "surrogateescape")
+            entries.append(TreeEntry(rel, fields[2].decode(), size))
+        return entries
+
+    def read_blobs(self, shas: list[str]) -> dict[str, bytes]:
+        """Contents of many blobs with one ``git cat-file --batch``."""
+        if not shas:
+            return {}
+        out = self.git.run("cat-file", "--batch", input=("\n".join(shas) + "\n").encode())
+        blobs: dict[str, bytes] = {}
+        pos = 0
+        while pos < len(out):
+            header_end = out.index(b"\n", pos)
+            header = out[pos:header_end].split()
+            pos = header_end + 1
+            if len(header) < 3:
+                continue
+            size = int(header[2])
+            blobs[header[0].decode()] = out[pos : pos + size]
+            pos += size + 1
+        return blobs
+
+    def read_at(self, rel: str, rev: str = "HEAD") -> bytes | None:
+        """Bytes of ``rel`` as committed at ``rev``; None when it does not exist there."""
+        status, out, _ = self.git.run_full("cat-file", "blob", f"{rev}:{rel}")
+        return out if status == 0 else None
+
+    def dirty_paths(self) -> list[str]:
+        """Working-tree paths that differ from HEAD (edited outside memfs or not yet saved)."""
+        out = self.git.run("status", "--porcelain=v1", "-z", "--untracked-files=all")
+        found: list[str] = []
+        records = out.decode("utf-8", "surrogateescape").split("\0")
+        skip = False
+        for record in records:
+            if skip:
+                skip = False
+                continue
+            if len(record) > 3:
+                found.append(record[3:])
+                skip = record[0] in "RC"
+        return found
+
+    # ----- writing ---------------------------------------------------------------------------
+    @contextmanager
+    def locked(self, timeout: float = DEFAULT_LOCK_TIMEOUT) -> Iterator[None]:
+        """Hold the inter-process write lock and repair what a killed writer left."""
+        lock = FileLock(str(self.git_dir / LOCK_NAME), timeout=timeout)
+        try:
+            lock.acquire()
+        except FileLockTimeout:
+            raise LockTimeout(
+                f"memory at {self.root} is busy: another process held its lock for {timeout:.0f}s",
+                "wait for the other edit to finish and try again",
+            ) from None
+        try:
+            self._recover()
+            yield
+        finally:
+            lock.release()
+
+    @contextmanager
+    def transaction(self, touched: list[str], reason: str) -> Iterator[Transaction]:
+        """One edit of ``touched`` paths, committed with ``reason`` as the message."""
+        reason = (reason or "").strip()
+        if not reason:
+            raise InvalidArgument("a reason is required", "say why: it becomes the commit message")
+        with self.locked():
+            tx = Transaction(self, touched)
+            tx.begin()
+            try:
+                yield tx
+                tx.commit(reason)
+            except BaseException:
+                tx.rollback()
+                raise
+
+    def _recover(self) -> None:
+        for name in _STALE_GIT_LOCKS:
+            (self.git_dir / name).unlink(missing_ok=True)
+        for stale in self.git_dir.glob("next-index-*.lock"):
+            stale.unlink(missing_ok=True)
+        refs = self.git_dir / "refs"
+        if refs.is_dir():
+            for stale in refs.rglob("*.lock"):
+                stale.unlink(missing_ok=True)
+        if (self.git_dir / "REVERT_HEAD").exists():
+            self.git.run_full("revert", "--abort")
+        if (self.git_dir / "rebase-merge").exists() or (self.git_dir / "rebase-apply").exists():
+            self.git.run_full("rebase", "--abort")
+        if (self.git_dir / "MERGE_HEAD").exists():
+            self.git.run_full("merge", "--abort")
+        journal = self.git_dir / JOURNAL_DIR
+        manifest = journal / "manifest.json"
+        if manifest.exists():
+            data = json.loads(manifest.read_text())
+            if data.get("head") == self.head():
+                _restore_originals(self.root, journal, data["paths"])
+            if data["paths"]:
+                self.git.run("reset", "-q", "HEAD", "--", *data["paths"], ok_codes=(0, 1))
+        if journal.exists():
+            shutil.rmtree(journal, ignore_errors=True)
+        shutil.rmtree(self.git_dir / TMP_DIR, ignore_errors=True)
+
+
+class Transaction:
+    """Working-tree edits of one commit; created by ``MemoryRepo.transaction``."""
+
+    def __init__(self, repo: MemoryRepo, touched: list[str]) -> None:
+        self.repo = repo
+        self.touched = list(dict.fromkeys(touched))
+        self.changed: list[str] = []
+        self.commit_sha: str | None = None
+        self._journal = repo.git_dir / JOURNAL_DIR
+
+    def begin(self) -> None:
+        """Journal the original bytes of every touched path (the journal's commit point is
+        the atomic rename of its manifest)."""
+        journal = self._journal
+        journal.mkdir(exist_ok=True)
+        for index, rel in enumerate(self.touched):
+            target = paths.resolve(self.repo.root, rel)
+            if target.is_file():
+                shutil.copyfile(target, journal / f"orig-{index}")
+        manifest = {"head": self.repo.head(), "paths": self.touched}
+        tmp = journal / "manifest.json.tmp"
+        tmp.write_text(json.dumps(manifest))
+        os.replace(tmp, journal / "manifest.json")
+
+    def path(self, rel: str) -> Path:
+        """Absolute path of a touched file (refusing symlinks and escapes)."""
+        if rel not in self.touched:
+            raise InvalidArgument(f"{rel} is not part of this edit")
+        return paths.resolve(self.repo.root, rel)
+
+    def read(self, rel: str) -> str | None:
+        """Current text of a touched file; None when it does not exist."""
+        target = self.path(rel)
+        if not target.is_file():
+            return None
+        return target.read_bytes().decode("utf-8")
+
+    def write(self, rel: str, text: str) -> None:
+        """Replace (or create) a touched file atomically."""
+        target = self.path(rel)
+        _atomic_write(self.repo.git_dir / TMP_DIR, target, text.encode("utf-8"))
+        self.changed.append(rel)
+
+    def delete(self, rel: str) -> None:
+        """Remove a touched file and any folders it leaves empty."""
+        target = self.path(rel)
+        target.unlink()
+        _prune_empty_dirs(target.parent, self.repo.root)
+        self.changed.append(rel)
+
+    def commit(self, reason: str) -> None:
+        """Stage and commit exactly the touched paths, then drop the journal."""
+        if self.changed:
+            git = self.repo.git
+            git.run("add", "-A", "--", *self.touched)
+            git.run("commit", "-q", "--no-verify", "-m", reason, "--", *self.touched)
+            self.commit_sha = self.repo.head()
+        shutil.rmtree(self._journal, ignore_errors=True)
+
+    def rollback(self) -> None:
+        """Put every touched path back as it was before the transaction."""
+        _restore_originals(self.repo.root, self._journal, self.touched)
+        if self.changed:
+            self.repo.git.run("reset", "-q", "HEAD", "--", *self.touched, ok_codes=(0, 1))
+        shutil.rmtree(self._journal, ignore_errors=True)
+
+
+def _restore_originals(root: Path, journal: Path, touched: list[str]) -> None:
+    tmp_dir = journal.parent / TMP_DIR
+    for index, rel in enumerate(touched):
+        target = root / rel
+        original = journal / f"orig-{index}"
+        if original.exists():
+            _atomic_write(tmp_dir, target, original.read_bytes())
+        elif target.is_file() and not target.is_symlink():
+            target.unlink()
+            _prune_empty_dirs(target.parent, root)
+
+
+def _atomic_write(tmp_dir: Path, target: Path, data: bytes) -> None:
+    tmp_dir.mkdir(exist_ok=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=tmp_dir)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _prune_empty_dirs(folder: Path, root: Path) -> None:
+    while folder != root and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent

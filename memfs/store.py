@@ -1,0 +1,394 @@
+"""Memory operations: view, create, str_replace, insert, delete, rename, update_description,
+write and search. Every edit is validated, secret-checked and committed as one commit whose
+message is the caller's reason.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from memfs import paths
+from memfs.errors import (
+    AlreadyExists,
+    InvalidArgument,
+    InvalidFrontmatter,
+    MatchError,
+    NameClash,
+    NoOpEdit,
+    NotFound,
+    ReadOnly,
+)
+from memfs.frontmatter import MemoryFile, check_limit, parse, peek_description
+from memfs.home import DEFAULT_AGENT_ID, DEFAULT_AGENT_NAME, memory_dir
+from memfs.repo import MemoryRepo, Transaction
+from memfs.secrets import guard
+
+MAX_SEARCH_HITS = 200
+MAX_HIT_CHARS = 240
+
+
+@dataclass(frozen=True)
+class EditResult:
+    """What an edit committed."""
+
+    commit: str
+    paths: list[str]
+    message: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {"commit": self.commit, "paths": self.paths, "message": self.message}
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One matching line."""
+
+    path: str
+    line: int
+    text: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.text}"
+
+
+class MemoryStore:
+    """The operations on one agent's memory."""
+
+    def __init__(self, repo: MemoryRepo) -> None:
+        self.repo = repo
+        self.root = repo.root
+
+    @classmethod
+    def open(
+        cls,
+        agent_id: str = DEFAULT_AGENT_ID,
+        home: Path | None = None,
+        *,
+        create: bool = False,
+        agent_name: str | None = None,
+    ) -> MemoryStore:
+        """Open an agent's memory; with ``create``, initialise it when missing."""
+        root = memory_dir(agent_id, home)
+        if not (root / ".git").is_dir():
+            if not create:
+                raise NotFound(
+                    f"agent {agent_id!r} has no memory yet",
+                    f"create it with 'memfs --agent {agent_id} memory init'",
+                )
+            name = agent_name or (DEFAULT_AGENT_NAME if agent_id == DEFAULT_AGENT_ID else agent_id)
+            return cls(MemoryRepo.create(root, name, agent_id))
+        return cls(MemoryRepo(root))
+
+    # ----- reading ---------------------------------------------------------------------------
+    def norm(self, path: str) -> str:
+        """Normalise a user- or model-supplied memory path."""
+        return paths.normalize(path, self.root)
+
+    def read_text(self, path: str, rev: str | None = None) -> str:
+        """Raw text of a memory file, from the working tree or a revision."""
+        rel = self.norm(path)
+        if rev is not None:
+            data = self.repo.read_at(rel, self.repo.resolve_rev(rev))
+            if data is None:
+                raise NotFound(f"{rel} does not exist at {rev}", "check 'memfs memory log " + rel)
+            return data.decode("utf-8", "replace")
+        target = paths.resolve(self.root, rel)
+        if not target.is_file():
+            raise NotFound(f"no memory file {rel}", _suggest(self, rel))
+        return target.read_bytes().decode("utf-8", "replace")
+
+    def read(self, path: str, rev: str | None = None) -> MemoryFile:
+        """Parsed memory file."""
+        rel = self.norm(path)
+        return parse(self.read_text(rel, rev), rel)
+
+    def view(
+        self, path: str, start: int | None = None, end: int | None = None, rev: str | None = None
+    ) -> str:
+        """A file with numbered body lines (optionally a 1-based inclusive range), or a folder
+        listing when ``path`` names a folder."""
+        folder = self._as_folder(path)
+        if folder is not None and rev is None:
+            return self._folder_listing(folder)
+        rel = self.norm(path)
+        text = self.read_text(rel, rev)
+        try:
+            file = parse(text, rel)
+            header = [f"path: {rel}", f"description: {file.description}"]
+            if file.read_only:
+                header.append("read_only: true")
+            if file.limit is not None:
+                header.append(f"limit: {file.limit} characters (now {len(file.body)})")
+            body = file.body
+        except InvalidFrontmatter as exc:
+            header = [f"path: {rel}", f"warning: {exc.message}"]
+            body = text
+        lines = body.splitlines()
+        first, last = 1, len(lines)
+        if start is not None or end is not None:
+            first = start or 1
+            last = min(end or len(lines), len(lines))
+            if first < 1 or first > max(len(lines), 1) or last < first:
+                raise InvalidArgument(
+                    f"line range {start}-{end} is outside {rel} (1-{len(lines)})",
+                    f"ask for lines between 1 and {len(lines)}",
+                )
+        numbered = [f"{n:>6}\t{lines[n - 1]}" for n in range(first, last + 1)]
+        if not lines:
+            numbered = ["(empty body)"]
+        return "\n".join(header + ["---"] + numbered)
+
+    def _as_folder(self, path: str) -> str | None:
+        try:
+            folder = paths.normalize_folder(path, self.root)
+        except Exception:
+            return None
+        if folder.endswith(".md"):
+            return None
+        target = paths.resolve(self.root, folder) if folder else self.root
+        return folder if target.is_dir() else None
+
+    def _folder_listing(self, folder: str) -> str:
+        base = self.root / folder if folder else self.root
+        lines = [f"folder: {folder or '/'}"]
+        for entry in sorted(base.iterdir(), key=lambda p: (not p.is_dir(), p.name)):
+            if entry.name.startswith(".") or entry.is_symlink():
+                continue
+            rel = f"{folder}/{entry.name}" if folder else entry.name
+            if entry.is_dir():
+                lines.append(f"  {entry.name}/")
+            else:
+                desc = _description_of(entry) or "(no description)"
+                lines.append(f"  {entry.name}: {desc}  [{rel}]")
+        return "\n".join(lines)
+
+    def list_files(self) -> list[str]:
+        """Every file in the working tree (not only markdown), sorted, memory-relative."""
+        found: list[str] = []
+        for dirpath, dirnames, filenames in os.walk(self.root):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            rel_dir = os.path.relpath(dirpath, self.root)
+            for name in filenames:
+                if name.startswith("."):
+                    continue
+                full = os.path.join(dirpath, name)
+                if os.path.islink(full):
+                    continue
+                found.append(name if rel_dir == "." else f"{rel_dir}/{name}".replace(os.sep, "/"))
+        return sorted(found)
+
+    def search(
+        self, query: str, *, regex: bool = False, ignore_case: bool = True,
+        limit: int = MAX_SEARCH_HITS,
+    ) -> tuple[list[SearchHit], bool]:
+        """Lines matching ``query`` (substring or regex) across memory; (hits, truncated)."""
+        if not query:
+            raise InvalidArgument("empty search query", "pass the text or regex to look for")
+        flags = re.IGNORECASE if ignore_case else 0
+        try:
+            pattern = re.compile(query if regex else re.escape(query), flags)
+        except re.error as exc:
+            raise InvalidArgument(
+                f"invalid regex {query!r}: {exc}", "escape special characters"
+            ) from None
+        hits: list[SearchHit] = []
+        for rel in self.list_files():
+            if not rel.endswith(".md"):
+                continue
+            text = (self.root / rel).read_bytes().decode("utf-8", "replace")
+            for number, line in enumerate(text.splitlines(), start=1):
+                if pattern.search(line):
+                    if len(hits) >= limit:
+                        return hits, True
+                    hits.append(SearchHit(rel, number, line.strip()[:MAX_HIT_CHARS]))
+        return hits, False
+
+    # ----- edits -----------------------------------------------------------------------------
+    def create(
+        self, path: str, description: str, content: str, reason: str, *,
+        read_only: bool = False, limit: int | None = None,
+    ) -> EditResult:
+        """Create a new memory file; refuses when it exists."""
+        rel = self.norm(path)
+        file = MemoryFile(description=description or "", body=content, read_only=read_only,
+                          limit=limit)
+        with self.repo.transaction([rel], reason) as tx:
+            if tx.read(rel) is not None:
+                raise AlreadyExists(f"{rel} already exists", "edit it, or choose another path")
+            self._check_clash(rel)
+            self._put(tx, rel, file, scan=content + "\n" + (description or ""))
+        return self._result(tx, reason)
+
+    def write(
+        self, path: str, description: str, content: str, reason: str, *,
+        read_only: bool = False, limit: int | None = None, force: bool = False,
+    ) -> EditResult:
+        """Create or wholly replace a memory file (the CLI's and scripts' entry point)."""
+        rel = self.norm(path)
+        file = MemoryFile(description=description or "", body=content, read_only=read_only,
+                          limit=limit)
+        with self.repo.transaction([rel], reason) as tx:
+            old = tx.read(rel)
+            if old is None:
+                self._check_clash(rel)
+            else:
+                self._check_writable(old, rel, force)
+                if old == file.render():
+                    raise NoOpEdit(f"{rel} already has exactly this content", "nothing to do")
+            self._put(tx, rel, file, scan=content + "\n" + (description or ""))
+        return self._result(tx, reason)
+
+    def str_replace(
+        self, path: str, old_text: str, new_text: str, reason: str, *, force: bool = False
+    ) -> EditResult:
+        """Replace the one occurrence of ``old_text`` in a file's body."""
+        rel = self.norm(path)
+        if not old_text:
+            raise InvalidArgument("old_text is empty", "pass the exact text to replace")
+        if old_text == new_text:
+            raise NoOpEdit("old_text and new_text are identical", "nothing to change")
+        with self.repo.transaction([rel], reason) as tx:
+            file = self._load(tx, rel, force)
+            count = file.body.count(old_text)
+            if count != 1:
+                hint = ("copy the text exactly as 'memory_view' shows it (without line numbers)"
+                        if count == 0 else "include more surrounding text so it matches once")
+                raise MatchError(
+                    f"old_text must occur exactly once in {rel}, found {count} matches", hint
+                )
+            self._put(tx, rel, replace(file, body=file.body.replace(old_text, new_text)),
+                      scan=new_text)
+        return self._result(tx, reason)
+
+    def insert(
+        self, path: str, line: int, content: str, reason: str, *, force: bool = False
+    ) -> EditResult:
+        """Insert ``content`` so it starts at body line ``line`` (1-based; n+1 appends)."""
+        rel = self.norm(path)
+        if not content:
+            raise NoOpEdit("nothing to insert", "pass the text to insert")
+        with self.repo.transaction([rel], reason) as tx:
+            file = self._load(tx, rel, force)
+            lines = file.body.splitlines(keepends=True)
+            valid = isinstance(line, int) and not isinstance(line, bool)
+            if not valid or not 1 <= line <= len(lines) + 1:
+                raise InvalidArgument(
+                    f"line {line} is outside {rel}, which has {len(lines)} body lines",
+                    f"use a line from 1 to {len(lines) + 1} ({len(lines) + 1} appends)",
+                )
+            nl = file.newline
+            if lines and not lines[-1].endswith(("\n", "\r")) and line == len(lines) + 1:
+                lines[-1] += nl
+            chunk = content if content.endswith(("\n", "\r")) else content + nl
+            lines.insert(line - 1, chunk)
+            self._put(tx, rel, replace(file, body="".join(lines)), scan=content)
+        return self._result(tx, reason)
+
+    def update_description(
+        self, path: str, description: str, reason: str, *, force: bool = False
+    ) -> EditResult:
+        """Change a file's description."""
+        rel = self.norm(path)
+        with self.repo.transaction([rel], reason) as tx:
+            file = self._load(tx, rel, force)
+            if file.description == description:
+                raise NoOpEdit(f"{rel} already has this description", "nothing to change")
+            self._put(tx, rel, replace(file, description=description or ""), scan=description)
+        return self._result(tx, reason)
+
+    def delete(self, path: str, reason: str, *, force: bool = False) -> EditResult:
+        """Delete a memory file."""
+        rel = self.norm(path)
+        with self.repo.transaction([rel], reason) as tx:
+            old = tx.read(rel)
+            if old is None:
+                raise NotFound(f"no memory file {rel}", _suggest(self, rel))
+            self._check_writable(old, rel, force)
+            tx.delete(rel)
+        return self._result(tx, reason)
+
+    def rename(self, path: str, new_path: str, reason: str, *, force: bool = False) -> EditResult:
+        """Move a memory file to ``new_path``."""
+        rel, dest = self.norm(path), self.norm(new_path)
+        if rel == dest:
+            raise NoOpEdit(f"{rel} is already at that path", "pick a different new_path")
+        with self.repo.transaction([rel, dest], reason) as tx:
+            old = tx.read(rel)
+            if old is None:
+                raise NotFound(f"no memory file {rel}", _suggest(self, rel))
+            self._check_writable(old, rel, force)
+            if tx.read(dest) is not None:
+                raise AlreadyExists(f"{dest} already exists", "delete it first or pick another")
+            self._check_clash(dest)
+            tx.write(dest, old)
+            tx.delete(rel)
+        return self._result(tx, reason)
+
+    # ----- helpers ---------------------------------------------------------------------------
+    def _load(self, tx: Transaction, rel: str, force: bool) -> MemoryFile:
+        text = tx.read(rel)
+        if text is None:
+            raise NotFound(f"no memory file {rel}", _suggest(self, rel))
+        file = parse(text, rel)
+        if file.read_only and not force:
+            raise _read_only(rel)
+        return file
+
+    def _check_writable(self, text: str, rel: str, force: bool) -> None:
+        if force:
+            return
+        try:
+            file = parse(text, rel)
+        except InvalidFrontmatter:
+            return
+        if file.read_only:
+            raise _read_only(rel)
+
+    def _put(self, tx: Transaction, rel: str, file: MemoryFile, scan: str) -> None:
+        guard(scan, rel)
+        rendered = file.render()
+        parse(rendered, rel)
+        check_limit(file, rel)
+        tx.write(rel, rendered)
+
+    def _check_clash(self, rel: str) -> None:
+        parts = rel.split("/")
+        for depth in range(1, len(parts)):
+            folder = "/".join(parts[:depth])
+            if (self.root / f"{folder}.md").is_file():
+                raise NameClash(
+                    f"cannot create {rel}: file {folder}.md and folder {folder}/ would clash",
+                    f"put it beside {folder}.md or rename that file",
+                )
+            if (self.root / folder).is_file():
+                raise NameClash(f"cannot create {rel}: {folder} is a file", "pick another path")
+        if (self.root / rel[: -len(".md")]).is_dir():
+            raise NameClash(
+                f"cannot create {rel}: a folder {rel[:-3]}/ exists",
+                f"put the file inside {rel[:-3]}/ or pick another name",
+            )
+
+    def _result(self, tx: Transaction, reason: str) -> EditResult:
+        return EditResult(commit=tx.commit_sha or "", paths=tx.changed, message=reason.strip())
+
+
+def _read_only(rel: str) -> ReadOnly:
+    return ReadOnly(f"{rel} is read_only", "it can only be changed by the user (CLI --force)")
+
+
+def _description_of(path: Path) -> str | None:
+    try:
+        return peek_description(path.read_bytes()[:8192].decode("utf-8", "replace"))
+    except OSError:
+        return None
+
+
+def _suggest(store: MemoryStore, rel: str) -> str:
+    name = rel.rsplit("/", 1)[-1]
+    close = [p for p in store.list_files() if p.rsplit("/", 1)[-1] == name]
+    if close:
+        return f"did you mean {close[0]}?"
+    return "list files with 'memfs memory tree'"

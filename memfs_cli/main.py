@@ -1,0 +1,61 @@
+"""The ``memfs`` command line: ``memfs [--agent ID] memory <command> ...``.
+
+Exit codes: 0 success; 1 a refusal (one line on stderr saying what and how to fix);
+2 a usage error. ``--json`` wherever output is structured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from memfs.errors import MemfsError
+from memfs.home import DEFAULT_AGENT_ID
+from memfs_cli import memory_commands
+from memfs_cli.output import fail
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"memfs: {message} (see '{self.prog} --help')\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command tree."""
+    parser = _Parser(prog="memfs", description="Persistent, git-backed memory for coding agents.")
+    parser.add_argument("--agent", default=DEFAULT_AGENT_ID,
+                        help=f"agent id (default: {DEFAULT_AGENT_ID})")
+    parser.add_argument("--version", action="version", version=_version())
+    groups = parser.add_subparsers(dest="group", metavar="COMMAND", parser_class=_Parser)
+    groups.required = True
+    memory = groups.add_parser("memory", help="read, edit and manage memory")
+    memory_commands.register(memory)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``memfs`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args) or 0)
+    except MemfsError as exc:
+        return fail(str(exc))
+    except KeyboardInterrupt:
+        return fail("interrupted", code=130)
+    except BrokenPipeError:
+        return 0
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"memfs {version('memfs-lsp')}"
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "memfs (source)"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

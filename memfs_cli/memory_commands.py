@@ -1,0 +1,394 @@
+"""``memfs memory ...``: one small handler per subcommand, registered from a table."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from memfs import backup as backups
+from memfs import export as exporting
+from memfs import history, remote
+from memfs.errors import InvalidArgument
+from memfs.home import DEFAULT_AGENT_ID, DEFAULT_AGENT_NAME, memory_dir
+from memfs.letta_import import import_letta
+from memfs.lint import DEFAULT_SYSTEM_BUDGET, ERROR, lint
+from memfs.projection import project, render_tree
+from memfs.store import MemoryStore
+from memfs_cli.output import emit, emit_json
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _store(args: argparse.Namespace) -> MemoryStore:
+    """The selected agent's memory; the default agent's is created on first use."""
+    return MemoryStore.open(args.agent, create=args.agent == DEFAULT_AGENT_ID)
+
+
+def _agent_name(agent_id: str) -> str:
+    return DEFAULT_AGENT_NAME if agent_id == DEFAULT_AGENT_ID else agent_id
+
+
+def _body_from_stdin() -> str:
+    if sys.stdin is None or sys.stdin.isatty():
+        raise InvalidArgument("no content on stdin", "pipe the file body in: echo text | memfs ...")
+    data = sys.stdin.buffer.read()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidArgument(
+            "stdin is not UTF-8 text", "memory files are UTF-8 markdown"
+        ) from None
+
+
+def _print_edit(args: argparse.Namespace, result: object) -> int:
+    data = result.to_dict()  # type: ignore[attr-defined]
+    if getattr(args, "json", False):
+        emit_json(data)
+    else:
+        emit(f"{str(data['commit'])[:10]} {data['message']} ({', '.join(data['paths'])})")
+    return 0
+
+
+# ----- handlers ---------------------------------------------------------------------------------
+def cmd_init(args: argparse.Namespace) -> int:
+    root = memory_dir(args.agent)
+    existed = (root / ".git").is_dir()
+    store = MemoryStore.open(args.agent, create=True)
+    emit(f"{'memory already at' if existed else 'created memory at'} {store.root}")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    store = _store(args)
+    proj = project(store.repo)
+    dirty = store.repo.dirty_paths()
+    sync = remote.status(store.repo)
+    data = {
+        "agent": args.agent, "path": str(store.root), "head": proj.head,
+        "files": len(proj.files), "system_files": sum(1 for f in proj.files if f.in_context),
+        "system_tokens": proj.system_tokens, "system_budget": DEFAULT_SYSTEM_BUDGET,
+        "prompt_tokens": proj.tokens, "dirty": dirty, "remote": sync.to_dict(),
+    }
+    if args.json:
+        emit_json(data)
+        return 0
+    emit("\n".join([
+        f"agent:   {args.agent}",
+        f"memory:  {store.root}",
+        f"head:    {proj.head[:12]} ({history.log(store.repo, limit=1)[0].subject})",
+        f"files:   {data['files']} ({data['system_files']} in system/, always in context)",
+        f"system/: ~{proj.system_tokens} tokens of a {DEFAULT_SYSTEM_BUDGET} budget; "
+        f"whole memory block ~{proj.tokens} tokens",
+        f"changes: {', '.join(dirty) if dirty else 'none uncommitted'}",
+        f"remote:  {sync.url or 'none'}" + (f" ({sync.state})" if sync.url else ""),
+    ]))
+    return 0
+
+
+def cmd_tree(args: argparse.Namespace) -> int:
+    store = _store(args)
+    proj = project(store.repo)
+    if args.json:
+        emit_json([{"path": f.path, "description": f.description, "size": f.size,
+                    "tokens": f.tokens, "in_context": f.in_context} for f in proj.files])
+        return 0
+    text, _ = render_tree(list(proj.files))
+    emit(text)
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    store = _store(args)
+    if args.lines:
+        start, _, end = args.lines.partition("-")
+        if not start.isdigit() or (end and not end.isdigit()):
+            raise InvalidArgument(f"bad --lines {args.lines!r}", "use e.g. --lines 3-10")
+        emit(store.view(args.path, int(start), int(end) if end else None, rev=args.rev))
+    else:
+        sys.stdout.write(store.read_text(args.path, args.rev))
+    return 0
+
+
+def cmd_prompt(args: argparse.Namespace) -> int:
+    emit(project(_store(args).repo).text)
+    return 0
+
+
+def cmd_write(args: argparse.Namespace) -> int:
+    store = _store(args)
+    body = _body_from_stdin()
+    result = store.write(args.path, args.description, body, args.reason,
+                         read_only=args.read_only, limit=args.limit, force=args.force)
+    return _print_edit(args, result)
+
+
+def cmd_rm(args: argparse.Namespace) -> int:
+    return _print_edit(args, _store(args).delete(args.path, args.reason, force=args.force))
+
+
+def cmd_mv(args: argparse.Namespace) -> int:
+    return _print_edit(args, _store(args).rename(args.old, args.new, args.reason, force=args.force))
+
+
+def cmd_log(args: argparse.Namespace) -> int:
+    entries = history.log(_store(args).repo, args.path, args.limit)
+    if args.json:
+        emit_json([e.to_dict() for e in entries])
+    else:
+        emit("\n".join(f"{e.commit[:10]} {e.date[:19]} {e.subject}" for e in entries))
+    return 0
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    sys.stdout.write(history.diff(_store(args).repo, args.rev_a, args.rev_b, args.path))
+    return 0
+
+
+def cmd_revert(args: argparse.Namespace) -> int:
+    return _print_edit(args, history.revert(_store(args).repo, args.rev, args.reason))
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    hits, truncated = _store(args).search(args.query, regex=args.regex,
+                                          ignore_case=not args.case_sensitive, limit=args.limit)
+    if args.json:
+        emit_json({"hits": [{"path": h.path, "line": h.line, "text": h.text} for h in hits],
+                   "truncated": truncated})
+    elif hits:
+        emit("\n".join(str(h) for h in hits) + ("\n... (more hits)" if truncated else ""))
+    return 0 if hits else 1
+
+
+def cmd_tokens(args: argparse.Namespace) -> int:
+    proj = project(_store(args).repo)
+    rows = sorted(proj.files, key=lambda f: (not f.in_context, -f.tokens, f.path))
+    data = {"system_tokens": proj.system_tokens, "budget": args.budget,
+            "prompt_tokens": proj.tokens,
+            "files": [{"path": f.path, "tokens": f.tokens, "in_context": f.in_context}
+                      for f in rows]}
+    if args.json:
+        emit_json(data)
+        return 0
+    lines = [f"{f.tokens:>7}  {'*' if f.in_context else ' '} {f.path}" for f in rows]
+    lines.append(f"system/ ~{proj.system_tokens} of {args.budget} tokens (* = always in "
+                 f"context); memory block in the prompt ~{proj.tokens} tokens")
+    emit("\n".join(lines))
+    return 0
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    findings = lint(_store(args).root, args.budget)
+    if args.json:
+        emit_json([f.to_dict() for f in findings])
+    else:
+        emit("\n".join(str(f) for f in findings) if findings else "no findings")
+    return 1 if any(f.severity == ERROR for f in findings) else 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    made = backups.backup(_store(args).repo, args.agent)
+    emit_json(made.to_dict()) if args.json else emit(f"backed up to {made.path}")
+    return 0
+
+
+def cmd_backups(args: argparse.Namespace) -> int:
+    found = backups.list_backups(agent_id=None if args.all else args.agent)
+    if args.json:
+        emit_json([b.to_dict() for b in found])
+    else:
+        emit("\n".join(f"{b.created[:19]}  {b.size:>9}  {b.path}" for b in found)
+             or "no backups")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    repo = backups.restore(Path(args.bundle), memory_dir(args.agent), _agent_name(args.agent),
+                           args.agent, force=args.force)
+    emit(f"restored memory of {args.agent} at {repo.head()[:12]}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    store = _store(args)
+    default = {"tar.gz": "memory.tar.gz", "agents-md": "AGENTS.md", "claude-md": "CLAUDE.md"}
+    if args.format not in default:
+        raise InvalidArgument(f"unknown format {args.format!r}",
+                              f"use one of {', '.join(default)}")
+    target = Path(args.output or default[args.format])
+    exporting.export(store.repo, args.format, target, _agent_name(args.agent))
+    emit(f"exported {args.format} to {target}")
+    return 0
+
+
+def cmd_remote(args: argparse.Namespace) -> int:
+    repo = _store(args).repo
+    action = args.action
+    if action == "set":
+        if not args.url:
+            raise InvalidArgument("remote set needs a URL", "memfs memory remote set URL")
+        remote.set_url(repo, args.url)
+    elif action == "unset":
+        remote.unset_url(repo)
+    elif action in ("pull", "push", "sync"):
+        {"pull": remote.pull, "push": remote.push, "sync": remote.sync}[action](repo)
+    state = remote.status(repo)
+    if args.json:
+        emit_json(state.to_dict())
+    elif state.url is None:
+        emit("no remote (memory is local only)")
+    else:
+        emit(f"{state.url}: {state.state} (ahead {state.ahead}, behind {state.behind})")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    repo = import_letta(Path(args.source), memory_dir(args.agent), _agent_name(args.agent),
+                        args.agent, force=args.force)
+    findings = lint(repo.root)
+    emit(f"imported {args.source} as memory of {args.agent} ({len(findings)} lint findings; "
+         "see 'memfs memory lint')")
+    return 0
+
+
+# ----- registration -----------------------------------------------------------------------------
+def _json(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="structured output")
+
+
+def _reason(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--reason", required=True, help="why; becomes the commit message")
+
+
+def _force(p: argparse.ArgumentParser, text: str = "allow changing a read_only file") -> None:
+    p.add_argument("--force", action="store_true", help=text)
+
+
+def _args_show(p: argparse.ArgumentParser) -> None:
+    p.add_argument("path")
+    p.add_argument("--rev", help="a revision (default: the working tree)")
+    p.add_argument("--lines", help="numbered view of a line range, e.g. 3-10")
+
+
+def _args_write(p: argparse.ArgumentParser) -> None:
+    p.add_argument("path")
+    p.add_argument("--description", required=True, help="what the file is for")
+    _reason(p)
+    p.add_argument("--read-only", action="store_true", help="mark the file read_only")
+    p.add_argument("--limit", type=int, help="maximum characters of body")
+    _force(p)
+    _json(p)
+
+
+def _args_rm(p: argparse.ArgumentParser) -> None:
+    p.add_argument("path")
+    _reason(p)
+    _force(p)
+    _json(p)
+
+
+def _args_mv(p: argparse.ArgumentParser) -> None:
+    p.add_argument("old")
+    p.add_argument("new")
+    _reason(p)
+    _force(p)
+    _json(p)
+
+
+def _args_log(p: argparse.ArgumentParser) -> None:
+    p.add_argument("path", nargs="?")
+    p.add_argument("--limit", type=int, default=50)
+    _json(p)
+
+
+def _args_diff(p: argparse.ArgumentParser) -> None:
+    p.add_argument("rev_a", nargs="?", help="none: uncommitted changes; one: that commit")
+    p.add_argument("rev_b", nargs="?")
+    p.add_argument("--path")
+
+
+def _args_revert(p: argparse.ArgumentParser) -> None:
+    p.add_argument("rev")
+    p.add_argument("--reason", help="commit message (default: 'revert: <subject>')")
+    _json(p)
+
+
+def _args_search(p: argparse.ArgumentParser) -> None:
+    p.add_argument("query")
+    p.add_argument("--regex", action="store_true")
+    p.add_argument("--case-sensitive", action="store_true")
+    p.add_argument("--limit", type=int, default=200)
+    _json(p)
+
+
+def _args_budget(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--budget", type=int, default=DEFAULT_SYSTEM_BUDGET,
+                   help="token budget of system/")
+    _json(p)
+
+
+def _args_backups(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--all", action="store_true", help="every agent's backups")
+    _json(p)
+
+
+def _args_restore(p: argparse.ArgumentParser) -> None:
+    p.add_argument("bundle")
+    _force(p, "replace existing memory (it is backed up first)")
+
+
+def _args_export(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", default="tar.gz", help="tar.gz | agents-md | claude-md")
+    p.add_argument("-o", "--output", help="target file")
+
+
+def _args_remote(p: argparse.ArgumentParser) -> None:
+    p.add_argument("action", nargs="?", default="show",
+                   choices=["show", "set", "unset", "pull", "push", "sync"])
+    p.add_argument("url", nargs="?")
+    _json(p)
+
+
+def _args_import(p: argparse.ArgumentParser) -> None:
+    p.add_argument("source", help="a Letta Code memory folder")
+    _force(p, "replace existing memory (it is backed up first)")
+
+
+def _none(p: argparse.ArgumentParser) -> None:
+    return None
+
+
+COMMANDS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None], Handler]] = [
+    ("init", "create the agent's memory if missing", _none, cmd_init),
+    ("status", "HEAD, sizes, uncommitted changes, remote", _json, cmd_status),
+    ("tree", "files with descriptions and token estimates", _json, cmd_tree),
+    ("show", "print a file (optionally at a revision)", _args_show, cmd_show),
+    ("prompt", "the memory block exactly as the model sees it", _none, cmd_prompt),
+    ("write", "create or replace a file; body on stdin", _args_write, cmd_write),
+    ("rm", "delete a file", _args_rm, cmd_rm),
+    ("mv", "move or rename a file", _args_mv, cmd_mv),
+    ("log", "commits, optionally of one file", _args_log, cmd_log),
+    ("diff", "changes between revisions", _args_diff, cmd_diff),
+    ("revert", "undo a commit with a new commit", _args_revert, cmd_revert),
+    ("search", "find lines (substring or --regex)", _args_search, cmd_search),
+    ("tokens", "token estimates per file", _args_budget, cmd_tokens),
+    ("lint", "check memory (exit 1 on errors)", _args_budget, cmd_lint),
+    ("backup", "write a git bundle to $MEMFS_HOME/backups", _json, cmd_backup),
+    ("backups", "list backups", _args_backups, cmd_backups),
+    ("restore", "restore memory from a bundle", _args_restore, cmd_restore),
+    ("export", "tar.gz, or one AGENTS.md / CLAUDE.md file", _args_export, cmd_export),
+    ("remote", "show/set/unset the remote; pull, push, sync", _args_remote, cmd_remote),
+    ("import", "import a Letta Code memory folder", _args_import, cmd_import),
+]
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    """Add every ``memory`` subcommand to ``parser``."""
+    sub = parser.add_subparsers(dest="command", metavar="SUBCOMMAND",
+                                parser_class=type(parser))
+    sub.required = True
+    for name, help_text, add_args, handler in COMMANDS:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        add_args(p)
+        p.set_defaults(handler=handler)
