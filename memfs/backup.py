@@ -64,9 +64,12 @@ def restore(
     bundle = Path(bundle).expanduser().resolve()
     if not bundle.is_file():
         raise NotFound(f"no backup file {bundle}", "list backups with 'memfs memory backups'")
-    status, _, err = Git(bundle.parent).run_full("bundle", "verify", "-q", str(bundle))
-    if status != 0:
-        raise InvalidArgument(f"{bundle.name} is not a valid git bundle", err.strip()[:200])
+    status, heads, _ = Git(bundle.parent).run_full("bundle", "list-heads", str(bundle))
+    if status != 0 or b" refs/heads/main" not in heads:
+        raise InvalidArgument(
+            f"{bundle.name} is not a memfs backup (a git bundle with branch main)",
+            "pick a file listed by 'memfs memory backups'",
+        )
     exists = (root / ".git").is_dir()
     if exists and not force:
         raise AlreadyExists(

@@ -50,9 +50,9 @@ class Git:
         env: Mapping[str, str] | None = None,
     ) -> bytes:
         """Run ``git ARGS`` in the repo; raise GitError unless the exit code is in ``ok_codes``."""
-        status, out, _ = self.run_full(*args, input=input, env=env)
+        status, out, err = self.run_full(*args, input=input, env=env)
         if status not in ok_codes:
-            raise self._error(args, status, _)
+            raise self._error(args, status, err or out.decode("utf-8", "replace"))
         return out
 
     def run_full(
@@ -90,8 +90,8 @@ class Git:
         return self.run(*args, ok_codes=ok_codes).decode("utf-8", "replace")
 
     @staticmethod
-    def _error(args: tuple[str, ...], status: int, stderr: str) -> GitError:
-        detail = stderr.strip().splitlines()[-1] if stderr.strip() else f"exit code {status}"
+    def _error(args: tuple[str, ...], status: int, output: str) -> GitError:
+        detail = output.strip().splitlines()[-1] if output.strip() else f"exit code {status}"
         return GitError(
             f"git {args[0]} failed: {detail}",
             "run 'memfs memory status' to inspect the memory repo",

@@ -7,7 +7,6 @@ from dataclasses import asdict, dataclass
 from memfs import paths
 from memfs.errors import GitError, InvalidArgument, MemfsError
 from memfs.repo import MemoryRepo
-from memfs.secrets import guard
 from memfs.store import EditResult
 
 _RS, _US = "\x1e", "\x1f"
@@ -40,6 +39,8 @@ def log(repo: MemoryRepo, path: str | None = None, limit: int = 50) -> list[LogE
     if path is not None:
         rel = paths.normalize(path, repo.root)
         args += ["--follow", "--", rel]
+    else:
+        args.insert(1, "--no-renames")
     out = repo.git.run(*args).decode("utf-8", "replace")
     entries: list[LogEntry] = []
     for record in out.split(_RS):
@@ -89,6 +90,8 @@ _EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 def revert(repo: MemoryRepo, rev: str, reason: str | None = None) -> EditResult:
     """Undo one commit with a new commit; refuses when it cannot apply cleanly or would bring
     back a credential."""
+    from memfs.secrets import guard  # heavy import, only needed here
+
     sha = repo.resolve_rev(rev)
     with repo.locked():
         subject = repo.git.text("log", "-1", "--format=%s", sha).strip()

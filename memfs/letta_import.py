@@ -15,7 +15,6 @@ from memfs.backup import backup
 from memfs.errors import AlreadyExists, InvalidArgument
 from memfs.git import Git
 from memfs.repo import MemoryRepo
-from memfs.secrets import find_secrets
 
 
 def import_letta(
@@ -61,6 +60,8 @@ def import_letta(
 
 
 def _refuse_secrets(src: Path) -> None:
+    from memfs.secrets import find_secrets  # heavy import, only needed here
+
     for path in sorted(src.rglob("*.md")):
         if ".git" in path.relative_to(src).parts or path.is_symlink():
             continue

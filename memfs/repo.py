@@ -22,9 +22,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from filelock import FileLock
-from filelock import Timeout as FileLockTimeout
-
 from memfs import paths
 from memfs.errors import GitError, InvalidArgument, LockTimeout, NotFound
 from memfs.frontmatter import MemoryFile
@@ -203,6 +200,9 @@ class MemoryRepo:
     @contextmanager
     def locked(self, timeout: float = DEFAULT_LOCK_TIMEOUT) -> Iterator[None]:
         """Hold the inter-process write lock and repair what a killed writer left."""
+        from filelock import FileLock  # imported on first write: keeps read-only starts fast
+        from filelock import Timeout as FileLockTimeout
+
         lock = FileLock(str(self.git_dir / LOCK_NAME), timeout=timeout)
         try:
             lock.acquire()

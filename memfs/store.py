@@ -24,7 +24,6 @@ from memfs.errors import (
 from memfs.frontmatter import MemoryFile, check_limit, parse, peek_description
 from memfs.home import DEFAULT_AGENT_ID, DEFAULT_AGENT_NAME, memory_dir
 from memfs.repo import MemoryRepo, Transaction
-from memfs.secrets import guard
 
 MAX_SEARCH_HITS = 200
 MAX_HIT_CHARS = 240
@@ -348,6 +347,8 @@ class MemoryStore:
             raise _read_only(rel)
 
     def _put(self, tx: Transaction, rel: str, file: MemoryFile, scan: str) -> None:
+        from memfs.secrets import guard  # detect-secrets is heavy to import; only writes need it
+
         guard(scan, rel)
         rendered = file.render()
         parse(rendered, rel)

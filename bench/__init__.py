@@ -1,0 +1,1 @@
+"""Benchmarks for the memfs package; run with ``python -m bench`` (``--quick`` for a smoke run)."""

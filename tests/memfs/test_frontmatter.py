@@ -1,0 +1,56 @@
+"""The file model: frontmatter keys and a byte-exact body."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from memfs.errors import InvalidFrontmatter
+from memfs.frontmatter import MemoryFile, parse
+from memfs.store import MemoryStore
+
+
+@given(
+    body=st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=300),
+    description=st.text(min_size=1, max_size=80).filter(lambda s: s.strip()),
+    crlf=st.booleans(),
+)
+def test_render_parse_round_trips_body_exactly(body: str, description: str, crlf: bool) -> None:
+    file = MemoryFile(description=description, body=body, newline="\r\n" if crlf else "\n")
+    again = parse(file.render())
+    assert again.body == body
+    assert again.description == description
+
+
+def test_body_bytes_survive_a_commit(store: MemoryStore) -> None:
+    body = "ünïcødé ✓ 日本語\r\nmixed\nendings\rand no final newline"
+    store.create("notes/exact.md", "Exactness", body, "exact")
+    raw = store.repo.read_at("notes/exact.md")
+    assert raw is not None
+    assert parse(raw.decode("utf-8")).body == body
+    assert raw.decode("utf-8").endswith("no final newline")
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("no frontmatter at all\n", "no YAML frontmatter"),
+        ("---\ndescription: ok\ncolor: blue\n---\nbody\n", "'color'"),
+        ("---\ndescription: ''\n---\nbody\n", "description"),
+        ("---\nread_only: true\n---\nbody\n", "description"),
+        ("---\ndescription: [unclosed\n---\nbody\n", "not valid YAML"),
+        ("---\ndescription: d\nread_only: maybe\n---\n", "read_only"),
+        ("---\ndescription: d\nlimit: -3\n---\n", "limit"),
+    ],
+)
+def test_invalid_frontmatter_is_refused_with_the_reason(text: str, needle: str) -> None:
+    with pytest.raises(InvalidFrontmatter, match=needle):
+        parse(text, "x.md")
+
+
+def test_skill_files_may_carry_a_name() -> None:
+    text = "---\nname: deploy\ndescription: How to deploy\n---\nsteps\n"
+    assert parse(text, "skills/deploy/SKILL.md").extra == {"name": "deploy"}
+    with pytest.raises(InvalidFrontmatter, match="'name'"):
+        parse(text, "notes/deploy.md")
