@@ -44,7 +44,7 @@ def ratio_text(ratio: float | None) -> str:
     """A ratio as ``2.31x`` (or ``-``)."""
     if ratio is None:
         return "-"
-    return f"{ratio:.3f}x" if ratio < 0.1 else f"{ratio:.2f}x"
+    return f"{ratio:.2g}x" if ratio < 0.1 else f"{ratio:.2f}x"
 
 
 def render(rows: list[Row]) -> str:

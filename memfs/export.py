@@ -8,6 +8,7 @@ from pathlib import Path
 
 from memfs.errors import InvalidArgument, InvalidFrontmatter
 from memfs.frontmatter import parse
+from memfs.objects import reader_for
 from memfs.repo import MemoryRepo
 
 FORMATS = ("tar.gz", "agents-md", "claude-md")
@@ -24,9 +25,9 @@ def export_archive(repo: MemoryRepo, target: Path) -> Path:
 def render_markdown(repo: MemoryRepo, agent_name: str, title: str = "AGENTS.md") -> str:
     """One markdown document with every memory file at HEAD: ``system/`` first, then the rest."""
     head = repo.head()
-    entries = [e for e in repo.ls_tree(head) if e.path.endswith(".md")]
-    entries.sort(key=lambda e: (not e.path.startswith("system/"), e.path))
-    blobs = repo.read_blobs([e.sha for e in entries])
+    reader = reader_for(repo.git_dir)
+    entries = [(path, sha) for path, sha in reader.files(head) if path.endswith(".md")]
+    entries.sort(key=lambda e: (not e[0].startswith("system/"), e[0]))
     stamp = datetime.now(UTC).strftime("%Y-%m-%d")
     out = [
         f"# Memory of {agent_name}",
@@ -37,14 +38,14 @@ def render_markdown(repo: MemoryRepo, agent_name: str, title: str = "AGENTS.md")
         "Files under `system/` are this agent's always-on context; the rest is reference "
         "material to consult when relevant.",
     ]
-    for entry in entries:
-        text = blobs.get(entry.sha, b"").decode("utf-8", "replace")
+    for path, sha in entries:
+        text = reader.blob(sha).decode("utf-8", "replace")
         try:
-            file = parse(text, entry.path)
+            file = parse(text, path)
             description, body = file.description, file.body
         except InvalidFrontmatter:
             description, body = "", text
-        out += ["", f"## {entry.path}", ""]
+        out += ["", f"## {path}", ""]
         if description:
             out += [f"> {description.splitlines()[0]}", ""]
         out.append(body.rstrip("\n"))

@@ -6,6 +6,7 @@ int, characters of body). ``skills/<name>/SKILL.md`` may also carry ``name``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +15,12 @@ import yaml
 from memfs.errors import InvalidFrontmatter, OverLimit
 
 ALLOWED_KEYS = ("description", "read_only", "limit")
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# A frontmatter line whose value YAML would read as this exact plain string (no quoting, no
+# flow or block syntax, no comment, no number/bool/null look-alike): parsed without YAML.
+_PLAIN = r"[^:#\[\]{}&*!|>'\"%@`]"
+_SIMPLE_LINE = re.compile(rf"^([a-z_]+): ([A-Za-z(]{_PLAIN}*(?!\s){_PLAIN})$")
+_YAML_WORDS = {"true", "false", "yes", "no", "on", "off", "null", "y", "n"}
 SKILL_KEYS = ("name",)
 _DELIM = "---"
 
@@ -67,6 +74,27 @@ def split(text: str) -> tuple[str, str, str] | None:
     return None
 
 
+def load_yaml(raw: str) -> Any:
+    """The frontmatter mapping: simple ``key: plain text`` / ``read_only: true`` / ``limit: 5``
+    lines are read directly (the common case, ten times faster); anything else goes to the
+    YAML loader."""
+    if not raw.strip():
+        return {}
+    meta: dict[str, Any] = {}
+    for line in raw.splitlines():
+        if line.startswith("read_only: ") and line[11:] in ("true", "false"):
+            meta["read_only"] = line[11:] == "true"
+            continue
+        if line.startswith("limit: ") and line[7:].isdigit() and not line[7:].startswith("0"):
+            meta["limit"] = int(line[7:])
+            continue
+        match = _SIMPLE_LINE.match(line)
+        if match is None or match.group(1) in meta or match.group(2).lower() in _YAML_WORDS:
+            return yaml.load(raw, Loader=_LOADER)
+        meta[match.group(1)] = match.group(2)
+    return meta
+
+
 def parse(text: str, path: str = "") -> MemoryFile:
     """Parse and validate a memory file; raise InvalidFrontmatter naming the problem."""
     where = f" in {path}" if path else ""
@@ -78,7 +106,7 @@ def parse(text: str, path: str = "") -> MemoryFile:
         )
     raw, body, nl = parts
     try:
-        meta = yaml.safe_load(raw) if raw.strip() else {}
+        meta = load_yaml(raw)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" at frontmatter line {mark.line + 2}" if mark is not None else ""
@@ -132,7 +160,7 @@ def peek_description(text: str) -> str | None:
     if parts is None:
         return None
     try:
-        meta = yaml.safe_load(parts[0]) if parts[0].strip() else {}
+        meta = load_yaml(parts[0])
     except yaml.YAMLError:
         return None
     if isinstance(meta, dict) and isinstance(meta.get("description"), str):

@@ -153,8 +153,8 @@ def _system_budget(files: dict[str, str], budget: int) -> list[Finding]:
 def _shingles(body: str) -> set[int]:
     words = _WORD.findall(body.lower())
     if len(words) < _SHINGLE:
-        return {hash(" ".join(words))} if words else set()
-    return {hash(" ".join(words[i : i + _SHINGLE])) for i in range(len(words) - _SHINGLE + 1)}
+        return {hash(tuple(words))} if words else set()
+    return set(map(hash, zip(words, words[1:], words[2:], words[3:], strict=False)))
 
 
 def _near_duplicates(bodies: dict[str, str]) -> list[Finding]:

@@ -21,34 +21,11 @@ def normalize(path: str, root: Path | None = None, *, markdown: bool = True) -> 
     A leading ``memory/`` is dropped and a missing ``.md`` is added when ``markdown`` is set.
     An absolute path is accepted only when it lies inside ``root``.
     """
-    if not isinstance(path, str) or not path.strip():
-        raise InvalidPath("empty memory path", _FIX)
-    if len(path) > MAX_PATH_CHARS:
-        raise InvalidPath(f"memory path longer than {MAX_PATH_CHARS} characters", _FIX)
-    if "\x00" in path:
-        raise InvalidPath("memory path contains a NUL byte", _FIX)
-    if any(ord(ch) < 32 for ch in path):
-        raise InvalidPath("memory path contains a control character", _FIX)
-    if "\\" in path:
-        raise InvalidPath(f"memory path {path!r} contains a backslash", "use '/' between folders")
-    if path.startswith("~"):
-        raise InvalidPath(f"memory path {path!r} starts with '~'", _FIX)
-    if path.startswith("/"):
-        path = _strip_absolute(path, root)
-    parts = [p for p in PurePosixPath(path).parts if p not in ("", ".")]
-    if parts and parts[0] == "memory":
+    parts = _clean_parts(path, root, allow_hidden=False)
+    if parts[0] == "memory":
         parts = parts[1:]
     if not parts:
         raise InvalidPath(f"memory path {path!r} names the memory root, not a file", _FIX)
-    for part in parts:
-        if part == "..":
-            raise InvalidPath(f"memory path {path!r} climbs out of memory with '..'", _FIX)
-        if part.startswith("~"):
-            raise InvalidPath(f"memory path {path!r} has a component starting with '~'", _FIX)
-        if part.startswith("."):
-            raise InvalidPath(
-                f"memory path {path!r} has a hidden component {part!r} (reserved for git)", _FIX
-            )
     if markdown:
         last = parts[-1]
         suffix = PurePosixPath(last).suffix
@@ -59,6 +36,42 @@ def normalize(path: str, root: Path | None = None, *, markdown: bool = True) -> 
                 f"memory path {path!r} is not a markdown file", "memory files end in '.md'"
             )
     return "/".join(parts)
+
+
+def normalize_workspace(path: str, root: Path) -> str:
+    """Canonical workspace-relative path ('' for the root): the memory rules, except that
+    hidden files such as ``.github/`` are readable (``.git`` never is)."""
+    if path.strip() in ("", ".", "/"):
+        return ""
+    return "/".join(_clean_parts(path, root, allow_hidden=True))
+
+
+def _clean_parts(path: str, root: Path | None, *, allow_hidden: bool) -> list[str]:
+    if not isinstance(path, str) or not path.strip():
+        raise InvalidPath("empty path", _FIX)
+    if len(path) > MAX_PATH_CHARS:
+        raise InvalidPath(f"path longer than {MAX_PATH_CHARS} characters", _FIX)
+    if "\x00" in path:
+        raise InvalidPath("path contains a NUL byte", _FIX)
+    if any(ord(ch) < 32 for ch in path):
+        raise InvalidPath("path contains a control character", _FIX)
+    if "\\" in path:
+        raise InvalidPath(f"path {path!r} contains a backslash", "use '/' between folders")
+    if path.startswith("~"):
+        raise InvalidPath(f"path {path!r} starts with '~'", _FIX)
+    if path.startswith("/"):
+        path = _strip_absolute(path, root)
+    parts = [p for p in PurePosixPath(path).parts if p not in ("", ".")]
+    if not parts:
+        raise InvalidPath(f"path {path!r} names the root, not a file", _FIX)
+    for part in parts:
+        if part == "..":
+            raise InvalidPath(f"path {path!r} climbs out with '..'", _FIX)
+        if part.startswith("~"):
+            raise InvalidPath(f"path {path!r} has a component starting with '~'", _FIX)
+        if part == ".git" or (part.startswith(".") and not allow_hidden):
+            raise InvalidPath(f"path {path!r} has a hidden component {part!r}", _FIX)
+    return parts
 
 
 def normalize_folder(path: str, root: Path | None = None) -> str:

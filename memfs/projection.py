@@ -16,6 +16,7 @@ from xml.sax.saxutils import quoteattr
 
 from memfs.errors import InvalidFrontmatter
 from memfs.frontmatter import parse, peek_description
+from memfs.objects import reader_for
 from memfs.repo import MemoryRepo
 from memfs.tokens import estimate_tokens
 
@@ -53,6 +54,7 @@ class Projection:
 
 @dataclass(frozen=True)
 class _Blob:
+    size: int
     description: str | None
     body: str | None
     problem: str | None
@@ -107,24 +109,20 @@ def project(repo: MemoryRepo, cache: ProjectionCache = CACHE) -> Projection:
 
 
 def _build(repo: MemoryRepo, head: str, cache: ProjectionCache) -> Projection:
-    entries = repo.ls_tree(head)
-    missing = [
-        e.sha for e in entries if cache.blob(e.sha, e.path.startswith(SYSTEM_DIR)) is None
-    ]
-    raw = repo.read_blobs(sorted(set(missing)))
+    reader = reader_for(repo.git_dir)
     files: list[FileEntry] = []
     system_parts: list[str] = []
-    for entry in entries:
-        in_context = entry.path.startswith(SYSTEM_DIR) and entry.path.endswith(".md")
-        blob = cache.blob(entry.sha, in_context)
+    for path, sha in reader.files(head):
+        in_context = path.startswith(SYSTEM_DIR) and path.endswith(".md")
+        blob = cache.blob(sha, in_context)
         if blob is None:
-            blob = _parse_blob(entry.path, raw.get(entry.sha, b""), in_context)
-            cache.put_blob(entry.sha, in_context, blob)
-        tokens = estimate_tokens(entry.size)
-        files.append(FileEntry(entry.path, blob.description, entry.size, tokens, in_context,
+            blob = _parse_blob(path, reader.blob(sha), in_context)
+            cache.put_blob(sha, in_context, blob)
+        tokens = estimate_tokens(blob.size)
+        files.append(FileEntry(path, blob.description, blob.size, tokens, in_context,
                                blob.skill, blob.problem))
         if in_context:
-            system_parts.append(_render_system_file(entry.path, tokens, blob))
+            system_parts.append(_render_system_file(path, tokens, blob))
     tree_text, truncated = render_tree([f for f in files if not f.in_context and not f.skill])
     skills = [f for f in files if f.skill]
     sections = [
@@ -157,10 +155,11 @@ def _parse_blob(path: str, data: bytes, full: bool) -> _Blob:
     try:
         file = parse(text, path)
     except InvalidFrontmatter as exc:
-        return _Blob(peek_description(text), text if full else None, exc.message, skill)
+        return _Blob(len(data), peek_description(text), text if full else None, exc.message,
+                     skill)
     if skill and isinstance(file.extra.get("name"), str):
         skill = str(file.extra["name"])
-    return _Blob(file.description, file.body if full else None, None, skill)
+    return _Blob(len(data), file.description, file.body if full else None, None, skill)
 
 
 def _skill_name(path: str) -> str | None:

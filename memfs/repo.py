@@ -19,7 +19,6 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 from memfs import paths
@@ -46,15 +45,6 @@ SEED_FILES: dict[str, MemoryFile] = {
         body="Nothing recorded about the user yet.\n",
     ),
 }
-
-
-@dataclass(frozen=True)
-class TreeEntry:
-    """One file in a committed tree."""
-
-    path: str
-    sha: str
-    size: int
 
 
 class MemoryRepo:
@@ -142,40 +132,6 @@ class MemoryRepo:
             raise NotFound(f"no commit {rev!r} in memory", "see 'memfs memory log' for commits")
         return out.decode().strip()
 
-    def ls_tree(self, rev: str = "HEAD") -> list[TreeEntry]:
-        """Every file committed at ``rev`` with its blob sha and size."""
-        out = self.git.run("ls-tree", "-r", "-z", "--long", "--full-tree", rev)
-        entries: list[TreeEntry] = []
-        for record in out.split(b"\0"):
-            if not record:
-                continue
-            meta, _, path = record.partition(b"\t")
-            fields = meta.split()
-            if len(fields) < 4 or fields[1] != b"blob":
-                continue
-            size = int(fields[3]) if fields[3].isdigit() else 0
-            rel = path.decode("utf-8", "surrogateescape")
-            entries.append(TreeEntry(rel, fields[2].decode(), size))
-        return entries
-
-    def read_blobs(self, shas: list[str]) -> dict[str, bytes]:
-        """Contents of many blobs with one ``git cat-file --batch``."""
-        if not shas:
-            return {}
-        out = self.git.run("cat-file", "--batch", input=("\n".join(shas) + "\n").encode())
-        blobs: dict[str, bytes] = {}
-        pos = 0
-        while pos < len(out):
-            header_end = out.index(b"\n", pos)
-            header = out[pos:header_end].split()
-            pos = header_end + 1
-            if len(header) < 3:
-                continue
-            size = int(header[2])
-            blobs[header[0].decode()] = out[pos : pos + size]
-            pos += size + 1
-        return blobs
-
     def read_at(self, rel: str, rev: str = "HEAD") -> bytes | None:
         """Bytes of ``rel`` as committed at ``rev``; None when it does not exist there."""
         status, out, _ = self.git.run_full("cat-file", "blob", f"{rev}:{rel}")
@@ -256,9 +212,8 @@ class MemoryRepo:
                 _restore_originals(self.root, journal, data["paths"])
             if data["paths"]:
                 self.git.run("reset", "-q", "HEAD", "--", *data["paths"], ok_codes=(0, 1))
-        if journal.exists():
-            shutil.rmtree(journal, ignore_errors=True)
-        shutil.rmtree(self.git_dir / TMP_DIR, ignore_errors=True)
+        _clear(journal)
+        _clear(self.git_dir / TMP_DIR)
 
 
 class Transaction:
@@ -270,6 +225,7 @@ class Transaction:
         self.changed: list[str] = []
         self.commit_sha: str | None = None
         self._journal = repo.git_dir / JOURNAL_DIR
+        self._new_paths = False
 
     def begin(self) -> None:
         """Journal the original bytes of every touched path (the journal's commit point is
@@ -280,6 +236,8 @@ class Transaction:
             target = paths.resolve(self.repo.root, rel)
             if target.is_file():
                 shutil.copyfile(target, journal / f"orig-{index}")
+            else:
+                self._new_paths = True
         manifest = {"head": self.repo.head(), "paths": self.touched}
         tmp = journal / "manifest.json.tmp"
         tmp.write_text(json.dumps(manifest))
@@ -315,17 +273,28 @@ class Transaction:
         """Stage and commit exactly the touched paths, then drop the journal."""
         if self.changed:
             git = self.repo.git
-            git.run("add", "-A", "--", *self.touched)
-            git.run("commit", "-q", "--no-verify", "-m", reason, "--", *self.touched)
+            commit = ("commit", "-q", "--no-verify", "-m", reason, "--", *self.touched)
+            # Tracked paths commit in one git call; new (or untracked) ones are added first.
+            if self._new_paths or git.run_full(*commit)[0] != 0:
+                git.run("add", "-A", "--", *self.touched)
+                git.run(*commit)
             self.commit_sha = self.repo.head()
-        shutil.rmtree(self._journal, ignore_errors=True)
+        _clear(self._journal)
 
     def rollback(self) -> None:
         """Put every touched path back as it was before the transaction."""
         _restore_originals(self.repo.root, self._journal, self.touched)
         if self.changed:
             self.repo.git.run("reset", "-q", "HEAD", "--", *self.touched, ok_codes=(0, 1))
-        shutil.rmtree(self._journal, ignore_errors=True)
+        _clear(self._journal)
+
+
+def _clear(folder: Path) -> None:
+    """Empty a scratch folder, manifest first (it is the journal's commit point)."""
+    (folder / "manifest.json").unlink(missing_ok=True)
+    if folder.is_dir():
+        for leftover in folder.iterdir():
+            leftover.unlink(missing_ok=True)
 
 
 def _restore_originals(root: Path, journal: Path, touched: list[str]) -> None:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
 from memfs.errors import InvalidFrontmatter
-from memfs.frontmatter import MemoryFile, parse
+from memfs.frontmatter import MemoryFile, load_yaml, parse
 from memfs.store import MemoryStore
 
 
@@ -54,3 +55,20 @@ def test_skill_files_may_carry_a_name() -> None:
     assert parse(text, "skills/deploy/SKILL.md").extra == {"name": "deploy"}
     with pytest.raises(InvalidFrontmatter, match="'name'"):
         parse(text, "notes/deploy.md")
+
+
+@given(
+    key=st.sampled_from(["description", "name", "limit", "read_only", "colour"]),
+    value=st.text(alphabet="abcAZyYnN :#-'\"[]{}&*!|>%@`(),._019\t\\ü~", max_size=30),
+)
+def test_fast_frontmatter_reader_agrees_with_yaml(key: str, value: str) -> None:
+    raw = f"{key}: {value}"
+    try:
+        expected = yaml.load(raw, Loader=yaml.CSafeLoader)
+    except yaml.YAMLError:
+        expected = "error"
+    try:
+        got = load_yaml(raw)
+    except yaml.YAMLError:
+        got = "error"
+    assert got == expected

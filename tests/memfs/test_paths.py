@@ -89,7 +89,9 @@ def _snapshot(folder: Path) -> dict[str, str]:
     return found
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(ops=_OPS)
 def test_no_sequence_of_operations_escapes_the_root(
     ops: list[tuple[str, str, str]], store: MemoryStore, tmp_path: Path

@@ -1,0 +1,219 @@
+"""Conversations (message threads of one agent) and their messages, with full-text recall."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import time
+import uuid
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from agent.db import Database
+from memfs.errors import InvalidArgument, NotFound
+from memfs.tokens import estimate_text_tokens
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """One conversation's record."""
+
+    id: str
+    agent_id: str
+    title: str
+    is_default: bool
+    created: float
+    updated: float
+    summary: str
+    summary_until: int
+    reflection_cursor: int
+    steps_since_reflection: int
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    """A persisted chat message; ``body`` is the OpenAI-format message dict."""
+
+    id: int
+    conversation_id: str
+    role: str
+    body: dict[str, Any]
+    tokens: int
+    status: str
+    created: float
+
+
+@dataclass(frozen=True)
+class RecallHit:
+    """A conversation_search result."""
+
+    conversation_id: str
+    message_id: int
+    role: str
+    created: float
+    snippet: str
+
+
+def _conversation(row: sqlite3.Row) -> Conversation:
+    return Conversation(row["id"], row["agent_id"], row["title"], bool(row["is_default"]),
+                        row["created"], row["updated"], row["summary"], row["summary_until"],
+                        row["reflection_cursor"], row["steps_since_reflection"])
+
+
+def _message(row: sqlite3.Row) -> StoredMessage:
+    return StoredMessage(row["id"], row["conversation_id"], row["role"], json.loads(row["body"]),
+                         row["tokens"], row["status"], row["created"])
+
+
+def message_text(body: dict[str, Any]) -> str:
+    """The searchable plain text of a message (its text content and tool call arguments)."""
+    content = body.get("content")
+    parts: list[str] = []
+    if isinstance(content, str):
+        parts.append(content)
+    elif isinstance(content, list):
+        parts += [str(b.get("text", "")) for b in content if isinstance(b, dict)]
+    for call in body.get("tool_calls") or []:
+        fn = call.get("function", {})
+        parts.append(f"{fn.get('name', '')} {fn.get('arguments', '')}")
+    return "\n".join(p for p in parts if p)
+
+
+class Conversations:
+    """Conversation and message persistence for all agents."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # ----- conversations -----------------------------------------------------------------------
+    def get(self, conversation_id: str) -> Conversation:
+        rows = self.db.query("SELECT * FROM conversations WHERE id = ?", (conversation_id,))
+        if not rows:
+            raise NotFound(f"no conversation {conversation_id!r}",
+                           "list them with 'memfs conversation list'")
+        return _conversation(rows[0])
+
+    def default(self, agent_id: str) -> Conversation:
+        """The agent's main conversation, created on first use."""
+        rows = self.db.query(
+            "SELECT * FROM conversations WHERE agent_id = ? AND is_default = 1", (agent_id,))
+        if rows:
+            return _conversation(rows[0])
+        return self._insert(agent_id, "Main conversation", is_default=True)
+
+    def new(self, agent_id: str, title: str = "") -> Conversation:
+        """A new parallel conversation."""
+        return self._insert(agent_id, title.strip() or "New conversation", is_default=False)
+
+    def _insert(self, agent_id: str, title: str, is_default: bool) -> Conversation:
+        conversation_id = f"conv-{uuid.uuid4().hex[:12]}"
+        now = time.time()
+        with self.db.write() as conn:
+            if is_default:
+                row = conn.execute("SELECT id FROM conversations WHERE agent_id = ? AND "
+                                   "is_default = 1", (agent_id,)).fetchone()
+                if row:
+                    return self.get(row["id"])
+            conn.execute(
+                "INSERT INTO conversations (id, agent_id, title, is_default, created, updated) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (conversation_id, agent_id, title, int(is_default), now, now))
+        return self.get(conversation_id)
+
+    def for_agent(self, agent_id: str) -> list[Conversation]:
+        """An agent's conversations, most recently active first."""
+        self.default(agent_id)
+        rows = self.db.query("SELECT * FROM conversations WHERE agent_id = ? "
+                             "ORDER BY updated DESC, created DESC", (agent_id,))
+        return [_conversation(r) for r in rows]
+
+    def rename(self, conversation_id: str, title: str) -> Conversation:
+        if not title.strip():
+            raise InvalidArgument("the new title is empty", "pass a title")
+        self._update(self.get(conversation_id).id, title=title.strip())
+        return self.get(conversation_id)
+
+    def delete(self, conversation_id: str) -> None:
+        """Delete a conversation and its messages; the default one cannot be deleted."""
+        conversation = self.get(conversation_id)
+        if conversation.is_default:
+            raise InvalidArgument("the main conversation cannot be deleted",
+                                  "start a new one with 'memfs conversation new'")
+        with self.db.write() as conn:
+            conn.execute("DELETE FROM conversations WHERE id = ?", (conversation.id,))
+
+    def set_summary(self, conversation_id: str, summary: str, until: int) -> None:
+        """Persist a compaction: ``summary`` replaces every message with id <= ``until``."""
+        self._update(conversation_id, summary=summary, summary_until=until)
+
+    def _update(self, conversation_id: str, **fields: object) -> None:
+        columns = ", ".join(f"{name} = ?" for name in fields)
+        with self.db.write() as conn:
+            conn.execute(f"UPDATE conversations SET {columns} WHERE id = ?",
+                         (*fields.values(), conversation_id))
+
+    # ----- messages ----------------------------------------------------------------------------
+    def add_message(self, conversation: Conversation, body: dict[str, Any],
+                    status: str = "complete") -> StoredMessage:
+        """Persist one message and bump the conversation's activity time."""
+        text = message_text(body)
+        encoded = json.dumps(body, ensure_ascii=False)
+        now = time.time()
+        user_step = 1 if body.get("role") == "user" else 0
+        with self.db.write() as conn:
+            cursor = conn.execute(
+                "INSERT INTO messages (conversation_id, agent_id, role, body, text, tokens, "
+                "status, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (conversation.id, conversation.agent_id, body["role"], encoded, text,
+                 estimate_text_tokens(encoded), status, now))
+            conn.execute("UPDATE conversations SET updated = ?, steps_since_reflection = "
+                         "steps_since_reflection + ? WHERE id = ?",
+                         (now, user_step, conversation.id))
+            message_id = int(cursor.lastrowid or 0)
+        return StoredMessage(message_id, conversation.id, body["role"], body,
+                             estimate_text_tokens(encoded), status, now)
+
+    def recent(self, conversation: Conversation, token_budget: int) -> list[StoredMessage]:
+        """Messages after the compaction point, newest ones that fit ``token_budget``,
+        returned oldest first and never starting with an orphaned tool result."""
+        cursor = self.db.connection().execute(
+            "SELECT * FROM messages WHERE conversation_id = ? AND id > ? ORDER BY id DESC",
+            (conversation.id, conversation.summary_until))
+        picked: list[StoredMessage] = []
+        used = 0
+        for row in cursor:
+            if picked and used + row["tokens"] > token_budget:
+                break
+            used += row["tokens"]
+            picked.append(_message(row))
+        cursor.close()
+        picked.reverse()
+        while picked and picked[0].role == "tool":
+            picked.pop(0)
+        return picked
+
+    def messages(self, conversation_id: str, after: int = 0, limit: int = 1000
+                 ) -> list[StoredMessage]:
+        """Messages in order (for transcripts and reflection)."""
+        rows = self.db.query("SELECT * FROM messages WHERE conversation_id = ? AND id > ? "
+                             "ORDER BY id LIMIT ?", (conversation_id, after, limit))
+        return [_message(r) for r in rows]
+
+    def search(self, agent_id: str, query: str, limit: int = 10) -> list[RecallHit]:
+        """Full-text search over the agent's past messages, best matches first."""
+        terms = re.findall(r"\w+", query, flags=re.UNICODE)
+        if not terms:
+            raise InvalidArgument("empty search query", "pass words to look for")
+        match = " ".join(f'"{t}"' for t in terms[:16])
+        rows = self.db.query(
+            "SELECT m.id, m.conversation_id, m.role, m.created, "
+            "snippet(messages_fts, 0, '[', ']', ' ... ', 24) AS snippet "
+            "FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid "
+            "WHERE messages_fts MATCH ? AND m.agent_id = ? AND m.role IN ('user', 'assistant') "
+            "ORDER BY bm25(messages_fts) LIMIT ?", (match, agent_id, limit))
+        return [RecallHit(r["conversation_id"], r["id"], r["role"], r["created"], r["snippet"])
+                for r in rows]

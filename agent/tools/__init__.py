@@ -1,0 +1,68 @@
+"""The agent's tools and the one function that runs a tool call safely."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from agent.tools.base import Tool, ToolContext, ToolFailure, ToolResult
+from agent.tools.memory import MEMORY, MEMORY_SEARCH, MEMORY_VIEW
+from agent.tools.recall import CONVERSATION_SEARCH
+from agent.tools.workspace import LIST_FILES, READ_FILE, SEARCH_FILES
+from memfs.errors import MemfsError
+
+log = logging.getLogger("memfs.tools")
+
+TOOLS: dict[str, Tool] = {t.name: t for t in (
+    MEMORY, MEMORY_VIEW, MEMORY_SEARCH, CONVERSATION_SEARCH, READ_FILE, LIST_FILES, SEARCH_FILES)}
+
+
+def schemas(ctx: ToolContext) -> list[dict[str, Any]]:
+    """The tool schemas offered to the model in this context."""
+    return [t.schema() for t in TOOLS.values() if ctx.workspace or not t.needs_workspace]
+
+
+def parse_arguments(raw: str) -> dict[str, Any]:
+    """A tool call's JSON arguments, or ToolFailure explaining what was wrong."""
+    if not raw or not raw.strip():
+        return {}
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ToolFailure(f"the arguments were not valid JSON ({exc.msg} at character "
+                          f"{exc.pos}); call the tool again with a JSON object") from None
+    if not isinstance(value, dict):
+        raise ToolFailure("the arguments must be a JSON object")
+    return value
+
+
+def execute(ctx: ToolContext, name: str, args: dict[str, Any]) -> ToolResult:
+    """Run one tool call; every failure becomes an error result for the model, never a crash."""
+    tool = TOOLS.get(name)
+    try:
+        if tool is None or (tool.needs_workspace and ctx.workspace is None):
+            offered = ", ".join(t["function"]["name"] for t in schemas(ctx))
+            raise ToolFailure(f"unknown tool {name!r}; available tools: {offered}")
+        result = tool.run(ctx, args)
+    except ToolFailure as exc:
+        result = ToolResult(f"error: {exc}", ok=False)
+    except MemfsError as exc:
+        result = ToolResult(f"error: {exc}", ok=False)
+    except Exception as exc:  # a bug must not end the turn
+        log.exception("tool %s failed", name)
+        result = ToolResult(f"error: the tool failed unexpectedly ({type(exc).__name__}: {exc})",
+                            ok=False)
+    return _capped(result, ctx.output_limit)
+
+
+def _capped(result: ToolResult, limit: int) -> ToolResult:
+    if len(result.output) <= limit:
+        return result
+    cut = result.output[:limit]
+    note = (f"\n... (output truncated at {limit} of {len(result.output)} characters; ask for "
+            "a narrower range)")
+    return ToolResult(cut + note, result.ok, result.commit)
+
+
+__all__ = ["TOOLS", "ToolContext", "ToolResult", "execute", "parse_arguments", "schemas"]

@@ -1,0 +1,162 @@
+"""Read-only workspace tools: ``read_file``, ``list_files`` (honours .gitignore) and
+``search_files``, confined to the workspace root with the memory path rules."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from agent.tools.base import Tool, ToolContext, ToolFailure, ToolResult, int_arg, string_arg
+from memfs.paths import normalize_workspace, resolve
+
+MAX_FILE_BYTES = 2_000_000
+MAX_LIST = 2_000
+MAX_HITS = 200
+
+
+def _root(ctx: ToolContext) -> Path:
+    if ctx.workspace is None:
+        raise ToolFailure("no workspace is open, so there are no files to read")
+    return ctx.workspace
+
+
+def _target(ctx: ToolContext, path: str) -> tuple[str, Path]:
+    root = _root(ctx)
+    rel = normalize_workspace(path, root)
+    return rel, (resolve(root, rel) if rel else root)
+
+
+def workspace_files(root: Path) -> list[str]:
+    """Files of the workspace that git would not ignore (``git ls-files`` in a repo, else a
+    walk that applies the root .gitignore), sorted."""
+    done = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=root, capture_output=True, timeout=30)
+    if done.returncode == 0:
+        names = {n for n in done.stdout.decode("utf-8", "replace").split("\0") if n}
+        return sorted(n for n in names if (root / n).is_file() and not (root / n).is_symlink())
+    import pathspec
+
+    ignore = root / ".gitignore"
+    lines = ignore.read_text(errors="replace").splitlines() if ignore.is_file() else []
+    spec = pathspec.GitIgnoreSpec.from_lines(lines)
+    found: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        rel_dir = os.path.relpath(dirpath, root).replace(os.sep, "/")
+        rel_dir = "" if rel_dir == "." else rel_dir + "/"
+        dirnames[:] = sorted(d for d in dirnames if d != ".git" and
+                             not spec.match_file(rel_dir + d + "/") and
+                             not os.path.islink(os.path.join(dirpath, d)))
+        for name in filenames:
+            rel = rel_dir + name
+            if not spec.match_file(rel) and not os.path.islink(os.path.join(dirpath, name)):
+                found.append(rel)
+    return sorted(found)
+
+
+def _read_text(path: Path) -> str:
+    if not path.is_file():
+        raise ToolFailure("not a file (list folders with list_files)")
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise ToolFailure(f"file is larger than {MAX_FILE_BYTES} bytes; search it instead")
+    data = path.read_bytes()
+    if b"\0" in data[:8192]:
+        raise ToolFailure("binary file; only text files can be read")
+    return data.decode("utf-8", "replace")
+
+
+def run_read_file(ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
+    rel, target = _target(ctx, string_arg(args, "path"))
+    lines = _read_text(target).splitlines()
+    start = int_arg(args, "start_line") or 1
+    end = min(int_arg(args, "end_line") or len(lines), len(lines))
+    if start < 1 or (lines and start > len(lines)) or end < start - 1:
+        raise ToolFailure(f"line range {start}-{end} is outside {rel} (1-{len(lines)})")
+    body = "\n".join(f"{n:>6}\t{lines[n - 1]}" for n in range(start, end + 1))
+    return ToolResult(f"{rel} (lines {start}-{end} of {len(lines)})\n{body}")
+
+
+def run_list_files(ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
+    rel, target = _target(ctx, string_arg(args, "path", required=False))
+    if not target.is_dir():
+        raise ToolFailure(f"{rel} is not a folder")
+    depth = int_arg(args, "max_depth") or 3
+    prefix = rel + "/" if rel else ""
+    shown: list[str] = []
+    folders: set[str] = set()
+    for name in workspace_files(_root(ctx)):
+        if not name.startswith(prefix):
+            continue
+        inner = name[len(prefix):].split("/")
+        if len(inner) > depth:
+            folders.add(prefix + "/".join(inner[:depth]) + "/")
+            continue
+        shown.append(name)
+    entries = sorted(shown + sorted(folders))
+    more = len(entries) - MAX_LIST
+    text = "\n".join(entries[:MAX_LIST]) or "(no files)"
+    if more > 0:
+        text += f"\n... ({more} more entries; list a subfolder)"
+    return ToolResult(text)
+
+
+def run_search_files(ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
+    query = string_arg(args, "query")
+    rel, _ = _target(ctx, string_arg(args, "path", required=False))
+    try:
+        pattern = re.compile(query if args.get("regex") else re.escape(query), re.IGNORECASE)
+    except re.error as exc:
+        raise ToolFailure(f"invalid regex: {exc}") from None
+    root = _root(ctx)
+    prefix = rel + "/" if rel else ""
+    hits: list[str] = []
+    for name in workspace_files(root):
+        if prefix and not (name.startswith(prefix) or name == rel):
+            continue
+        path = root / name
+        try:
+            if path.stat().st_size > MAX_FILE_BYTES:
+                continue
+            data = path.read_bytes()
+        except OSError:
+            continue
+        if b"\0" in data[:8192]:
+            continue
+        for number, line in enumerate(data.decode("utf-8", "replace").splitlines(), 1):
+            if pattern.search(line):
+                hits.append(f"{name}:{number}: {line.strip()[:200]}")
+                if len(hits) >= MAX_HITS:
+                    return ToolResult("\n".join(hits) + "\n... (more matches; narrow it)")
+    return ToolResult("\n".join(hits) or "no matches")
+
+
+READ_FILE = Tool(
+    name="read_file",
+    description="Read a text file of the user's workspace with numbered lines (optionally a "
+                "line range).",
+    parameters={"type": "object", "properties": {
+        "path": {"type": "string", "description": "relative to the workspace root"},
+        "start_line": {"type": "integer"}, "end_line": {"type": "integer"}},
+        "required": ["path"]},
+    run=run_read_file, needs_workspace=True,
+)
+LIST_FILES = Tool(
+    name="list_files",
+    description="List the workspace's files (git-ignored files are left out).",
+    parameters={"type": "object", "properties": {
+        "path": {"type": "string", "description": "folder; empty for the root"},
+        "max_depth": {"type": "integer", "description": "default 3"}}},
+    run=run_list_files, needs_workspace=True,
+)
+SEARCH_FILES = Tool(
+    name="search_files",
+    description="Find lines in the workspace's files (case-insensitive substring or regex).",
+    parameters={"type": "object", "properties": {
+        "query": {"type": "string"}, "regex": {"type": "boolean"},
+        "path": {"type": "string", "description": "limit to a folder or file"}},
+        "required": ["query"]},
+    run=run_search_files, needs_workspace=True,
+)
