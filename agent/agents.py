@@ -9,6 +9,7 @@ import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from agent.conversations import Conversations
 from agent.db import Database
 from memfs.backup import backup
 from memfs.errors import InvalidArgument, NotFound
@@ -82,6 +83,7 @@ class Agents:
             conn.execute(
                 "INSERT OR IGNORE INTO agents (id, name, model, api_base, created, last_used) "
                 "VALUES (?, ?, ?, ?, ?, ?)", (agent_id, name, model, api_base, now, now))
+        Conversations(self.db).default(agent_id)
         return self.get(agent_id)
 
     def rename(self, agent_id: str, name: str) -> Agent:

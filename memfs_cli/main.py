@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from memfs.errors import MemfsError
 from memfs.home import DEFAULT_AGENT_ID
-from memfs_cli import memory_commands
+from memfs_cli import agent_commands, chat, memory_commands
 from memfs_cli.output import fail
 
 
@@ -24,13 +24,15 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     """The whole command tree."""
     parser = _Parser(prog="memfs", description="Persistent, git-backed memory for coding agents.")
-    parser.add_argument("--agent", default=DEFAULT_AGENT_ID,
-                        help=f"agent id (default: {DEFAULT_AGENT_ID})")
+    parser.add_argument("--agent", help="agent id (default: the workspace's current agent; "
+                        f"for 'memory' commands {DEFAULT_AGENT_ID})")
     parser.add_argument("--version", action="version", version=_version())
     groups = parser.add_subparsers(dest="group", metavar="COMMAND", parser_class=_Parser)
     groups.required = True
     memory = groups.add_parser("memory", help="read, edit and manage memory")
     memory_commands.register(memory)
+    agent_commands.register(groups)
+    chat.register(groups)
     return parser
 
 
@@ -38,6 +40,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``memfs`` console script."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.group == "memory" and args.agent is None:
+        args.agent = DEFAULT_AGENT_ID
     try:
         return int(args.handler(args) or 0)
     except MemfsError as exc:

@@ -13,6 +13,7 @@ import json
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -50,7 +51,8 @@ class ScriptedModel:
         self.summary_requests: list[dict[str, Any]] = []
         self.summary = "Summary: the user and the agent discussed earlier topics."
         self.default = Reply(text="(no scripted reply left)")
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self.responder: Callable[[dict[str, Any]], Reply] | None = None
+        self._server = _QuietServer(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._lock = threading.Lock()
@@ -84,6 +86,12 @@ class ScriptedModel:
         """The system prompt of a recorded chat request."""
         return str(self.requests[index]["messages"][0]["content"])
 
+    @staticmethod
+    def last_user_text(request: dict[str, Any]) -> str:
+        """The newest user message of a request."""
+        users = [m for m in request["messages"] if m.get("role") == "user"]
+        return str(users[-1]["content"]) if users else ""
+
     def next_reply(self, request: dict[str, Any]) -> Reply:
         with self._lock:
             messages = request.get("messages") or [{}]
@@ -93,12 +101,21 @@ class ScriptedModel:
                 return Reply(text=self.summary)
             self.requests.append(request)
             self._calls += 1
-            return self.replies.popleft() if self.replies else self.default
+            if self.replies:
+                return self.replies.popleft()
+        return self.responder(request) if self.responder else self.default
 
     def next_id(self) -> str:
         with self._lock:
             self._calls += 1
             return f"call_{self._calls:04d}"
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """Clients that hang up mid-stream (cancellation tests) are expected, not errors."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        return None
 
 
 def _handler(model: ScriptedModel) -> type[BaseHTTPRequestHandler]:

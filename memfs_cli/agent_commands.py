@@ -1,0 +1,184 @@
+"""``memfs agent ...`` and ``memfs conversation ...``."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+from datetime import datetime
+from pathlib import Path
+
+from agent.runtime import Runtime
+from memfs_cli.output import emit, emit_json
+
+
+def workspace_of(args: argparse.Namespace) -> Path | None:
+    """``--workspace``, else the git top level of the current folder, else none."""
+    if getattr(args, "workspace", None):
+        return Path(args.workspace).resolve()
+    done = subprocess.run(["git", "rev-parse", "--show-toplevel"], capture_output=True,
+                          text=True)
+    return Path(done.stdout.strip()) if done.returncode == 0 and done.stdout.strip() else None
+
+
+def runtime_for(args: argparse.Namespace) -> Runtime:
+    """A runtime for the command's workspace."""
+    return Runtime(workspace=workspace_of(args))
+
+
+def _when(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M")
+
+
+# ----- agents -----------------------------------------------------------------------------------
+def cmd_agent_list(args: argparse.Namespace) -> int:
+    rt = runtime_for(args)
+    agents = rt.agents.all()
+    if args.json:
+        emit_json([a.to_dict() for a in agents])
+        return 0
+    current = rt.agent().id
+    for a in agents:
+        mark = "*" if a.id == current else " "
+        pin = " (pinned)" if a.pinned else ""
+        emit(f"{mark} {a.id:<20} {a.name}{pin}  model: {a.model or '(settings)'}  "
+             f"last used {_when(a.last_used)}")
+    return 0
+
+
+def cmd_agent_create(args: argparse.Namespace) -> int:
+    agent = runtime_for(args).agents.create(args.name, args.model, args.api_base)
+    emit_json(agent.to_dict()) if args.json else emit(f"created {agent.id} ({agent.name})")
+    return 0
+
+
+def cmd_agent_rename(args: argparse.Namespace) -> int:
+    agent = runtime_for(args).agents.rename(args.id, args.name)
+    emit(f"renamed {agent.id} to {agent.name}")
+    return 0
+
+
+def cmd_agent_delete(args: argparse.Namespace) -> int:
+    saved = runtime_for(args).agents.delete(args.id)
+    emit(f"deleted {args.id}; its memory was backed up to {saved}")
+    return 0
+
+
+def cmd_agent_pin(args: argparse.Namespace) -> int:
+    agent = runtime_for(args).agents.pin(args.id, not args.unpin)
+    emit(f"{agent.id} {'pinned' if agent.pinned else 'unpinned'}")
+    return 0
+
+
+def cmd_agent_model(args: argparse.Namespace) -> int:
+    rt = runtime_for(args)
+    if args.model is None:
+        agent = rt.agents.get(args.id)
+    else:
+        agent = rt.agents.set_model(args.id, args.model, args.api_base, args.context_window)
+    emit(f"{agent.id}: model {agent.model or '(none; settings decide)'}"
+         + (f", api_base {agent.api_base}" if agent.api_base else "")
+         + (f", context window {agent.context_window}" if agent.context_window else ""))
+    return 0
+
+
+# ----- conversations ----------------------------------------------------------------------------
+def cmd_conversation_list(args: argparse.Namespace) -> int:
+    rt = runtime_for(args)
+    agent = rt.agent(args.agent)
+    items = rt.conversations.for_agent(agent.id)
+    if args.json:
+        emit_json([c.to_dict() for c in items])
+        return 0
+    for c in items:
+        main = " (main)" if c.is_default else ""
+        emit(f"{c.id}  {_when(c.updated)}  {c.title}{main}")
+    return 0
+
+
+def cmd_conversation_new(args: argparse.Namespace) -> int:
+    rt = runtime_for(args)
+    agent = rt.agent(args.agent)
+    conversation = rt.conversations.new(agent.id, args.title or "")
+    rt.bind(agent, conversation)
+    emit_json(conversation.to_dict()) if args.json else emit(conversation.id)
+    return 0
+
+
+def cmd_conversation_show(args: argparse.Namespace) -> int:
+    rt = runtime_for(args)
+    conversation = rt.conversations.get(args.id)
+    messages = rt.conversations.messages(conversation.id, limit=args.limit)
+    if args.json:
+        emit_json({"conversation": conversation.to_dict(),
+                   "messages": [{"id": m.id, "role": m.role, "status": m.status,
+                                 "created": m.created, "body": m.body} for m in messages]})
+        return 0
+    emit(f"# {conversation.title} ({conversation.id})")
+    if conversation.summary:
+        emit(f"[summary of earlier messages]\n{conversation.summary}\n")
+    for m in messages:
+        content = m.body.get("content") or ""
+        calls = [c["function"]["name"] for c in m.body.get("tool_calls") or []]
+        note = f" [calls {', '.join(calls)}]" if calls else ""
+        status = "" if m.status == "complete" else f" ({m.status})"
+        emit(f"{m.role}{status}:{note} {content}")
+    return 0
+
+
+def cmd_conversation_rename(args: argparse.Namespace) -> int:
+    conversation = runtime_for(args).conversations.rename(args.id, args.title)
+    emit(f"renamed {conversation.id} to {conversation.title}")
+    return 0
+
+
+def register(groups: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add ``agent`` and ``conversation`` command groups."""
+    agent = groups.add_parser("agent", help="list, create and manage agents")
+    sub = agent.add_subparsers(dest="command", metavar="SUBCOMMAND", parser_class=type(agent))
+    sub.required = True
+    p = sub.add_parser("list", help="agents, pinned first")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_agent_list)
+    p = sub.add_parser("create", help="a new agent with fresh memory")
+    p.add_argument("name")
+    p.add_argument("--model")
+    p.add_argument("--api-base")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_agent_create)
+    p = sub.add_parser("rename", help="change an agent's name")
+    p.add_argument("id")
+    p.add_argument("name")
+    p.set_defaults(handler=cmd_agent_rename)
+    p = sub.add_parser("delete", help="delete an agent (its memory is backed up first)")
+    p.add_argument("id")
+    p.set_defaults(handler=cmd_agent_delete)
+    p = sub.add_parser("pin", help="favourite an agent")
+    p.add_argument("id")
+    p.add_argument("--unpin", action="store_true")
+    p.set_defaults(handler=cmd_agent_pin)
+    p = sub.add_parser("model", help="show or set an agent's model")
+    p.add_argument("id")
+    p.add_argument("model", nargs="?")
+    p.add_argument("--api-base")
+    p.add_argument("--context-window", type=int)
+    p.set_defaults(handler=cmd_agent_model)
+
+    conv = groups.add_parser("conversation", help="list, start and read conversations")
+    sub = conv.add_subparsers(dest="command", metavar="SUBCOMMAND", parser_class=type(conv))
+    sub.required = True
+    p = sub.add_parser("list", help="conversations by activity")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_conversation_list)
+    p = sub.add_parser("new", help="start a conversation (it becomes this workspace's current)")
+    p.add_argument("--title")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_conversation_new)
+    p = sub.add_parser("show", help="print a conversation")
+    p.add_argument("id")
+    p.add_argument("--limit", type=int, default=1000)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_conversation_show)
+    p = sub.add_parser("rename", help="retitle a conversation")
+    p.add_argument("id")
+    p.add_argument("title")
+    p.set_defaults(handler=cmd_conversation_rename)

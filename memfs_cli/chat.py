@@ -1,0 +1,124 @@
+"""``memfs chat``: one message, streamed to the terminal, or a small REPL.
+
+The reply goes to stdout; tool calls, memory commits and compactions go to stderr as short
+notes. Ctrl-C cancels the current turn (not the program); Ctrl-D leaves the REPL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+
+from agent.events import (
+    Compaction,
+    Done,
+    ErrorEvent,
+    Event,
+    MemoryCommit,
+    TextDelta,
+    ToolCallFinished,
+    ToolCallStarted,
+)
+from agent.llm import warm_up
+from agent.runtime import Runtime
+from memfs_cli.agent_commands import workspace_of
+from memfs_cli.output import fail
+
+
+def _note(text: str) -> None:
+    sys.stderr.write(f"  \u23bf {text}\n")
+    sys.stderr.flush()
+
+
+def render(event: Event) -> int | None:
+    """Print one event; returns an exit code when the turn ended."""
+    if isinstance(event, TextDelta):
+        sys.stdout.write(event.text)
+        sys.stdout.flush()
+    elif isinstance(event, ToolCallStarted):
+        target = event.arguments.get("path") or event.arguments.get("query") or ""
+        command = event.arguments.get("command", "")
+        _note(" ".join(str(p) for p in (event.name, command, target) if p))
+    elif isinstance(event, ToolCallFinished) and not event.ok:
+        _note(f"{event.name} failed: {event.output[:200]}")
+    elif isinstance(event, MemoryCommit):
+        _note(f"memory {event.commit[:10]} {event.message}")
+    elif isinstance(event, Compaction):
+        _note(f"compacted {event.summarized_messages} messages "
+              f"({event.tokens_before} -> {event.tokens_after} tokens)")
+    elif isinstance(event, ErrorEvent):
+        sys.stdout.write("\n")
+        return fail(f"{event.message} ({event.hint})" if event.hint else event.message)
+    elif isinstance(event, Done):
+        if event.text and not event.text.endswith("\n"):
+            sys.stdout.write("\n")
+        return 0 if event.stop_reason in ("end_turn", "max_steps") else 1
+    return None
+
+
+async def run_once(runtime: Runtime, text: str, conversation: str | None, agent: str | None,
+                   new: bool) -> int:
+    """One turn; Ctrl-C cancels it and returns 130."""
+    code = 0
+
+    async def consume() -> None:
+        nonlocal code
+        async for event in runtime.chat(text, conversation_id=conversation, agent_id=agent,
+                                        new=new):
+            result = render(event)
+            if result is not None:
+                code = result or code
+
+    task = asyncio.ensure_future(consume())
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGINT, task.cancel)
+    try:
+        await task
+    except asyncio.CancelledError:
+        sys.stdout.write("\n")
+        fail("cancelled; what was said so far is kept")
+        return 130
+    finally:
+        loop.remove_signal_handler(signal.SIGINT)
+    return code
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    runtime = Runtime(workspace=workspace_of(args))
+    if args.message:
+        return asyncio.run(run_once(runtime, " ".join(args.message), args.conversation,
+                                    args.agent, args.new))
+    warm_up()
+    agent = runtime.agent(args.agent)
+    conversation = runtime.conversation(agent, args.conversation, args.new)
+    sys.stderr.write(f"{agent.name} · {conversation.title} ({conversation.id}). "
+                     "Ctrl-C cancels a reply, Ctrl-D quits.\n")
+    loop = asyncio.new_event_loop()  # one loop for the session: litellm's clients live on it
+    try:
+        while True:
+            try:
+                text = input("> ")
+            except EOFError:
+                sys.stderr.write("\n")
+                return 0
+            except KeyboardInterrupt:
+                sys.stderr.write("\n")
+                continue
+            if text.strip():
+                loop.run_until_complete(run_once(runtime, text, conversation.id, agent.id,
+                                                 False))
+    finally:
+        loop.close()
+
+
+def register(groups: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the ``chat`` command."""
+    p = groups.add_parser("chat", help="talk to the agent (a REPL without MESSAGE)")
+    p.add_argument("message", nargs="*", help="send this and print the reply")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--new", action="store_true", help="start a new conversation")
+    where.add_argument("--conversation", help="continue this conversation")
+    p.add_argument("--workspace", help="project folder (default: the current git repository)")
+    p.set_defaults(handler=cmd_chat)

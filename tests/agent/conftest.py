@@ -1,0 +1,43 @@
+"""Fixtures for agent tests: the scripted model server reached through litellm over HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from agent.events import Event
+from agent.runtime import Runtime
+from tests.support.model_server import ScriptedModel
+
+
+@pytest.fixture
+def model(monkeypatch: pytest.MonkeyPatch) -> Iterator[ScriptedModel]:
+    """A scripted OpenAI-compatible server; the environment points memfs at it."""
+    with ScriptedModel() as server:
+        monkeypatch.setenv("MEMFS_MODEL", "openai/scripted")
+        monkeypatch.setenv("MEMFS_API_BASE", server.url)
+        monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+        yield server
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    root = tmp_path / "project"
+    root.mkdir()
+    return root
+
+
+@pytest.fixture
+def runtime(model: ScriptedModel, workspace: Path) -> Runtime:
+    return Runtime(workspace=workspace, editor_settings={"maxRetries": 1})
+
+
+async def collect(events: AsyncIterator[Event]) -> list[Event]:
+    """Every event of a turn."""
+    return [event async for event in events]
+
+
+def kinds(events: list[Event]) -> list[str]:
+    return [event.kind for event in events]
