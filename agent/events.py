@@ -16,6 +16,14 @@ class Event:
         return {"kind": self.kind, **asdict(self)}
 
 
+def event_from_dict(data: dict[str, Any]) -> Event:
+    """Rebuild an event from its ``to_dict()`` form (events cross the worker socket)."""
+    kinds = {cls.kind: cls for cls in (TextDelta, ToolCallStarted, ToolCallFinished,
+                                       MemoryCommit, Usage, Compaction, ErrorEvent, Done)}
+    fields = {k: v for k, v in data.items() if k != "kind"}
+    return kinds[str(data["kind"])](**fields)
+
+
 @dataclass(frozen=True)
 class TextDelta(Event):
     text: str

@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import signal
 import sys
+from typing import Any
 
 from agent.events import (
     Compaction,
@@ -20,11 +21,13 @@ from agent.events import (
     TextDelta,
     ToolCallFinished,
     ToolCallStarted,
+    event_from_dict,
 )
 from agent.llm import warm_up
 from agent.runtime import Runtime
+from memfs_cli import worker
 from memfs_cli.agent_commands import workspace_of
-from memfs_cli.output import fail
+from memfs_cli.output import emit, fail
 
 
 def _note(text: str) -> None:
@@ -85,11 +88,39 @@ async def run_once(runtime: Runtime, text: str, conversation: str | None, agent:
     return code
 
 
+def via_worker(payload: dict[str, Any]) -> int | None:
+    """Run the turn in the warm worker; None when no worker could be reached."""
+    conn = worker.connect()
+    if conn is None:
+        return None
+    code = 0
+    try:
+        with conn:
+            for data in worker.request(conn, payload):
+                if data["kind"] == "refusal":
+                    return fail(str(data["message"]))
+                result = render(event_from_dict(data))
+                if result is not None:
+                    code = result or code
+    except KeyboardInterrupt:
+        sys.stdout.write("\n")
+        return fail("cancelled; what was said so far is kept", code=130)
+    return code
+
+
 def cmd_chat(args: argparse.Namespace) -> int:
-    runtime = Runtime(workspace=workspace_of(args))
+    workspace = workspace_of(args)
     if args.message:
-        return asyncio.run(run_once(runtime, " ".join(args.message), args.conversation,
+        text = " ".join(args.message)
+        if worker.enabled():
+            code = via_worker({"text": text, "conversation": args.conversation,
+                               "agent": args.agent, "new": args.new,
+                               "workspace": str(workspace) if workspace else None})
+            if code is not None:
+                return code
+        return asyncio.run(run_once(Runtime(workspace=workspace), text, args.conversation,
                                     args.agent, args.new))
+    runtime = Runtime(workspace=workspace)
     warm_up()
     agent = runtime.agent(args.agent)
     conversation = runtime.conversation(agent, args.conversation, args.new)
@@ -113,8 +144,21 @@ def cmd_chat(args: argparse.Namespace) -> int:
         loop.close()
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    if args.action == "stop":
+        emit("worker stopped" if worker.stop() else "no worker running")
+        return 0
+    conn = worker.connect(start=False)
+    if conn is None:
+        emit(f"no worker running (socket {worker.socket_path()})")
+        return 1
+    conn.close()
+    emit(f"worker running (socket {worker.socket_path()})")
+    return 0
+
+
 def register(groups: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add the ``chat`` command."""
+    """Add the ``chat`` and ``worker`` commands."""
     p = groups.add_parser("chat", help="talk to the agent (a REPL without MESSAGE)")
     p.add_argument("message", nargs="*", help="send this and print the reply")
     where = p.add_mutually_exclusive_group()
@@ -122,3 +166,6 @@ def register(groups: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     where.add_argument("--conversation", help="continue this conversation")
     p.add_argument("--workspace", help="project folder (default: the current git repository)")
     p.set_defaults(handler=cmd_chat)
+    p = groups.add_parser("worker", help="the warm background worker of one-shot chat")
+    p.add_argument("action", nargs="?", default="status", choices=["status", "stop"])
+    p.set_defaults(handler=cmd_worker)

@@ -19,4 +19,5 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("GIT_CONFIG_GLOBAL", raising=False)
     monkeypatch.delenv("GIT_DIR", raising=False)
     monkeypatch.delenv("GIT_WORK_TREE", raising=False)
+    monkeypatch.setenv("MEMFS_NO_WORKER", "1")  # tests of the warm worker opt back in
     return home

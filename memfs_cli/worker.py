@@ -1,0 +1,192 @@
+"""A warm worker for one-shot ``memfs chat``: a background process that has already imported
+litellm and runs turns for later invocations over a Unix socket.
+
+One worker serves one data home and one environment (its socket name is a hash of both), so
+a turn always runs with exactly the settings and API keys of the shell that asked for it. It
+exits after ``MEMFS_WORKER_IDLE`` seconds without work (default 600). ``MEMFS_NO_WORKER=1``
+turns it off. The socket lives in a private folder (mode 0700) under the runtime directory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from memfs.errors import MemfsError
+from memfs.home import memfs_home
+
+IDLE_SECONDS = 600.0
+START_TIMEOUT = 30.0
+_VOLATILE = ("PWD", "OLDPWD", "SHLVL", "_", "COLUMNS", "LINES", "TERM", "PS1", "PROMPT_COMMAND")
+
+
+def enabled() -> bool:
+    """False when the user turned the worker off with MEMFS_NO_WORKER."""
+    return os.environ.get("MEMFS_NO_WORKER", "") in ("", "0")
+
+
+def socket_path(home: Path | None = None) -> Path:
+    """The worker socket for this data home and this environment."""
+    env = {k: v for k, v in os.environ.items() if k not in _VOLATILE}
+    digest = hashlib.sha256(json.dumps([str(home or memfs_home()), sorted(env.items())])
+                            .encode()).hexdigest()[:16]
+    base = os.environ.get("XDG_RUNTIME_DIR") or tempfile.gettempdir()
+    folder = Path(base) / f"memfs-{os.getuid()}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    return folder / f"worker-{digest}.sock"
+
+
+# ----- client -------------------------------------------------------------------------------------
+def connect(start: bool = True) -> socket.socket | None:
+    """A connection to this environment's worker, starting one when needed; None on failure."""
+    path = socket_path()
+    conn = _try_connect(path)
+    if conn is not None or not start:
+        return conn
+    log = path.with_suffix(".log")
+    with open(log, "ab") as handle:
+        subprocess.Popen([sys.executable, "-m", "memfs_cli.worker", str(path)],
+                         stdin=subprocess.DEVNULL, stdout=handle, stderr=handle,
+                         start_new_session=True)
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        conn = _try_connect(path)
+        if conn is not None:
+            return conn
+        time.sleep(0.02)
+    return None
+
+
+def _try_connect(path: Path) -> socket.socket | None:
+    if not path.exists():
+        return None
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        conn.connect(str(path))
+    except OSError:
+        conn.close()
+        return None
+    return conn
+
+
+def request(conn: socket.socket, payload: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Send one chat request and yield the worker's events as dicts."""
+    conn.sendall(json.dumps(payload).encode() + b"\n")
+    with conn.makefile("rb") as stream:
+        for line in stream:
+            yield json.loads(line)
+
+
+def stop() -> bool:
+    """Ask this environment's worker to exit; False when none runs."""
+    conn = connect(start=False)
+    if conn is None:
+        return False
+    with conn:
+        for _ in request(conn, {"op": "stop"}):
+            pass
+    return True
+
+
+# ----- server -------------------------------------------------------------------------------------
+class Worker:
+    """The worker process: accepts chat requests, streams events back."""
+
+    def __init__(self, path: Path, idle: float) -> None:
+        self.path = path
+        self.idle = idle
+        self.active = 0
+        self.last = time.monotonic()
+        self.inode = 0
+        self.done = asyncio.Event()
+
+    async def serve(self) -> None:
+        from agent.llm import warm_up
+
+        warm_up()
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
+        server = await asyncio.start_unix_server(self.handle, path=str(self.path))
+        os.chmod(self.path, 0o600)
+        self.inode = self.path.stat().st_ino
+        watchdog = asyncio.create_task(self.watch())
+        try:
+            await self.done.wait()
+        finally:
+            watchdog.cancel()
+            server.close()
+            with contextlib.suppress(FileNotFoundError):
+                self.path.unlink()
+
+    async def watch(self) -> None:
+        while True:
+            await asyncio.sleep(min(5.0, self.idle))
+            if not self.active and time.monotonic() - self.last > self.idle:
+                self.done.set()
+            try:
+                replaced = self.path.stat().st_ino != self.inode
+            except FileNotFoundError:
+                replaced = True
+            if replaced:  # another worker took over the socket, or it was removed
+                self.done.set()
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.active += 1
+        try:
+            line = await reader.readline()
+            payload = json.loads(line or b"{}")
+            if payload.get("op") == "stop":
+                self.done.set()
+                return
+            turn = asyncio.create_task(self.chat(payload, writer))
+            hangup = asyncio.create_task(reader.read())  # EOF: the client went away (Ctrl-C)
+            finished, _ = await asyncio.wait({turn, hangup}, return_when=asyncio.FIRST_COMPLETED)
+            if turn not in finished:
+                turn.cancel()
+                with contextlib.suppress(asyncio.CancelledError, ConnectionError):
+                    await turn
+            hangup.cancel()
+        finally:
+            self.active -= 1
+            self.last = time.monotonic()
+            with contextlib.suppress(ConnectionError):
+                writer.close()
+
+    async def chat(self, payload: dict[str, Any], writer: asyncio.StreamWriter) -> None:
+        from agent.runtime import Runtime
+
+        async def send(data: dict[str, Any]) -> None:
+            writer.write(json.dumps(data).encode() + b"\n")
+            await writer.drain()
+
+        try:
+            workspace = payload.get("workspace")
+            runtime = Runtime(workspace=Path(workspace) if workspace else None)
+            async for event in runtime.chat(payload["text"], payload.get("conversation"),
+                                            payload.get("agent"), bool(payload.get("new"))):
+                await send(event.to_dict())
+        except MemfsError as exc:
+            await send({"kind": "refusal", "message": str(exc)})
+        except Exception as exc:  # report, never crash the worker
+            await send({"kind": "refusal", "message": f"the worker failed: {exc}"})
+
+
+def main() -> None:
+    """``python -m memfs_cli.worker SOCKET``."""
+    idle = float(os.environ.get("MEMFS_WORKER_IDLE") or IDLE_SECONDS)
+    asyncio.run(Worker(Path(sys.argv[1]), idle).serve())
+
+
+if __name__ == "__main__":
+    main()
