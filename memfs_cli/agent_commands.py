@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import subprocess
+import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -21,8 +22,11 @@ def workspace_of(args: argparse.Namespace) -> Path | None:
 
 
 def runtime_for(args: argparse.Namespace) -> Runtime:
-    """A runtime for the command's workspace."""
-    return Runtime(workspace=workspace_of(args))
+    """A runtime for the command's workspace; settings problems are warned about on stderr."""
+    runtime = Runtime(workspace=workspace_of(args))
+    for problem in runtime.report.problems:
+        sys.stderr.write(f"memfs: warning: {problem}\n")
+    return runtime
 
 
 def _when(timestamp: float) -> str:

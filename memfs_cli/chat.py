@@ -26,7 +26,7 @@ from agent.events import (
 from agent.llm import warm_up
 from agent.runtime import Runtime
 from memfs_cli import worker
-from memfs_cli.agent_commands import workspace_of
+from memfs_cli.agent_commands import runtime_for, workspace_of
 from memfs_cli.output import emit, fail
 
 
@@ -99,6 +99,9 @@ def via_worker(payload: dict[str, Any]) -> int | None:
             for data in worker.request(conn, payload):
                 if data["kind"] == "refusal":
                     return fail(str(data["message"]))
+                if data["kind"] == "warning":
+                    sys.stderr.write(f"memfs: warning: {data['message']}\n")
+                    continue
                 result = render(event_from_dict(data))
                 if result is not None:
                     code = result or code
@@ -118,9 +121,9 @@ def cmd_chat(args: argparse.Namespace) -> int:
                                "workspace": str(workspace) if workspace else None})
             if code is not None:
                 return code
-        return asyncio.run(run_once(Runtime(workspace=workspace), text, args.conversation,
-                                    args.agent, args.new))
-    runtime = Runtime(workspace=workspace)
+        return asyncio.run(run_once(runtime_for(args), text, args.conversation, args.agent,
+                                    args.new))
+    runtime = runtime_for(args)
     warm_up()
     agent = runtime.agent(args.agent)
     conversation = runtime.conversation(agent, args.conversation, args.new)

@@ -173,6 +173,8 @@ class Worker:
         try:
             workspace = payload.get("workspace")
             runtime = Runtime(workspace=Path(workspace) if workspace else None)
+            for problem in runtime.report.problems:
+                await send({"kind": "warning", "message": problem})
             async for event in runtime.chat(payload["text"], payload.get("conversation"),
                                             payload.get("agent"), bool(payload.get("new"))):
                 await send(event.to_dict())
