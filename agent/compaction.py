@@ -4,6 +4,7 @@ conversation; the messages stay in the store (and in conversation_search)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from dataclasses import dataclass
@@ -105,6 +106,7 @@ async def compact(
         summary = ""
     if not summary.strip():
         summary = fallback_summary(conversation.summary, dropped)
-    conversations.set_summary(conversation.id, summary.strip(), dropped[-1].id)
+    await asyncio.to_thread(conversations.set_summary, conversation.id, summary.strip(),
+                            dropped[-1].id)
     after = budget.fixed + estimate_text_tokens(summary) + sum(m.tokens for m in messages[cut:])
     return Compaction(summarized_messages=len(dropped), tokens_before=before, tokens_after=after)

@@ -86,21 +86,21 @@ async def run_turn(turn: Turn, text: str) -> AsyncIterator[Event]:
     """Run one user message to completion, yielding events; the last one is Done."""
     store = turn.conversations
     progress = _Progress()
-    user = store.add_message(turn.conversation, {"role": "user", "content": text})
+    user = await asyncio.to_thread(store.add_message, turn.conversation,
+                                   {"role": "user", "content": text})
     progress.last_message_id = user.id
     result = llm.StreamResult()
     try:
         system, tools, budget, ctx = await prepare(turn)
         for _ in range(turn.settings.max_steps):
-            conversation = store.get(turn.conversation.id)
-            history = store.recent(conversation, budget.window)
+            conversation, history = await asyncio.to_thread(_history, turn, budget.window)
             if budget.over(turn.settings, history_tokens(conversation, history)):
                 compaction = await compact(store, conversation, history, budget, turn.settings,
                                            turn.config)
                 if compaction is not None:
                     yield compaction
-                    conversation = store.get(conversation.id)
-                    history = store.recent(conversation, budget.window)
+                    conversation, history = await asyncio.to_thread(_history, turn,
+                                                                    budget.window)
             result = llm.StreamResult()
             async for delta in llm.stream(turn.config, build_messages(system, conversation,
                                                                       history),
@@ -115,7 +115,8 @@ async def run_turn(turn: Turn, text: str) -> AsyncIterator[Event]:
             body: dict[str, Any] = {"role": "assistant", "content": result.text or None}
             if calls:
                 body["tool_calls"] = calls
-            progress.last_message_id = store.add_message(turn.conversation, body).id
+            stored = await asyncio.to_thread(store.add_message, turn.conversation, body)
+            progress.last_message_id = stored.id
             result = llm.StreamResult()
             if not calls:
                 yield _done("end_turn", turn, progress)
@@ -146,7 +147,7 @@ async def _run_tool(ctx: ToolContext, turn: Turn, call: dict[str, Any], progress
     yield ToolCallStarted(call["id"], name, args)
     if outcome is None:
         outcome = await asyncio.to_thread(execute, ctx, name, args)
-    turn.conversations.add_message(turn.conversation, {
+    await asyncio.to_thread(turn.conversations.add_message, turn.conversation, {
         "role": "tool", "tool_call_id": call["id"], "content": outcome.output})
     progress.tool_calls.append({"id": call["id"], "name": name, "arguments": args,
                                 "ok": outcome.ok})
@@ -155,6 +156,11 @@ async def _run_tool(ctx: ToolContext, turn: Turn, call: dict[str, Any], progress
         commit = outcome.commit.to_dict()
         progress.commits.append(commit)
         yield MemoryCommit(outcome.commit.commit, outcome.commit.paths, outcome.commit.message)
+
+
+def _history(turn: Turn, window: int) -> tuple[Conversation, list[StoredMessage]]:
+    conversation = turn.conversations.get(turn.conversation.id)
+    return conversation, turn.conversations.recent(conversation, window)
 
 
 def _named_calls(calls: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -6,6 +6,7 @@ last binding > the default), builds turns, and runs them.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -97,22 +98,26 @@ class Runtime:
         """Send one message and stream the turn's events."""
         if not text or not text.strip():
             raise InvalidArgument("the message is empty", "type something to send")
+        turn = await asyncio.to_thread(self._start_turn, conversation_id, agent_id, new)
+        async for event in run_turn(turn, text):
+            yield event
+
+    def _start_turn(self, conversation_id: str | None, agent_id: str | None, new: bool
+                    ) -> Turn:
         agent = self.agent(agent_id)
         conversation = self.conversation(agent, conversation_id, new)
         turn = self.turn(agent, conversation)
         self.bind(agent, conversation)
         self.agents.touch(agent.id)
-        async for event in run_turn(turn, text):
-            yield event
+        return turn
 
     async def compact(self, conversation_id: str | None = None,
                       agent_id: str | None = None) -> Compaction | None:
         """Compact a conversation now, whatever its size; None when there is nothing to fold."""
-        agent = self.agent(agent_id)
-        conversation = self.conversation(agent, conversation_id)
-        turn = self.turn(agent, conversation)
+        turn = await asyncio.to_thread(self._start_turn, conversation_id, agent_id, False)
+        conversation = turn.conversation
         _, _, budget, _ = await prepare(turn)
-        history = self.conversations.recent(conversation, budget.window)
+        history = await asyncio.to_thread(self.conversations.recent, conversation, budget.window)
         if history_tokens(conversation, history) == 0:
             return None
         return await compact(self.conversations, conversation, history, budget, self.settings,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -125,6 +126,7 @@ def remember_binding(workspace: Path, agent_id: str, conversation_id: str) -> No
     if data.get("lastAgent") == agent_id and data.get("lastConversation") == conversation_id:
         return
     data.update({"lastAgent": agent_id, "lastConversation": conversation_id})
-    tmp = folder / f".{LOCAL_FILE}.tmp-{os.getpid()}"
-    tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    fd, tmp = tempfile.mkstemp(prefix=f".{LOCAL_FILE}.", dir=folder)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(json.dumps(data, indent=2) + "\n")
     os.replace(tmp, folder / LOCAL_FILE)

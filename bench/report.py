@@ -10,7 +10,8 @@ WIDTHS = (36, 16, 16, 9, 10, 6)
 
 @dataclass(frozen=True)
 class Row:
-    """One line of the results table; ``met`` is None when the row has no target."""
+    """One line of the results table; ``met`` is None when the row has no target; a ``note``
+    is printed as a numbered footnote under the table."""
 
     name: str
     ours: str
@@ -18,6 +19,7 @@ class Row:
     ratio: float | None
     target: str = "-"
     met: bool | None = None
+    note: str = ""
 
 
 def ms(seconds: float) -> str:
@@ -48,14 +50,22 @@ def ratio_text(ratio: float | None) -> str:
 
 
 def render(rows: list[Row]) -> str:
-    """The table: a header line, a rule, then one line per row."""
-
-    def line(cells: tuple[str, ...]) -> str:
-        return "".join(c.ljust(w) for c, w in zip(cells, WIDTHS, strict=True)).rstrip()
-
-    out = [line(HEADERS), "-" * sum(WIDTHS)]
+    """The table: a header line, a rule, one line per row, then the rows' footnotes."""
+    notes: list[str] = []
+    cells: list[tuple[str, ...]] = []
     for row in rows:
         mark = "" if row.met is None else ("met" if row.met else "MISSED")
-        out.append(line((row.name, row.ours, row.baseline, ratio_text(row.ratio), row.target,
-                         mark)))
+        target = row.target
+        if row.note:
+            notes.append(row.note)
+            target = f"{target} [{len(notes)}]"
+        cells.append((row.name, row.ours, row.baseline, ratio_text(row.ratio), target, mark))
+    widths = [max(minimum, *(len(c[i]) + 2 for c in cells)) if cells else minimum
+              for i, minimum in enumerate(WIDTHS)]
+
+    def line(values: tuple[str, ...]) -> str:
+        return "".join(v.ljust(w) for v, w in zip(values, widths, strict=True)).rstrip()
+
+    out = [line(HEADERS), "-" * sum(widths), *(line(c) for c in cells)]
+    out += [f"[{number}] {text}" for number, text in enumerate(notes, 1)]
     return "\n".join(out)
