@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 MODEL = "openai/scripted"
+UNUSED_API_BASE = "http://127.0.0.1:9/v1"  # for benchmarks that make no model call
 _CLEARED = ("OPENAI_API_KEY", "MEMFS_CONTEXT_WINDOW", "MEMFS_NO_WORKER", "MEMFS_AGENT")
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from agent.conversations import Conversations
 from agent.loop import Turn, build_messages, prepare
 from agent.runtime import Runtime
-from bench.agent_env import agent_env
+from bench.agent_env import UNUSED_API_BASE, agent_env
 from bench.corpus import corpus, working_tree_paths, write_files
 from bench.messages import Words, chat_bodies, insert_messages
 from bench.report import Row, ms
@@ -22,7 +22,6 @@ N_FILES = 1_000
 N_MESSAGES = 10_000
 WINDOW = 200_000
 TARGET_S = 0.020
-UNUSED_API_BASE = "http://127.0.0.1:9/v1"  # no model call is made
 
 
 async def setup(turn: Turn) -> int:
@@ -86,7 +85,7 @@ def bench_turn_setup(tmp: Path, quick: bool) -> list[Row]:
     with agent_env(root, UNUSED_API_BASE):
         runtime = Runtime(workspace=workspace, editor_settings={"contextWindow": WINDOW})
         turn = _populate(runtime)
-        paths = [p for p in working_tree_paths(turn.memory.repo.root)]
+        paths = working_tree_paths(turn.memory.repo.root)
         conn = sqlite3.connect(runtime.db.path)
         try:
             cold, ours, base, sent = asyncio.run(_measure(turn, conn, paths, 10 if quick else 30))

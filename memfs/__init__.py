@@ -1,7 +1,5 @@
-"""MemFS: an agent's memory as a git-backed folder of markdown files (no LLM, no LSP)."""
+"""MemFS: an agent's memory as a git-backed folder of markdown files (no LLM, no LSP).
 
-from memfs.errors import MemfsError
-from memfs.repo import MemoryRepo
-from memfs.store import EditResult, MemoryStore
-
-__all__ = ["EditResult", "MemfsError", "MemoryRepo", "MemoryStore"]
+Modules: ``store`` (operations), ``repo`` (git and crash safety), ``projection`` (prompt),
+``history``, ``backup``, ``export``, ``remote``, ``lint``, ``paths``, ``frontmatter``.
+"""

@@ -262,6 +262,11 @@ class Transaction:
         _atomic_write(self.repo.git_dir / TMP_DIR, target, text.encode("utf-8"))
         self.changed.append(rel)
 
+    def mark_changed(self, rel: str) -> None:
+        """Commit a touched file as it already stands in the working tree."""
+        self.path(rel)
+        self.changed.append(rel)
+
     def delete(self, rel: str) -> None:
         """Remove a touched file and any folders it leaves empty."""
         target = self.path(rel)

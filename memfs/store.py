@@ -326,6 +326,24 @@ class MemoryStore:
             tx.delete(rel)
         return self._result(tx, reason)
 
+    def commit_file(self, path: str, reason: str) -> EditResult:
+        """Commit a file as it stands in the working tree (an edit saved by the user's editor),
+        after the same checks as any write; NoOpEdit when it matches HEAD."""
+        from memfs.secrets import guard
+
+        rel = self.norm(path)
+        with self.repo.transaction([rel], reason) as tx:
+            text = tx.read(rel)
+            if text is None:
+                raise NotFound(f"no memory file {rel}", _suggest(self, rel))
+            file = parse(text, rel)
+            check_limit(file, rel)
+            guard(text, rel)
+            if self.repo.read_at(rel) == text.encode("utf-8"):
+                raise NoOpEdit(f"{rel} has no unsaved changes", "nothing to commit")
+            tx.mark_changed(rel)
+        return self._result(tx, reason)
+
     # ----- helpers ---------------------------------------------------------------------------
     def _load(self, tx: Transaction, rel: str, force: bool) -> MemoryFile:
         text = tx.read(rel)

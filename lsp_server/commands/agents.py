@@ -1,0 +1,49 @@
+"""memfs.listAgents, memfs.switchAgent, memfs.createAgent."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from lsp_server.errors import guarded
+from lsp_server.params import AgentParams, CreateAgentParams, Params, parse
+
+if TYPE_CHECKING:
+    from lsp_server.server import MemfsServer
+
+
+@guarded
+async def list_all(ls: MemfsServer, *args: Any) -> dict[str, Any]:
+    """Every agent, pinned first, with the workspace's current one marked."""
+    params = parse(Params, args)
+    runtime = await ls.sessions.runtime(params.workspace_uri)
+
+    def run() -> dict[str, Any]:
+        return {"current": runtime.agent().id,
+                "agents": [a.to_dict() for a in runtime.agents.all()]}
+
+    return await asyncio.to_thread(run)
+
+
+@guarded
+async def switch(ls: MemfsServer, *args: Any) -> dict[str, Any]:
+    """Use another agent in this workspace (with its main conversation)."""
+    params = parse(AgentParams, args)
+    runtime = await ls.sessions.runtime(params.workspace_uri)
+
+    def run() -> dict[str, Any]:
+        agent = runtime.agents.get(params.agent_id)
+        conversation = runtime.conversations.default(agent.id)
+        runtime.bind(agent, conversation)
+        return {"agent": agent.to_dict(), "conversation": conversation.to_dict()}
+
+    return await asyncio.to_thread(run)
+
+
+@guarded
+async def create(ls: MemfsServer, *args: Any) -> dict[str, Any]:
+    """A new agent with fresh memory (not switched to)."""
+    params = parse(CreateAgentParams, args)
+    runtime = await ls.sessions.runtime(params.workspace_uri)
+    agent = await asyncio.to_thread(runtime.agents.create, params.name, params.model)
+    return agent.to_dict()

@@ -1,0 +1,73 @@
+"""memfs.newConversation, memfs.switchConversation, memfs.listConversations, memfs.compact."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from lsp_server.errors import guarded
+from lsp_server.params import (
+    ConversationParams,
+    NewConversationParams,
+    OptionalAgentParams,
+    OptionalConversationParams,
+    parse,
+)
+
+if TYPE_CHECKING:
+    from lsp_server.server import MemfsServer
+
+
+@guarded
+async def new(ls: MemfsServer, *args: Any) -> dict[str, Any]:
+    """Start a conversation with the workspace's agent; it becomes the current one."""
+    params = parse(NewConversationParams, args)
+    runtime = await ls.sessions.runtime(params.workspace_uri)
+
+    def run() -> dict[str, Any]:
+        agent = runtime.agent()
+        conversation = runtime.conversations.new(agent.id, params.title or "")
+        runtime.bind(agent, conversation)
+        return conversation.to_dict()
+
+    return await asyncio.to_thread(run)
+
+
+@guarded
+async def switch(ls: MemfsServer, *args: Any) -> dict[str, Any]:
+    """Make an existing conversation the workspace's current one."""
+    params = parse(ConversationParams, args)
+    runtime = await ls.sessions.runtime(params.workspace_uri)
+
+    def run() -> dict[str, Any]:
+        agent = runtime.agent()
+        conversation = runtime.conversation(agent, params.conversation_id)
+        runtime.bind(agent, conversation)
+        return conversation.to_dict()
+
+    return await asyncio.to_thread(run)
+
+
+@guarded
+async def list_all(ls: MemfsServer, *args: Any) -> dict[str, Any]:
+    """The agent's conversations, most recently active first, with the current one marked."""
+    params = parse(OptionalAgentParams, args)
+    runtime = await ls.sessions.runtime(params.workspace_uri)
+
+    def run() -> dict[str, Any]:
+        agent = runtime.agent(params.agent_id)
+        current = runtime.conversation(agent).id
+        return {"agentId": agent.id, "current": current,
+                "conversations": [c.to_dict() for c in runtime.conversations.for_agent(
+                    agent.id)]}
+
+    return await asyncio.to_thread(run)
+
+
+@guarded
+async def compact(ls: MemfsServer, *args: Any) -> dict[str, Any]:
+    """Summarise the conversation now."""
+    params = parse(OptionalConversationParams, args)
+    runtime = await ls.sessions.runtime(params.workspace_uri)
+    event = await runtime.compact(params.conversation_id)
+    return {"compacted": event is not None, **(event.to_dict() if event else {})}

@@ -1,0 +1,64 @@
+"""memfs.memoryStatus, memfs.memoryLog, memfs.revert, memfs.lint."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from lsp_server.errors import guarded
+from lsp_server.features import memory as memory_features
+from lsp_server.params import LogParams, Params, RevertParams, parse
+from memfs import history
+from memfs.lint import lint as run_lint
+
+if TYPE_CHECKING:
+    from lsp_server.server import MemfsServer
+
+
+@guarded
+async def status(ls: MemfsServer, *args: Any) -> dict[str, Any]:
+    """The same answer as ``memfs/status``."""
+    return await memory_features.status(ls, list(args))
+
+
+@guarded
+async def log(ls: MemfsServer, *args: Any) -> dict[str, Any]:
+    """Memory commits, newest first (optionally for one path)."""
+    params = parse(LogParams, args)
+    runtime = await ls.sessions.runtime(params.workspace_uri)
+
+    def run() -> dict[str, Any]:
+        repo = runtime.memory(runtime.agent()).repo
+        return {"commits": [e.to_dict() for e in history.log(repo, params.path,
+                                                              params.limit)]}
+
+    return await asyncio.to_thread(run)
+
+
+@guarded
+async def revert(ls: MemfsServer, *args: Any) -> dict[str, Any]:
+    """Undo one memory commit with a new commit."""
+    params = parse(RevertParams, args)
+    runtime = await ls.sessions.runtime(params.workspace_uri)
+
+    def run() -> dict[str, Any]:
+        result = history.revert(runtime.memory(runtime.agent()).repo, params.commit)
+        return result.to_dict()
+
+    result = await asyncio.to_thread(run)
+    ls.own_commits[str(result["commit"])] = "revert"
+    return result
+
+
+@guarded
+async def lint(ls: MemfsServer, *args: Any) -> dict[str, Any]:
+    """Lint findings for the whole memory."""
+    params = parse(Params, args)
+    runtime = await ls.sessions.runtime(params.workspace_uri)
+
+    def run() -> dict[str, Any]:
+        root = runtime.memory(runtime.agent()).root
+        findings = run_lint(root, runtime.settings.token_budget)
+        return {"findings": [f.to_dict() for f in findings]}
+
+    return await asyncio.to_thread(run)

@@ -1,0 +1,1 @@
+"""LSP features, one module per concern; imported on first use."""

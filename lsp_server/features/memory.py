@@ -1,0 +1,58 @@
+"""``memfs/tree``, ``memfs/read`` and ``memfs/status``."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from agent.status import status as runtime_status
+from lsp_server.errors import guarded
+from lsp_server.params import Params, ReadParams, parse
+from memfs.projection import project
+
+if TYPE_CHECKING:
+    from lsp_server.server import MemfsServer
+
+
+@guarded
+async def tree(ls: MemfsServer, raw: Any) -> dict[str, Any]:
+    """Every committed memory file with description, size, tokens and in-context flag."""
+    params = parse(Params, raw)
+    runtime = await ls.sessions.runtime(params.workspace_uri)
+
+    def build() -> dict[str, Any]:
+        store = runtime.memory(runtime.agent())
+        projection = project(store.repo)
+        return {"root": str(store.root), "head": projection.head,
+                "systemTokens": projection.system_tokens,
+                "files": [{"path": f.path, "description": f.description, "size": f.size,
+                           "tokens": f.tokens, "inContext": f.in_context,
+                           "uri": (store.root / f.path).as_uri()}
+                          for f in projection.files]}
+
+    return await asyncio.to_thread(build)
+
+
+@guarded
+async def read(ls: MemfsServer, raw: Any) -> dict[str, Any]:
+    """One memory file (working tree, or ``rev``)."""
+    params = parse(ReadParams, raw)
+    runtime = await ls.sessions.runtime(params.workspace_uri)
+
+    def load() -> dict[str, Any]:
+        store = runtime.memory(runtime.agent())
+        rel = store.norm(params.path)
+        return {"path": rel, "rev": params.rev, "text": store.read_text(rel, params.rev),
+                "uri": (store.root / rel).as_uri()}
+
+    return await asyncio.to_thread(load)
+
+
+@guarded
+async def status(ls: MemfsServer, raw: Any) -> dict[str, Any]:
+    """Agent, conversation, model, memory HEAD and sync state, token budget, busy state."""
+    params = parse(Params, raw)
+    runtime = await ls.sessions.runtime(params.workspace_uri)
+    result = await asyncio.to_thread(runtime_status, runtime)
+    result["busy"] = ls.busy > 0
+    return result

@@ -1,0 +1,88 @@
+"""Typed parameters of every custom method and command, and the one parser that turns a bad
+shape into InvalidParams naming the field."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic.alias_generators import to_camel
+from pygls.exceptions import JsonRpcInvalidParams
+
+from lsp_server.jsonish import plain
+
+MAX_TEXT = 100_000
+P = TypeVar("P", bound="Params")
+
+
+class Params(BaseModel):
+    """Base: camelCase on the wire, unknown fields ignored, values validated strictly."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore",
+                              strict=True, frozen=True)
+    workspace_uri: str | None = Field(None, max_length=4096)
+
+
+class ChatParams(Params):
+    text: str = Field(min_length=1, max_length=MAX_TEXT)
+    conversation_id: str | None = Field(None, max_length=200)
+    work_done_token: str | int | None = None
+
+
+class ReadParams(Params):
+    path: str = Field(min_length=1, max_length=1024)
+    rev: str | None = Field(None, max_length=200)
+
+
+class ConversationParams(Params):
+    conversation_id: str = Field(min_length=1, max_length=200)
+
+
+class OptionalConversationParams(Params):
+    conversation_id: str | None = Field(None, max_length=200)
+
+
+class NewConversationParams(Params):
+    title: str | None = Field(None, max_length=500)
+
+
+class AgentParams(Params):
+    agent_id: str = Field(min_length=1, max_length=200)
+
+
+class OptionalAgentParams(Params):
+    agent_id: str | None = Field(None, max_length=200)
+
+
+class CreateAgentParams(Params):
+    name: str = Field(min_length=1, max_length=200)
+    model: str | None = Field(None, max_length=500)
+
+
+class LogParams(Params):
+    path: str | None = Field(None, max_length=1024)
+    limit: int = Field(50, ge=1, le=1000)
+
+
+class RevertParams(Params):
+    commit: str = Field(min_length=4, max_length=200)
+
+
+def parse(model: type[P], raw: Any) -> P:
+    """Validate ``raw`` (a request's params, or a command's argument list) as ``model``."""
+    value = plain(raw)
+    if isinstance(value, list):
+        if len(value) > 1:
+            raise JsonRpcInvalidParams(message="expected one object argument, got "
+                                       f"{len(value)} arguments")
+        value = value[0] if value else {}
+    if value is None:
+        value = {}
+    if not isinstance(value, dict):
+        raise JsonRpcInvalidParams(message=f"expected an object, got {type(value).__name__}")
+    try:
+        return model.model_validate(value)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = ".".join(str(part) for part in error["loc"]) or "params"
+        raise JsonRpcInvalidParams(message=f"invalid '{field}': {error['msg']}") from None

@@ -1,0 +1,56 @@
+"""One session per workspace folder (multi-root: each folder keeps its own agent and
+conversation). Runtimes are created lazily, off the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from pygls.uris import to_fs_path
+
+from agent.runtime import Runtime
+
+
+class Sessions:
+    """Runtimes by workspace folder, sharing the editor's settings."""
+
+    def __init__(self, server: Any) -> None:
+        self.server = server  # holds ``folders`` and ``editor_settings``
+        self._runtimes: dict[str, Runtime] = {}
+        self._lock = asyncio.Lock()
+
+    def folder_for(self, uri: str | None) -> str:
+        """The workspace folder a URI belongs to ('' when there is none)."""
+        folders: list[str] = self.server.folders
+        if uri:
+            for folder in sorted(folders, key=len, reverse=True):
+                if uri == folder or uri.startswith(folder.rstrip("/") + "/"):
+                    return folder
+            return uri
+        return folders[0] if folders else ""
+
+    async def runtime(self, uri: str | None = None) -> Runtime:
+        """The runtime of the folder ``uri`` names or lies in."""
+        folder = self.folder_for(uri)
+        async with self._lock:
+            runtime = self._runtimes.get(folder)
+            if runtime is None:
+                path = to_fs_path(folder) if folder else None
+                runtime = await asyncio.to_thread(
+                    Runtime, workspace=Path(path) if path else None,
+                    editor_settings=self.server.editor_settings)
+                self._runtimes[folder] = runtime
+        return runtime
+
+    def all(self) -> list[Runtime]:
+        """Every runtime created so far."""
+        return list(self._runtimes.values())
+
+    async def reload(self) -> list[str]:
+        """Apply the server's current editor settings everywhere; returns the problems."""
+        problems: list[str] = []
+        for runtime in self.all():
+            problems += await asyncio.to_thread(runtime.reload_settings,
+                                                self.server.editor_settings)
+        return sorted(set(problems))

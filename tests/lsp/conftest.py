@@ -1,0 +1,100 @@
+"""The real server as a subprocess, driven over LSP by pytest-lsp's client, with the VS Code
+and the Neovim capability sets; the model is the scripted server over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+
+from lsp_server.jsonish import plain
+from tests.support.model_server import ScriptedModel
+
+CLIENTS = ["visual-studio-code", "neovim"]
+
+
+class Recorder:
+    """Custom notifications the server sent, by method."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, list[dict[str, Any]]] = {}
+        self.event = asyncio.Event()
+
+    def add(self, method: str, params: Any) -> None:
+        self.items.setdefault(method, []).append(plain(params))
+        self.event.set()
+
+    async def wait_for(self, method: str, predicate: Any = None, timeout: float = 20.0
+                       ) -> dict[str, Any]:
+        """The first notification of ``method`` (matching ``predicate``) to arrive."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            for item in self.items.get(method, []):
+                if predicate is None or predicate(item):
+                    return item
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                raise TimeoutError(f"no {method} notification matching in {timeout}s")
+            self.event.clear()
+            try:
+                await asyncio.wait_for(self.event.wait(), remaining)
+            except TimeoutError:
+                pass
+
+
+async def start(capabilities: str, workspace: Path, settings: dict[str, Any] | None = None
+                ) -> tuple[LanguageClient, Recorder]:
+    config = ClientServerConfig(server_command=[sys.executable, "-m", "lsp_server"])
+    client = await config.start()
+    assert isinstance(client, LanguageClient)
+    recorder = Recorder()
+    for method in ("memfs/chatDelta", "memfs/memoryChanged", "memfs/status"):
+        client.feature(method)(lambda params, m=method: recorder.add(m, params))
+    client.set_configuration(settings or {}, section="memfs")
+    await client.initialize_session(types.InitializeParams(
+        capabilities=client_capabilities(capabilities),
+        workspace_folders=[types.WorkspaceFolder(uri=workspace.as_uri(), name="project")],
+        initialization_options={"memfs": settings or {}}))
+    return client, recorder
+
+
+@pytest_asyncio.fixture(params=CLIENTS)
+async def lsp(request: pytest.FixtureRequest, model: ScriptedModel, workspace: Path
+              ) -> AsyncIterator[tuple[LanguageClient, Recorder]]:
+    client, recorder = await start(request.param, workspace, {"maxRetries": 1})
+    yield client, recorder
+    await client.shutdown_session()
+    await client.stop()
+
+
+async def request(client: LanguageClient, method: str, params: Any = None) -> Any:
+    return plain(await client.protocol.send_request_async(method, params))
+
+
+async def command(client: LanguageClient, name: str, *arguments: Any) -> Any:
+    return plain(await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command=name, arguments=list(arguments))))
+
+
+@pytest.fixture
+def model(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The scripted model server; the server process inherits the environment pointing at it."""
+    with ScriptedModel() as server:
+        monkeypatch.setenv("MEMFS_MODEL", "openai/scripted")
+        monkeypatch.setenv("MEMFS_API_BASE", server.url)
+        monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+        yield server
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    root = tmp_path / "project"
+    root.mkdir()
+    return root
