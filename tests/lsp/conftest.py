@@ -4,6 +4,7 @@ and the Neovim capability sets; the model is the scripted server over HTTP."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -43,10 +44,8 @@ class Recorder:
             if remaining <= 0:
                 raise TimeoutError(f"no {method} notification matching in {timeout}s")
             self.event.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.event.wait(), remaining)
-            except TimeoutError:
-                pass
 
 
 async def start(capabilities: str, workspace: Path, settings: dict[str, Any] | None = None
