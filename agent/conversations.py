@@ -150,6 +150,14 @@ class Conversations:
         """Persist a compaction: ``summary`` replaces every message with id <= ``until``."""
         self._update(conversation_id, summary=summary, summary_until=until)
 
+    def set_reflection(self, conversation_id: str, cursor: int | None) -> None:
+        """After a reflection attempt: move the cursor (when its slice landed) and restart the
+        step count either way, so a failed slice is retried later rather than every turn."""
+        if cursor is None:
+            self._update(conversation_id, steps_since_reflection=0)
+        else:
+            self._update(conversation_id, steps_since_reflection=0, reflection_cursor=cursor)
+
     def _update(self, conversation_id: str, **fields: object) -> None:
         columns = ", ".join(f"{name} = ?" for name in fields)
         with self.db.write() as conn:

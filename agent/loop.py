@@ -46,6 +46,7 @@ class Turn:
     settings: Settings
     config: ModelConfig
     workspace: Path | None = None
+    commit_prefix: str = ""
 
 
 @dataclass
@@ -66,7 +67,7 @@ async def prepare(turn: Turn) -> tuple[str, list[dict[str, Any]], Budget, ToolCo
     system = system_prompt(turn.agent.name, turn.agent.id, turn.conversation.id,
                            projection.text, turn.workspace)
     ctx = ToolContext(turn.memory, turn.conversations, turn.agent.id, turn.workspace,
-                      turn.settings.tool_output_limit)
+                      turn.settings.tool_output_limit, commit_prefix=turn.commit_prefix)
     tools = schemas(ctx)
     fixed = estimate_text_tokens(system) + estimate_text_tokens(json.dumps(tools))
     return system, tools, Budget(window, fixed), ctx

@@ -7,17 +7,18 @@ last binding > the default), builds turns, and runs them.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
-from agent import model, settings
+from agent import model, settings, sleeptime
 from agent.agents import Agent, Agents
 from agent.compaction import compact, history_tokens
 from agent.conversations import Conversation, Conversations
 from agent.db import Database, db_path
 from agent.events import Compaction, Event
 from agent.loop import Turn, prepare, run_turn
+from agent.reflection import Outcome, Progress, Reflections, due
 from memfs.errors import InvalidArgument
 from memfs.home import memfs_home
 from memfs.store import MemoryStore
@@ -33,7 +34,13 @@ class Runtime:
         self.agents = Agents(self.db, self.home)
         self.conversations = Conversations(self.db)
         self.workspace = Path(workspace).resolve() if workspace else None
+        self.editor_settings = dict(editor_settings or {})
         self.report = settings.load(self.workspace, editor_settings)
+        self.reflections = Reflections(self.conversations, self.home)
+        # Set by a long-running host (server, worker) so reflections can run in the background.
+        self.spawn: Callable[[Coroutine[Any, Any, Any]], Any] | None = None
+        self.on_reflection: Callable[[Outcome], None] | None = None
+        self.reflection_progress: Callable[[], Progress] | None = None
 
     @property
     def settings(self) -> settings.Settings:
@@ -41,6 +48,7 @@ class Runtime:
 
     def reload_settings(self, editor_settings: dict[str, Any] | None = None) -> list[str]:
         """Re-read every settings layer; returns the problems found."""
+        self.editor_settings = dict(editor_settings or {})
         self.report = settings.load(self.workspace, editor_settings)
         return self.report.problems
 
@@ -94,13 +102,48 @@ class Runtime:
 
     # ----- actions -----------------------------------------------------------------------------
     async def chat(self, text: str, conversation_id: str | None = None,
-                   agent_id: str | None = None, new: bool = False) -> AsyncIterator[Event]:
+                   agent_id: str | None = None, new: bool = False, commit_prefix: str = ""
+                   ) -> AsyncIterator[Event]:
         """Send one message and stream the turn's events."""
         if not text or not text.strip():
             raise InvalidArgument("the message is empty", "type something to send")
         turn = await asyncio.to_thread(self._start_turn, conversation_id, agent_id, new)
+        turn.commit_prefix = commit_prefix
+        compacted = False
         async for event in run_turn(turn, text):
+            compacted = compacted or isinstance(event, Compaction)
             yield event
+        await self._after_turn(turn, compacted)
+
+    async def _after_turn(self, turn: Turn, compacted: bool) -> None:
+        """Start a background reflection when the agent's sleeptime trigger fires."""
+        if self.spawn is None:
+            return
+        config = sleeptime.load(self.workspace, turn.agent.id, self.editor_settings)
+        conversation = await asyncio.to_thread(self.conversations.get, turn.conversation.id)
+        if due(conversation, config.trigger, config.step_count, compacted):
+            self.spawn(self.reflect(conversation.id, turn.agent.id))
+
+    async def reflect(self, conversation_id: str | None = None, agent_id: str | None = None
+                      ) -> Outcome:
+        """Reflect on a conversation now (waits for a running reflection of the agent)."""
+        turn = await asyncio.to_thread(self._start_turn, conversation_id, agent_id, False)
+        config = sleeptime.load(self.workspace, turn.agent.id, self.editor_settings)
+        progress = self.reflection_progress() if self.reflection_progress else Progress()
+        try:
+            outcome = await self.reflections.reflect(
+                turn.agent.id, turn.agent.name, turn.conversation.id, turn.memory,
+                turn.config, self.settings, config.merge, progress)
+        except asyncio.CancelledError:
+            progress.end("cancelled; will retry later")
+            raise
+        except Exception as exc:
+            progress.end(f"will retry later ({exc})")
+            raise
+        progress.end(outcome.message)
+        if self.on_reflection is not None:
+            self.on_reflection(outcome)
+        return outcome
 
     def _start_turn(self, conversation_id: str | None, agent_id: str | None, new: bool
                     ) -> Turn:

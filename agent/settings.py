@@ -117,16 +117,22 @@ def local_state(workspace: Path) -> dict[str, Any]:
 
 def remember_binding(workspace: Path, agent_id: str, conversation_id: str) -> None:
     """Record the workspace's last agent and conversation in its local settings file."""
-    folder = Path(workspace) / ".memfs"
-    folder.mkdir(parents=True, exist_ok=True)
-    ignore = folder / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text("# memfs: machine-local files\nsettings.local.json\n", encoding="utf-8")
     data = local_state(workspace)
     if data.get("lastAgent") == agent_id and data.get("lastConversation") == conversation_id:
         return
     data.update({"lastAgent": agent_id, "lastConversation": conversation_id})
-    fd, tmp = tempfile.mkstemp(prefix=f".{LOCAL_FILE}.", dir=folder)
+    write_json(Path(workspace) / ".memfs" / LOCAL_FILE, data)
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    """Replace a settings file atomically; a workspace's ``.memfs/`` gets a .gitignore that
+    keeps machine-local files out of the project's git."""
+    folder = path.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    ignore = folder / ".gitignore"
+    if folder.name == ".memfs" and not ignore.exists():
+        ignore.write_text("# memfs: machine-local files\nsettings.local.json\n", encoding="utf-8")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(json.dumps(data, indent=2) + "\n")
-    os.replace(tmp, folder / LOCAL_FILE)
+    os.replace(tmp, path)

@@ -3,7 +3,7 @@ shape into InvalidParams naming the field."""
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
@@ -86,3 +86,27 @@ def parse(model: type[P], raw: Any) -> P:
         error = exc.errors()[0]
         field = ".".join(str(part) for part in error["loc"]) or "params"
         raise JsonRpcInvalidParams(message=f"invalid '{field}': {error['msg']}") from None
+
+
+class InitParams(Params):
+    depth: Literal["quick", "standard", "deep"] | None = None
+    history: bool | None = None
+
+
+class RememberParams(Params):
+    text: str | None = Field(None, max_length=MAX_TEXT)
+    conversation_id: str | None = Field(None, max_length=200)
+
+
+class DoctorParams(Params):
+    fix: bool = False
+
+
+class SleeptimeParams(Params):
+    trigger: Literal["off", "step_count", "compaction"] | None = None
+    step_count: int | None = Field(None, ge=1, le=10_000)
+    merge: Literal["auto", "review"] | None = None
+
+
+class ReviewParams(Params):
+    accept: bool | None = None

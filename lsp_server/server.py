@@ -40,6 +40,7 @@ FEATURES: list[tuple[str, str, Any]] = [
     (types.TEXT_DOCUMENT_COMPLETION, "documents:completion",
      types.CompletionOptions(trigger_characters=["[", "\n"])),
     (types.TEXT_DOCUMENT_HOVER, "documents:hover", None),
+    (types.WINDOW_WORK_DONE_PROGRESS_CANCEL, "reflection_host:cancel", None),
 ]
 
 # command name -> module under lsp_server.commands (each exposes ``run(ls, raw)``)
@@ -55,6 +56,12 @@ COMMANDS: dict[str, str] = {
     "memfs.revert": "memory:revert",
     "memfs.compact": "conversations:compact",
     "memfs.lint": "memory:lint",
+    "memfs.init": "init:run",
+    "memfs.remember": "remember:run",
+    "memfs.doctor": "doctor:run",
+    "memfs.sleeptime": "sleeptime:run",
+    "memfs.reflect": "reflect:run",
+    "memfs.reviewReflection": "reflect:review",
 }
 
 
@@ -70,6 +77,7 @@ class MemfsServer(LanguageServer):
         self.busy = 0
         self.tasks: set[asyncio.Task[Any]] = set()
         self.own_commits: dict[str, str] = {}  # commit -> source, for memoryChanged
+        self.cancellable: dict[Any, asyncio.Task[Any]] = {}  # progress token -> task
 
     @property
     def sessions(self) -> Sessions:

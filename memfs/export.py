@@ -25,7 +25,7 @@ def export_archive(repo: MemoryRepo, target: Path) -> Path:
 def render_markdown(repo: MemoryRepo, agent_name: str, title: str = "AGENTS.md") -> str:
     """One markdown document with every memory file at HEAD: ``system/`` first, then the rest."""
     head = repo.head()
-    reader = reader_for(repo.git_dir)
+    reader = reader_for(repo.common_dir)
     entries = [(path, sha) for path, sha in reader.files(head) if path.endswith(".md")]
     entries.sort(key=lambda e: (not e[0].startswith("system/"), e[0]))
     stamp = datetime.now(UTC).strftime("%Y-%m-%d")

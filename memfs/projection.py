@@ -109,7 +109,7 @@ def project(repo: MemoryRepo, cache: ProjectionCache = CACHE) -> Projection:
 
 
 def _build(repo: MemoryRepo, head: str, cache: ProjectionCache) -> Projection:
-    reader = reader_for(repo.git_dir)
+    reader = reader_for(repo.common_dir)
     files: list[FileEntry] = []
     system_parts: list[str] = []
     for path, sha in reader.files(head):

@@ -52,8 +52,15 @@ class MemoryRepo:
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
-        self.git_dir = self.root / ".git"
-        if not self.git_dir.is_dir():
+        dot_git = self.root / ".git"
+        if dot_git.is_file():  # a linked worktree (reflection works in one)
+            pointer = dot_git.read_text().strip().removeprefix("gitdir:").strip()
+            self.git_dir = (self.root / pointer).resolve()
+            common = (self.git_dir / "commondir").read_text().strip()
+            self.common_dir = (self.git_dir / common).resolve()
+        elif dot_git.is_dir():
+            self.git_dir = self.common_dir = dot_git
+        else:
             raise NotFound(
                 f"no memory repository at {self.root}",
                 "create it with 'memfs memory init'",
@@ -112,11 +119,11 @@ class MemoryRepo:
             return head
         ref = head[5:]
         try:
-            return (self.git_dir / ref).read_text().strip()
+            return (self.common_dir / ref).read_text().strip()
         except FileNotFoundError:
             pass
         try:
-            for line in (self.git_dir / "packed-refs").read_text().splitlines():
+            for line in (self.common_dir / "packed-refs").read_text().splitlines():
                 if line.endswith(" " + ref):
                     return line.split(" ", 1)[0]
         except FileNotFoundError:
@@ -192,9 +199,10 @@ class MemoryRepo:
     def _recover(self) -> None:
         for name in _STALE_GIT_LOCKS:
             (self.git_dir / name).unlink(missing_ok=True)
+            (self.common_dir / name).unlink(missing_ok=True)
         for stale in self.git_dir.glob("next-index-*.lock"):
             stale.unlink(missing_ok=True)
-        refs = self.git_dir / "refs"
+        refs = self.common_dir / "refs"
         if refs.is_dir():
             for stale in refs.rglob("*.lock"):
                 stale.unlink(missing_ok=True)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from memfs.errors import MemfsError
 from memfs.home import DEFAULT_AGENT_ID
-from memfs_cli import agent_commands, chat, memory_commands
+from memfs_cli import agent_commands, chat, memory_commands, memory_tasks
 from memfs_cli.output import fail
 
 
@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     memory_commands.register(memory)
     agent_commands.register(groups)
     chat.register(groups)
+    memory_tasks.register(groups)
     return parser
 
 

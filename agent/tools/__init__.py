@@ -20,7 +20,9 @@ TOOLS: dict[str, Tool] = {t.name: t for t in (
 
 def schemas(ctx: ToolContext) -> list[dict[str, Any]]:
     """The tool schemas offered to the model in this context."""
-    return [t.schema() for t in TOOLS.values() if ctx.workspace or not t.needs_workspace]
+    return [t.schema() for t in TOOLS.values()
+            if (ctx.workspace or not t.needs_workspace)
+            and (ctx.tools is None or t.name in ctx.tools)]
 
 
 def parse_arguments(raw: str) -> dict[str, Any]:
@@ -41,7 +43,10 @@ def execute(ctx: ToolContext, name: str, args: dict[str, Any]) -> ToolResult:
     """Run one tool call; every failure becomes an error result for the model, never a crash."""
     tool = TOOLS.get(name)
     try:
-        if tool is None or (tool.needs_workspace and ctx.workspace is None):
+        unavailable = tool is not None and (
+            (tool.needs_workspace and ctx.workspace is None)
+            or (ctx.tools is not None and tool.name not in ctx.tools))
+        if tool is None or unavailable:
             offered = ", ".join(t["function"]["name"] for t in schemas(ctx))
             raise ToolFailure(f"unknown tool {name!r}; available tools: {offered}")
         result = tool.run(ctx, args)

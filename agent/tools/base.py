@@ -20,6 +20,8 @@ class ToolContext:
     agent_id: str
     workspace: Path | None
     output_limit: int = 16_000
+    commit_prefix: str = ""  # e.g. "chore(reflection):", prepended to every memory reason
+    tools: tuple[str, ...] | None = None  # the tools offered (None: all that apply)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,8 @@ def run_memory(ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
     command = string_arg(args, "command")
     path = string_arg(args, "path")
     reason = string_arg(args, "reason")
+    if ctx.commit_prefix and not reason.startswith(ctx.commit_prefix):
+        reason = f"{ctx.commit_prefix} {reason}"
     store = ctx.memory
     if command == "create":
         result = store.create(path, string_arg(args, "description"),

@@ -32,7 +32,7 @@ def _heads() -> dict[str, tuple[MemoryRepo, str]]:
 def _changed_paths(repo: MemoryRepo, old: str | None, new: str) -> list[str]:
     """Paths that differ between two commits (every path when the memory is new)."""
     if old is None:
-        return [path for path, _ in reader_for(repo.git_dir).files(new)]
+        return [path for path, _ in reader_for(repo.common_dir).files(new)]
     out = repo.git.text("diff", "--name-only", "-z", old, new, ok_codes=(0, 128))
     return [p for p in out.split("\0") if p]
 

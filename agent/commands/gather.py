@@ -1,0 +1,147 @@
+"""Deterministic project context for /init: git facts, docs, build files, commands, layout,
+languages. No model involved."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import tomllib
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DOCS = ("README.md", "README.rst", "README", "CONTRIBUTING.md", "AGENTS.md", "CLAUDE.md",
+        ".github/copilot-instructions.md")
+RULE_DIRS = (".claude/rules", ".cursor/rules")
+BUILD_FILES = ("pyproject.toml", "setup.py", "setup.cfg", "requirements.txt", "package.json",
+               "Cargo.toml", "go.mod", "Makefile", "justfile", "CMakeLists.txt", "pom.xml",
+               "build.gradle", "build.gradle.kts", "Gemfile", "composer.json", "mix.exs",
+               "Dockerfile", "docker-compose.yml", "tox.ini", "noxfile.py",
+               ".pre-commit-config.yaml")
+LANGUAGES = {".py": "Python", ".ts": "TypeScript", ".tsx": "TypeScript", ".js": "JavaScript",
+             ".rs": "Rust", ".go": "Go", ".java": "Java", ".kt": "Kotlin", ".c": "C",
+             ".h": "C", ".cpp": "C++", ".cc": "C++", ".rb": "Ruby", ".php": "PHP",
+             ".cs": "C#", ".swift": "Swift", ".lua": "Lua", ".sh": "Shell", ".ex": "Elixir",
+             ".scala": "Scala", ".md": "Markdown"}
+DOC_CHARS = {"quick": 4_000, "standard": 12_000, "deep": 30_000}
+
+
+@dataclass
+class ProjectContext:
+    """What /init learned about a workspace without a model."""
+
+    name: str
+    root: Path
+    branch: str = ""
+    status: list[str] = field(default_factory=list)
+    commits: list[str] = field(default_factory=list)
+    contributors: list[str] = field(default_factory=list)
+    docs: dict[str, str] = field(default_factory=dict)
+    build_files: list[str] = field(default_factory=list)
+    commands: list[str] = field(default_factory=list)
+    layout: list[str] = field(default_factory=list)
+    languages: dict[str, int] = field(default_factory=dict)
+
+
+def slug(name: str) -> str:
+    """A memory folder name for a project."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "project"
+
+
+def _git(root: Path, *args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=30)
+    return done.stdout if done.returncode == 0 else ""
+
+
+def _files(root: Path) -> list[str]:
+    listed = _git(root, "ls-files", "--cached", "--others", "--exclude-standard")
+    if listed:
+        return listed.splitlines()
+    return [str(p.relative_to(root)) for p in root.rglob("*")
+            if p.is_file() and ".git" not in p.parts][:20_000]
+
+
+def gather(root: Path, depth: str = "standard") -> ProjectContext:
+    """Collect the project's facts."""
+    root = Path(root).resolve()
+    ctx = ProjectContext(name=root.name, root=root)
+    limit = DOC_CHARS.get(depth, DOC_CHARS["standard"])
+    ctx.branch = _git(root, "branch", "--show-current").strip()
+    ctx.status = _git(root, "status", "--short").splitlines()[:50]
+    ctx.commits = _git(root, "log", "-20", "--format=%h %ad %an: %s", "--date=short").splitlines()
+    ctx.contributors = [line.strip() for line in
+                        _git(root, "shortlog", "-sne", "HEAD").splitlines()[:20]]
+    for name in DOCS:
+        path = root / name
+        if path.is_file():
+            ctx.docs[name] = path.read_text(errors="replace")[:limit]
+    for folder in RULE_DIRS:
+        for rule in sorted((root / folder).glob("*"))[:20]:
+            if rule.is_file():
+                ctx.docs[f"{folder}/{rule.name}"] = rule.read_text(errors="replace")[:limit]
+    ctx.build_files = [name for name in BUILD_FILES if (root / name).is_file()]
+    ctx.commands = commands(root)
+    ctx.layout = sorted(p.name + ("/" if p.is_dir() else "") for p in root.iterdir()
+                        if p.name != ".git")[:80]
+    counts = Counter(LANGUAGES.get(Path(f).suffix) for f in _files(root))
+    counts.pop(None, None)
+    ctx.languages = {str(k): v for k, v in counts.most_common(8)}
+    return ctx
+
+
+def commands(root: Path) -> list[str]:
+    """Build, test and run commands the project declares."""
+    found: list[str] = []
+    makefile = root / "Makefile"
+    if makefile.is_file():
+        targets = re.findall(r"^([A-Za-z0-9][A-Za-z0-9_.-]*):(?!=)", makefile.read_text(
+            errors="replace"), flags=re.M)
+        found += [f"make {t}" for t in dict.fromkeys(targets)][:15]
+    package = root / "package.json"
+    if package.is_file():
+        try:
+            scripts = json.loads(package.read_text()).get("scripts") or {}
+            found += [f"npm run {name}" for name in list(scripts)[:15]]
+        except (ValueError, AttributeError):
+            pass
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file():
+        try:
+            data = tomllib.loads(pyproject.read_text())
+            found += [f"{name} (console script)" for name in
+                      (data.get("project", {}).get("scripts") or {})][:10]
+            if "pytest" in pyproject.read_text():
+                found.append("pytest")
+        except tomllib.TOMLDecodeError:
+            pass
+    if (root / "Cargo.toml").is_file():
+        found += ["cargo build", "cargo test"]
+    if (root / "go.mod").is_file():
+        found += ["go build ./...", "go test ./..."]
+    return found
+
+
+def render(ctx: ProjectContext) -> str:
+    """The context as markdown for the model (or for the no-model reference files)."""
+    parts = [f"# Project: {ctx.name}", f"path: {ctx.root}"]
+    if ctx.branch:
+        parts.append(f"git branch: {ctx.branch}")
+    if ctx.languages:
+        parts.append("languages: " + ", ".join(f"{k} ({v} files)"
+                                               for k, v in ctx.languages.items()))
+    if ctx.layout:
+        parts += ["", "## Top-level layout", " ".join(ctx.layout)]
+    if ctx.build_files:
+        parts += ["", "## Build and config files", ", ".join(ctx.build_files)]
+    if ctx.commands:
+        parts += ["", "## Commands found", *[f"- `{c}`" for c in ctx.commands]]
+    if ctx.contributors:
+        parts += ["", "## Contributors (git shortlog)", *ctx.contributors]
+    if ctx.commits:
+        parts += ["", "## Recent commits", *ctx.commits]
+    if ctx.status:
+        parts += ["", "## Uncommitted changes", *ctx.status]
+    for name, text in ctx.docs.items():
+        parts += ["", f"## {name}", text.strip()]
+    return "\n".join(parts)

@@ -1,0 +1,69 @@
+"""A background subagent: its own LLM loop with a chosen set of tools, messages kept in
+memory (nothing enters the user's conversation). Reflection, /init and /doctor use it."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from agent import llm
+from agent.model import ModelConfig
+from agent.settings import Settings
+from agent.tools import ToolContext, execute, parse_arguments, schemas
+from agent.tools.base import ToolFailure
+from memfs.store import EditResult
+
+MEMORY_TOOLS = ("memory", "memory_view", "memory_search")
+
+
+@dataclass
+class SubagentResult:
+    """What the subagent said last and every memory commit it made."""
+
+    text: str = ""
+    commits: list[EditResult] = field(default_factory=list)
+    steps: int = 0
+
+
+async def run_subagent(
+    config: ModelConfig, settings: Settings, system: str, task: str, ctx: ToolContext, *,
+    max_steps: int | None = None, on_step: Callable[[str], None] | None = None,
+) -> SubagentResult:
+    """Run until the model stops calling tools (or the step limit); ProviderError propagates."""
+    messages: list[dict[str, Any]] = [{"role": "system", "content": system},
+                                      {"role": "user", "content": task}]
+    tools = schemas(ctx)
+    outcome = SubagentResult()
+    for step in range(max_steps or settings.max_steps):
+        outcome.steps = step + 1
+        result = llm.StreamResult()
+        async for _ in llm.stream(config, messages, tools, result,
+                                  timeout=settings.request_timeout,
+                                  max_retries=settings.max_retries):
+            pass
+        outcome.text = result.text or outcome.text
+        calls = [c for c in result.tool_calls if c.get("function", {}).get("name")]
+        for call in calls:
+            call["id"] = call.get("id") or f"call_{step}_{len(messages)}"
+        body: dict[str, Any] = {"role": "assistant", "content": result.text or None}
+        if calls:
+            body["tool_calls"] = calls
+        messages.append(body)
+        if not calls:
+            break
+        for call in calls:
+            name = call["function"]["name"]
+            try:
+                args = parse_arguments(call["function"]["arguments"])
+                done = await asyncio.to_thread(execute, ctx, name, args)
+                output = done.output
+                if done.commit is not None:
+                    outcome.commits.append(done.commit)
+                if on_step is not None:
+                    on_step(f"{name} {args.get('path', '')}".strip())
+            except ToolFailure as exc:
+                output = f"error: {exc}"
+            messages.append({"role": "tool", "tool_call_id": call["id"], "content": output})
+    return outcome

@@ -1,0 +1,25 @@
+"""memfs.doctor: lint findings as a report (and as diagnostics); ``fix`` repairs with a model."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from agent.commands.doctor import doctor
+from lsp_server.errors import guarded
+from lsp_server.features.documents import publish
+from lsp_server.params import DoctorParams, parse
+
+if TYPE_CHECKING:
+    from lsp_server.server import MemfsServer
+
+
+@guarded
+async def run(ls: MemfsServer, *args: Any) -> dict[str, Any]:
+    params = parse(DoctorParams, args)
+    runtime = await ls.sessions.runtime(params.workspace_uri)
+    report = await doctor(runtime, params.fix)
+    for commit in report.commits:
+        ls.own_commits[str(commit["commit"])] = "doctor"
+    for uri in list(ls.workspace.text_documents):
+        await publish(ls, uri)
+    return report.to_dict()

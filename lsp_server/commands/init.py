@@ -1,0 +1,52 @@
+"""memfs.init: asks depth and whether to read past sessions (window/showMessageRequest) when
+the arguments do not say, then runs /init with progress per phase."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from lsprotocol import types
+
+from agent.commands.init import init
+from lsp_server.errors import guarded
+from lsp_server.features.reflection_host import progress
+from lsp_server.params import InitParams, parse
+
+if TYPE_CHECKING:
+    from lsp_server.server import MemfsServer
+
+
+async def _ask(ls: MemfsServer, message: str, choices: list[str]) -> str | None:
+    answer = await ls.window_show_message_request_async(types.ShowMessageRequestParams(
+        type=types.MessageType.Info, message=message,
+        actions=[types.MessageActionItem(title=c) for c in choices]))
+    return answer.title if answer is not None else None
+
+
+@guarded
+async def run(ls: MemfsServer, *args: Any) -> dict[str, Any]:
+    params = parse(InitParams, args)
+    depth = params.depth
+    if depth is None:
+        picked = await _ask(ls, "memfs init: how deep should the agent research this project?",
+                            ["Quick", "Standard", "Deep"])
+        if picked is None:
+            return {"cancelled": True}
+        depth = picked.lower()  # type: ignore[assignment]
+    history = params.history
+    if history is None:
+        answer = await _ask(ls, "memfs init: read your past Claude Code and Codex sessions "
+                            "for this project (secrets are redacted)?", ["Yes", "No"])
+        history = answer == "Yes"
+    runtime = await ls.sessions.runtime(params.workspace_uri)
+    bar = progress(ls, "memfs: init")
+    bar.begin(f"{depth} init")
+    try:
+        report = await init(runtime, depth or "standard", history, bar.report)
+    except BaseException:
+        bar.end("init failed")
+        raise
+    for commit in report.commits:
+        ls.own_commits[str(commit["commit"])] = "init"
+    bar.end(report.message.splitlines()[0] if report.message else "done")
+    return report.to_dict()

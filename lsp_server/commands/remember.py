@@ -1,0 +1,33 @@
+"""memfs.remember: one directed memory edit in the current conversation."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from agent.commands.remember import remember
+from agent.events import Done, ErrorEvent, MemoryCommit
+from lsp_server.errors import guarded
+from lsp_server.params import RememberParams, parse
+
+if TYPE_CHECKING:
+    from lsp_server.server import MemfsServer
+
+
+@guarded
+async def run(ls: MemfsServer, *args: Any) -> dict[str, Any]:
+    params = parse(RememberParams, args)
+    runtime = await ls.sessions.runtime(params.workspace_uri)
+    commits: list[dict[str, Any]] = []
+    reply, error = "", None
+    async for event in remember(runtime, params.text, params.conversation_id):
+        if isinstance(event, MemoryCommit):
+            commits.append({"commit": event.commit, "paths": event.paths,
+                            "message": event.message})
+            ls.own_commits[event.commit] = "remember"
+        elif isinstance(event, ErrorEvent):
+            error = {"code": event.code, "message": event.message, "hint": event.hint}
+        elif isinstance(event, Done):
+            reply = event.text
+    return {"files": sorted({p for c in commits for p in c["paths"]}), "commits": commits,
+            "commit": commits[-1]["commit"] if commits else None, "reply": reply,
+            "error": error}

@@ -1,0 +1,29 @@
+"""memfs.sleeptime: get (no fields) or set the agent's reflection settings."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from agent import sleeptime
+from lsp_server.errors import guarded
+from lsp_server.params import SleeptimeParams, parse
+
+if TYPE_CHECKING:
+    from lsp_server.server import MemfsServer
+
+
+@guarded
+async def run(ls: MemfsServer, *args: Any) -> dict[str, Any]:
+    params = parse(SleeptimeParams, args)
+    runtime = await ls.sessions.runtime(params.workspace_uri)
+    changes = {k: v for k, v in {"trigger": params.trigger, "step_count": params.step_count,
+                                 "merge": params.merge}.items() if v is not None}
+
+    def apply() -> dict[str, Any]:
+        agent = runtime.agent()
+        if changes:
+            return sleeptime.save(runtime.workspace, agent.id, changes).to_dict()
+        return sleeptime.load(runtime.workspace, agent.id, runtime.editor_settings).to_dict()
+
+    return await asyncio.to_thread(apply)

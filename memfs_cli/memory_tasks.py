@@ -1,0 +1,158 @@
+"""``memfs init | remember | doctor | sleeptime | reflect | review-reflection``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from agent import sleeptime
+from agent.commands.doctor import doctor
+from agent.commands.init import init
+from agent.commands.remember import remember
+from agent.events import MemoryCommit
+from memfs_cli.agent_commands import runtime_for
+from memfs_cli.chat import render
+from memfs_cli.output import emit, emit_json
+
+
+def _note(message: str) -> None:
+    sys.stderr.write(f"  \u23bf {message}\n")
+
+
+def _ask(question: str, choices: list[str], default: str) -> str:
+    if not sys.stdin or not sys.stdin.isatty():
+        return default
+    answer = input(f"{question} [{'/'.join(choices)}] ({default}): ").strip().lower()
+    return answer if answer in choices else default
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    runtime = runtime_for(args)
+    depth = args.depth or _ask("Research depth?", ["quick", "standard", "deep"], "standard")
+    history = args.history
+    if history is None:
+        history = _ask("Read past Claude Code and Codex sessions?", ["y", "n"], "y") == "y"
+    report = asyncio.run(init(runtime, depth, history, _note))
+    if args.json:
+        emit_json(report.to_dict())
+        return 0
+    for path in report.files:
+        emit(f"wrote {path}")
+    if report.message:
+        emit(report.message)
+    return 0
+
+
+def cmd_remember(args: argparse.Namespace) -> int:
+    runtime = runtime_for(args)
+    text = " ".join(args.text) if args.text else None
+
+    async def run() -> int:
+        code, commits = 0, 0
+        async for event in remember(runtime, text, args.conversation):
+            commits += isinstance(event, MemoryCommit)
+            result = render(event)
+            if result is not None:
+                code = result or code
+        if code == 0 and not commits:
+            sys.stderr.write("memfs: no memory was changed\n")
+        return code
+
+    return asyncio.run(run())
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    report = asyncio.run(doctor(runtime_for(args), args.fix))
+    if args.json:
+        emit_json(report.to_dict())
+        return 0
+    for finding in report.findings:
+        emit(str(finding))
+    if not report.findings:
+        emit("no findings")
+    for commit in report.commits:
+        emit(f"{str(commit['commit'])[:10]} {commit['message']}")
+    if args.fix:
+        emit(f"system/: ~{report.system_tokens_before} -> ~{report.system_tokens_after} tokens")
+    return 0
+
+
+def cmd_sleeptime(args: argparse.Namespace) -> int:
+    runtime = runtime_for(args)
+    agent = runtime.agent(args.agent)
+    changes = {k: v for k, v in {"trigger": args.trigger, "step_count": args.step_count,
+                                 "merge": args.merge}.items() if v is not None}
+    result = (sleeptime.save(runtime.workspace, agent.id, changes) if changes
+              else sleeptime.load(runtime.workspace, agent.id))
+    if args.json:
+        emit_json(result.to_dict())
+    else:
+        emit(f"trigger: {result.trigger}, stepCount: {result.step_count}, "
+             f"merge: {result.merge}")
+    return 0
+
+
+def cmd_reflect(args: argparse.Namespace) -> int:
+    runtime = runtime_for(args)
+    outcome = asyncio.run(runtime.reflect(args.conversation, args.agent))
+    emit_json(outcome.to_dict()) if args.json else emit(f"{outcome.status}: {outcome.message}")
+    return 0 if outcome.status in ("merged", "review", "no_changes", "nothing_new") else 1
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    runtime = runtime_for(args)
+    agent = runtime.agent(args.agent)
+    accept = True if args.accept else False if args.reject else None
+    result = asyncio.run(runtime.reflections.review(agent.id, runtime.memory(agent), accept))
+    if args.json:
+        emit_json(result)
+    elif not result.get("pending") and accept is None:
+        emit("no reflection is waiting for review")
+    elif accept is None:
+        emit(str(result["diff"]))
+    else:
+        emit("merged" if result.get("commit") else result.get("error", "dropped"))
+    return 0
+
+
+def register(groups: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the memory task commands."""
+    p = groups.add_parser("init", help="learn the project (and past sessions) into memory")
+    p.add_argument("--depth", choices=["quick", "standard", "deep"])
+    history = p.add_mutually_exclusive_group()
+    history.add_argument("--history", dest="history", action="store_true", default=None,
+                         help="read past Claude Code and Codex sessions")
+    history.add_argument("--no-history", dest="history", action="store_false")
+    p.add_argument("--workspace")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_init)
+    p = groups.add_parser("remember", help="one directed memory edit")
+    p.add_argument("text", nargs="*")
+    p.add_argument("--conversation")
+    p.add_argument("--workspace")
+    p.set_defaults(handler=cmd_remember)
+    p = groups.add_parser("doctor", help="audit memory; --fix repairs it with the model")
+    p.add_argument("--fix", action="store_true")
+    p.add_argument("--workspace")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_doctor)
+    p = groups.add_parser("sleeptime", help="show or set reflection settings")
+    p.add_argument("--trigger", choices=["off", "step_count", "compaction"])
+    p.add_argument("--step-count", type=int)
+    p.add_argument("--merge", choices=["auto", "review"])
+    p.add_argument("--workspace")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_sleeptime)
+    p = groups.add_parser("reflect", help="reflect on the conversation now")
+    p.add_argument("--conversation")
+    p.add_argument("--workspace")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_reflect)
+    p = groups.add_parser("review-reflection", help="show, accept or reject a reflection")
+    decision = p.add_mutually_exclusive_group()
+    decision.add_argument("--accept", action="store_true")
+    decision.add_argument("--reject", action="store_true")
+    p.add_argument("--workspace")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_review)
