@@ -45,7 +45,7 @@ def load(workspace: Path | None, agent_id: str, editor: dict[str, Any] | None = 
     result = Sleeptime.model_validate({})
     for key, value in merged.items():
         try:
-            result = Sleeptime.model_validate({**result.to_dict(), key: value})
+            result = Sleeptime.model_validate({**result.to_dict(), to_camel(key): value})
         except ValidationError:
             continue
     return result
@@ -55,7 +55,8 @@ def save(workspace: Path | None, agent_id: str, changes: dict[str, Any]) -> Slee
     """Validate ``changes`` and store them for this agent (in the workspace, else globally)."""
     current = load(workspace, agent_id)
     try:
-        updated = Sleeptime.model_validate({**current.to_dict(), **changes})
+        updated = Sleeptime.model_validate(
+            {**current.to_dict(), **{to_camel(k): v for k, v in changes.items()}})
     except ValidationError as exc:
         error = exc.errors()[0]
         field = ".".join(str(p) for p in error["loc"])

@@ -8,7 +8,7 @@ import sys
 
 from agent import sleeptime
 from agent.commands.doctor import doctor
-from agent.commands.init import init
+from agent.commands.init import Depth, init
 from agent.commands.remember import remember
 from agent.events import MemoryCommit
 from memfs_cli.agent_commands import runtime_for
@@ -29,7 +29,8 @@ def _ask(question: str, choices: list[str], default: str) -> str:
 
 def cmd_init(args: argparse.Namespace) -> int:
     runtime = runtime_for(args)
-    depth = args.depth or _ask("Research depth?", ["quick", "standard", "deep"], "standard")
+    depth: Depth = args.depth or _ask("Research depth?", ["quick", "standard", "deep"],
+                                      "standard")  # type: ignore[assignment]
     history = args.history
     if history is None:
         history = _ask("Read past Claude Code and Codex sessions?", ["y", "n"], "y") == "y"

@@ -1,0 +1,186 @@
+"""Reflection: triggers, background runs, merges, conflicts, cancel, crash, review."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Any
+
+from agent import sleeptime
+from agent.reflection import Outcome
+from agent.runtime import Runtime
+from tests.agent.conftest import collect
+from tests.support.model_server import Reply, ScriptedModel, ToolCall
+
+MEMFS = str(Path(sys.executable).parent / "memfs")
+
+
+def _host(runtime: Runtime) -> list[asyncio.Task[Any]]:
+    """Act as a long-running host: background reflections become tasks we can await."""
+    tasks: list[asyncio.Task[Any]] = []
+
+    def spawn(coro: Coroutine[Any, Any, Any]) -> None:
+        tasks.append(asyncio.ensure_future(coro))
+
+    runtime.spawn = spawn
+    return tasks
+
+
+def _git(root: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True).stdout
+
+
+def _router(model: ScriptedModel, reflection: list[Reply], chat: list[Reply]) -> None:
+    def route(request: dict[str, Any]) -> Reply:
+        system = str(request["messages"][0]["content"])
+        queue = reflection if system.startswith("You are the reflection") else chat
+        return queue.pop(0) if queue else Reply(text="done")
+
+    model.responder = route
+
+
+def _create(path: str, content: str, reason: str) -> ToolCall:
+    return ToolCall("memory", {"command": "create", "path": path, "description": "notes",
+                               "content": content, "reason": reason})
+
+
+async def test_step_count_trigger_reflects_in_the_background(
+    runtime: Runtime, model: ScriptedModel, workspace: Path
+) -> None:
+    tasks = _host(runtime)
+    sleeptime.save(workspace, "memory-agent", {"trigger": "step_count", "step_count": 2})
+    _router(model, [Reply(tool_calls=[_create("system/prefs.md", "Tabs.\n", "user: tabs")])],
+            [Reply(text="one"), Reply(text="two")])
+    await collect(runtime.chat("I use tabs"))
+    assert tasks == []
+    await collect(runtime.chat("always tabs"))
+    assert len(tasks) == 1, "the second user message fired the trigger"
+    outcome: Outcome = await tasks[0]
+    assert outcome.status == "merged" and outcome.files == ["system/prefs.md"]
+    root = runtime.memory(runtime.agent()).root
+    assert _git(root, "log", "-1", "--format=%s").strip() == "chore(reflection): user: tabs"
+    conversation = runtime.conversation(runtime.agent())
+    assert conversation.reflection_cursor > 0 and conversation.steps_since_reflection == 0
+    assert _git(root, "worktree", "list").count("\n") == 1
+    assert "memfs/reflection" not in _git(root, "branch")
+
+
+async def test_compaction_trigger(model: ScriptedModel, workspace: Path) -> None:
+    runtime = Runtime(workspace=workspace, editor_settings={"contextWindow": 4000})
+    tasks = _host(runtime)
+    long = "lorem ipsum dolor " * 70
+    _router(model, [Reply(text="nothing to keep")], [Reply(text=long) for _ in range(8)])
+    for n in range(6):
+        await collect(runtime.chat(f"{n} {long}"))
+        if tasks:
+            break
+    assert tasks, "a compaction fired the reflection"
+    outcome = await tasks[0]
+    assert outcome.status == "no_changes"
+
+
+async def test_chat_and_reflection_both_land(runtime: Runtime, model: ScriptedModel) -> None:
+    _router(model, [Reply(tool_calls=[_create("reflected.md", "from reflection\n", "r")],
+                          first_byte_delay=1.5)],
+            [Reply(text="hi"), Reply(tool_calls=[_create("chat.md", "from chat\n", "c")]),
+             Reply(text="saved")])
+    await collect(runtime.chat("hello"))
+    reflection = asyncio.ensure_future(runtime.reflect())
+    await asyncio.sleep(0.5)
+    await collect(runtime.chat("note this"))
+    outcome = await reflection
+    assert outcome.status == "merged"
+    root = runtime.memory(runtime.agent()).root
+    assert (root / "reflected.md").exists() and (root / "chat.md").exists()
+    assert _git(root, "log", "-1", "--format=%s").startswith("merge(reflection):")
+    assert _git(root, "status", "--porcelain") == ""
+
+
+async def test_conflicting_edit_aborts_and_keeps_the_cursor(
+    runtime: Runtime, model: ScriptedModel
+) -> None:
+    edit = {"command": "str_replace", "path": "system/human.md",
+            "old_text": "Nothing recorded about the user yet."}
+    _router(model, [Reply(tool_calls=[ToolCall("memory", {**edit, "new_text": "Name: Bob",
+                                                          "reason": "r"})],
+                          first_byte_delay=1.5)],
+            [Reply(text="hi"), Reply(tool_calls=[ToolCall("memory", {
+                **edit, "new_text": "Name: Ada", "reason": "c"})]), Reply(text="ok")])
+    await collect(runtime.chat("hello"))
+    before = runtime.conversation(runtime.agent()).reflection_cursor
+    reflection = asyncio.ensure_future(runtime.reflect())
+    await asyncio.sleep(0.5)
+    await collect(runtime.chat("my name is Ada"))
+    outcome = await reflection
+    assert outcome.status == "conflict" and "retry" in outcome.message
+    store = runtime.memory(runtime.agent())
+    assert "Name: Ada" in store.read("system/human.md").body
+    assert runtime.conversation(runtime.agent()).reflection_cursor == before
+    assert _git(store.root, "status", "--porcelain") == ""
+    assert "memfs/reflection" not in _git(store.root, "branch")
+
+
+async def test_cancel_leaves_main_untouched(runtime: Runtime, model: ScriptedModel) -> None:
+    _router(model, [Reply(tool_calls=[_create("never.md", "x\n", "r")], first_byte_delay=5)],
+            [Reply(text="hi")])
+    await collect(runtime.chat("hello"))
+    root = runtime.memory(runtime.agent()).root
+    head = _git(root, "rev-parse", "HEAD")
+    task = asyncio.ensure_future(runtime.reflect())
+    await asyncio.sleep(1.0)
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    assert _git(root, "rev-parse", "HEAD") == head
+    assert runtime.conversation(runtime.agent()).reflection_cursor == 0
+    assert _git(root, "worktree", "list").count("\n") == 1
+    assert "memfs/reflection" not in _git(root, "branch")
+
+
+async def test_killed_mid_reflection_then_recovers(model: ScriptedModel,
+                                                   workspace: Path) -> None:
+    runtime = Runtime(workspace=workspace)
+    _router(model, [Reply(text="slow", first_byte_delay=30)], [Reply(text="hi")])
+    await collect(runtime.chat("hello"))
+    root = runtime.memory(runtime.agent()).root
+    head = _git(root, "rev-parse", "HEAD")
+    env = {**os.environ, "MEMFS_MODEL": "openai/scripted", "MEMFS_API_BASE": model.url}
+    proc = subprocess.Popen([MEMFS, "reflect", "--workspace", str(workspace)], env=env,
+                            start_new_session=True, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while "memfs/reflection" not in _git(root, "branch"):
+        assert time.monotonic() < deadline and proc.poll() is None
+        await asyncio.sleep(0.1)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert _git(root, "rev-parse", "HEAD") == head
+    _router(model, [Reply(tool_calls=[_create("later.md", "ok\n", "r")])], [])
+    outcome = await runtime.reflect()
+    assert outcome.status == "merged"
+    assert _git(root, "worktree", "list").count("\n") == 1
+    assert _git(root, "branch").split() == ["*", "main"]
+
+
+async def test_review_mode_waits_for_a_decision(runtime: Runtime, model: ScriptedModel,
+                                               workspace: Path) -> None:
+    sleeptime.save(workspace, "memory-agent", {"merge": "review"})
+    _router(model, [Reply(tool_calls=[_create("reviewed.md", "ok\n", "r")])],
+            [Reply(text="hi")])
+    await collect(runtime.chat("hello"))
+    outcome = await runtime.reflect()
+    assert outcome.status == "review"
+    store = runtime.memory(runtime.agent())
+    assert not (store.root / "reviewed.md").exists()
+    agent_id = runtime.agent().id
+    shown = await runtime.reflections.review(agent_id, store, None)
+    assert shown["pending"] and "+ok" in shown["diff"]
+    accepted = await runtime.reflections.review(agent_id, store, True)
+    assert accepted["commit"] and (store.root / "reviewed.md").exists()
+    assert runtime.conversation(runtime.agent()).reflection_cursor > 0
