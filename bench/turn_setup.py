@@ -93,11 +93,11 @@ def bench_turn_setup(tmp: Path, quick: bool) -> list[Row]:
             conn.close()
             runtime.db.close()
     label = f"{N_FILES // 1000}k files, {N_MESSAGES // 1000}k msgs"
-    base_label = "base: SELECT bodies + read files"
+    base_label = "vs SELECT+read"
     warm_s, base_s = median(ours), median(base)
     return [
-        Row(f"turn setup first call ({label}; {base_label})", ms(cold), ms(base_s),
+        Row(f"turn setup first call, {label} {base_label}", ms(cold), ms(base_s),
             cold / base_s),
-        Row(f"turn setup warm ({label}, {sent - 1:,} sent; {base_label})", ms(warm_s),
+        Row(f"turn setup warm, {label} ({sent - 1:,} sent) {base_label}", ms(warm_s),
             ms(base_s), warm_s / base_s, f"< {TARGET_S * 1000:g} ms", warm_s < TARGET_S),
     ]

@@ -54,8 +54,13 @@ async def start(capabilities: str, workspace: Path, settings: dict[str, Any] | N
     client = await config.start()
     assert isinstance(client, LanguageClient)
     recorder = Recorder()
-    for method in ("memfs/chatDelta", "memfs/memoryChanged", "memfs/status"):
+    for method in ("memfs/chatDelta", "memfs/memoryChanged", "memfs/status",
+                   "memfs/reflection"):
         client.feature(method)(lambda params, m=method: recorder.add(m, params))
+    answers: list[str] = []
+    client.feature(types.WINDOW_SHOW_MESSAGE_REQUEST)(
+        lambda params: types.MessageActionItem(title=answers.pop(0)) if answers else None)
+    client.answers = answers  # type: ignore[attr-defined]
     client.set_configuration(settings or {}, section="memfs")
     await client.initialize_session(types.InitializeParams(
         capabilities=client_capabilities(capabilities),

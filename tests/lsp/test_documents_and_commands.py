@@ -170,6 +170,12 @@ BAD_PARAMS = {
     "memfs.memoryStatus": ({"workspaceUri": False}, "workspaceUri"),
     "memfs.compact": ({"conversationId": 1.5}, "conversationId"),
     "memfs.lint": ({"workspaceUri": []}, "workspaceUri"),
+    "memfs.init": ({"depth": "huge"}, "depth"),
+    "memfs.remember": ({"text": 5}, "text"),
+    "memfs.doctor": ({"fix": "yes"}, "fix"),
+    "memfs.sleeptime": ({"stepCount": 0}, "stepCount"),
+    "memfs.reflect": ({"conversationId": 3}, "conversationId"),
+    "memfs.reviewReflection": ({"accept": "maybe"}, "accept"),
 }
 
 
@@ -203,8 +209,8 @@ _JSON = st.recursive(
                                        "x"]), children, max_size=4),
     max_leaves=8,
 )
-METHODS = ["memfs/tree", "memfs/read", "memfs/status"] + [f"command:{c}" for c in COMMANDS
-                                                        if c != "memfs.compact"]
+METHODS = ["memfs/tree", "memfs/read", "memfs/status"] + [
+    f"command:{c}" for c in COMMANDS if c not in ("memfs.compact", "memfs.init")]
 
 
 async def test_fuzzed_params_never_take_the_server_down(lsp: Session) -> None:
