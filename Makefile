@@ -20,11 +20,17 @@ install: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -q
 
+# Opens Neovim on this folder with the plugin (editors/nvim) against this checkout's server;
+# without a terminal it prints the memory status and tree instead.
 run: $(STAMP)
 	@$(VENV)/bin/memfs memory init
-	@$(VENV)/bin/memfs memory status
-	@echo
-	@$(VENV)/bin/memfs memory tree
+	@if [ -t 0 ] && [ -t 1 ]; then \
+	  $(VENV)/bin/nvim --headless --clean -c "helptags editors/nvim/doc" -c "qa!" && \
+	  PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/nvim --cmd "set rtp^=$(CURDIR)/editors/nvim" \
+	    -c "lua vim.lsp.enable('memfs')" -c "MemfsTree" . ; \
+	else \
+	  $(VENV)/bin/memfs memory status && echo && $(VENV)/bin/memfs memory tree; \
+	fi
 
 bench: $(STAMP)
 	$(PY) -m bench

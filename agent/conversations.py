@@ -14,6 +14,8 @@ from agent.db import Database
 from memfs.errors import InvalidArgument, NotFound
 from memfs.tokens import estimate_text_tokens
 
+RECALL_WINDOW = 2000  # newest matches ranked by conversation_search
+
 
 @dataclass(frozen=True)
 class Conversation:
@@ -217,11 +219,20 @@ class Conversations:
         if not terms:
             raise InvalidArgument("empty search query", "pass words to look for")
         match = " ".join(f'"{t}"' for t in terms[:16])
+        # Rank only the newest RECALL_WINDOW matches (a word in most messages would otherwise
+        # rank them all), and build snippets only for the rows returned.
         rows = self.db.query(
-            "SELECT m.id, m.conversation_id, m.role, m.created, "
-            "snippet(messages_fts, 0, '[', ']', ' ... ', 24) AS snippet "
-            "FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid "
-            "WHERE messages_fts MATCH ? AND m.agent_id = ? AND m.role IN ('user', 'assistant') "
-            "ORDER BY bm25(messages_fts) LIMIT ?", (match, agent_id, limit))
-        return [RecallHit(r["conversation_id"], r["id"], r["role"], r["created"], r["snippet"])
-                for r in rows]
+            "WITH hits AS (SELECT rowid AS id, bm25(messages_fts) AS score FROM messages_fts "
+            "WHERE messages_fts MATCH ? ORDER BY rowid DESC LIMIT ?) "
+            "SELECT m.id, m.conversation_id, m.role, m.created FROM hits "
+            "JOIN messages m ON m.id = hits.id "
+            "WHERE m.agent_id = ? AND m.role IN ('user', 'assistant') "
+            "ORDER BY hits.score LIMIT ?", (match, RECALL_WINDOW, agent_id, limit))
+        hits = []
+        for r in rows:
+            snippet = self.db.query(
+                "SELECT snippet(messages_fts, 0, '[', ']', ' ... ', 24) FROM messages_fts "
+                "WHERE messages_fts MATCH ? AND rowid = ?", (match, r["id"]))
+            hits.append(RecallHit(r["conversation_id"], r["id"], r["role"], r["created"],
+                                  snippet[0][0] if snippet else ""))
+        return hits

@@ -85,10 +85,23 @@ def _call_kwargs(config: ModelConfig, timeout: float) -> dict[str, Any]:
     kwargs: dict[str, Any] = {"model": config.model, "timeout": timeout, "num_retries": 0}
     if config.api_base:
         kwargs["api_base"] = config.api_base
-        env = litellm().validate_environment(model=config.model)
-        if not env.get("keys_in_environment", True):
+        if not _keys_in_environment(config.model):
             kwargs["api_key"] = LOCAL_KEY
     return kwargs
+
+
+def _keys_in_environment(model: str) -> bool:
+    """Whether the provider's key variables are set (asked of litellm, cached per model and
+    environment)."""
+    names = tuple(sorted(k for k in os.environ if k.endswith("_KEY") or k.endswith("_TOKEN")))
+    key = (model, names)
+    if key not in _KEY_CACHE:
+        env = litellm().validate_environment(model=model)
+        _KEY_CACHE[key] = bool(env.get("keys_in_environment", True))
+    return _KEY_CACHE[key]
+
+
+_KEY_CACHE: dict[tuple[str, tuple[str, ...]], bool] = {}
 
 
 def check_environment(config: ModelConfig) -> None:

@@ -61,11 +61,13 @@ class _Progress:
 
 async def prepare(turn: Turn) -> tuple[str, list[dict[str, Any]], Budget, ToolContext]:
     """System prompt, tool schemas and token budget (litellm and git work off the loop)."""
-    window = await asyncio.to_thread(llm.context_window, turn.config)
-    await asyncio.to_thread(llm.check_environment, turn.config)
-    projection = await asyncio.to_thread(project, turn.memory.repo)
-    system = system_prompt(turn.agent.name, turn.agent.id, turn.conversation.id,
-                           projection.text, turn.workspace)
+    def blocking() -> tuple[int, str]:
+        llm.check_environment(turn.config)
+        return llm.context_window(turn.config), project(turn.memory.repo).text
+
+    window, block = await asyncio.to_thread(blocking)
+    system = system_prompt(turn.agent.name, turn.agent.id, turn.conversation.id, block,
+                           turn.workspace)
     ctx = ToolContext(turn.memory, turn.conversations, turn.agent.id, turn.workspace,
                       turn.settings.tool_output_limit, commit_prefix=turn.commit_prefix)
     tools = schemas(ctx)

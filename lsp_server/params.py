@@ -76,7 +76,7 @@ def parse(model: type[P], raw: Any) -> P:
             raise JsonRpcInvalidParams(message="expected one object argument, got "
                                        f"{len(value)} arguments")
         value = value[0] if value else {}
-    if value is None:
+    if value is None or value == []:  # Lua clients cannot tell an empty object from a list
         value = {}
     if not isinstance(value, dict):
         raise JsonRpcInvalidParams(message=f"expected an object, got {type(value).__name__}")

@@ -28,6 +28,7 @@ def render_markdown(repo: MemoryRepo, agent_name: str, title: str = "AGENTS.md")
     reader = reader_for(repo.common_dir)
     entries = [(path, sha) for path, sha in reader.files(head) if path.endswith(".md")]
     entries.sort(key=lambda e: (not e[0].startswith("system/"), e[0]))
+    blobs = reader.blobs([sha for _, sha in entries])
     stamp = datetime.now(UTC).strftime("%Y-%m-%d")
     out = [
         f"# Memory of {agent_name}",
@@ -39,7 +40,7 @@ def render_markdown(repo: MemoryRepo, agent_name: str, title: str = "AGENTS.md")
         "material to consult when relevant.",
     ]
     for path, sha in entries:
-        text = reader.blob(sha).decode("utf-8", "replace")
+        text = blobs.get(sha, b"").decode("utf-8", "replace")
         try:
             file = parse(text, path)
             description, body = file.description, file.body

@@ -1,6 +1,7 @@
-"""Reading committed trees and blobs in-process through gitdb (GitPython's object database),
-so that prompt projection runs no git process. Trees are cached by sha: after an edit only the
-trees along the edited path are read again."""
+"""Reading committed trees and blobs for prompt projection without spawning git in the common
+case: loose objects are inflated in-process and trees are cached by sha, so after an edit only
+the trees along the edited path and the changed blob are read. Packed objects (after git's
+auto-gc, a clone or a restore) are read in bulk with one ``git ls-tree`` / ``cat-file``."""
 
 from __future__ import annotations
 
@@ -10,8 +11,7 @@ import threading
 import zlib
 from pathlib import Path
 
-from gitdb import GitDB
-from gitdb.util import hex_to_bin
+from memfs.git import Git
 
 _TREE_ENTRY = re.compile(rb"(\d+) ([^\0]*)\0(.{20})", re.DOTALL)
 _TREE_MODE = b"40000"
@@ -19,47 +19,58 @@ _BLOB_MODES = (b"100644", b"100755", b"100664")
 _MAX_TREES = 50_000
 
 
-class ObjectReader:
-    """Commits, trees and blobs of one repository, read without spawning git."""
+class _Packed(Exception):
+    """An object is not loose; read it through git instead."""
 
-    def __init__(self, git_dir: Path) -> None:
-        self._objects = str(git_dir / "objects") + os.sep
-        self._db = GitDB(self._objects)
+
+class ObjectReader:
+    """Commits, trees and blobs of one repository."""
+
+    def __init__(self, common_dir: Path) -> None:
+        self._objects = str(common_dir / "objects") + os.sep
+        self._git = Git(common_dir)
         self._trees: dict[str, list[tuple[bytes, str, str]]] = {}
         self._lock = threading.Lock()
 
     def files(self, commit: str) -> list[tuple[str, str]]:
-        """(path, blob sha) of every regular file in ``commit``, in git's tree order."""
+        """(path, blob sha) of every regular file in ``commit``."""
         with self._lock:
-            self._db.update_cache()
-            data = self._read(commit)
-            if not data.startswith(b"tree "):
-                raise ValueError(f"{commit} is not a commit")
-            root = data[5:45].decode()
-            found: list[tuple[str, str]] = []
-            self._walk(root, "", found)
-            return found
+            try:
+                data = self._loose(commit)
+                if not data.startswith(b"tree "):
+                    raise ValueError(f"{commit} is not a commit")
+                found: list[tuple[str, str]] = []
+                self._walk(data[5:45].decode(), "", found)
+                return found
+            except _Packed:
+                return self._ls_tree(commit)
 
-    def blob(self, sha: str) -> bytes:
-        """A blob's bytes."""
-        with self._lock:
-            return self._read(sha)
+    def blobs(self, shas: list[str]) -> dict[str, bytes]:
+        """Contents of many blobs: loose ones directly, the rest with one ``cat-file``."""
+        found: dict[str, bytes] = {}
+        packed: list[str] = []
+        for sha in shas:
+            try:
+                found[sha] = self._loose(sha)
+            except _Packed:
+                packed.append(sha)
+        if packed:
+            found.update(self._cat_file(packed))
+        return found
 
-    def _read(self, sha: str) -> bytes:
-        """An object's content: loose objects are inflated directly (the common case, and
-        several times faster than the generic path); packed ones go through gitdb."""
+    def _loose(self, sha: str) -> bytes:
         try:
             with open(f"{self._objects}{sha[:2]}{os.sep}{sha[2:]}", "rb") as handle:
                 raw = zlib.decompress(handle.read())
         except FileNotFoundError:
-            return bytes(self._db.stream(hex_to_bin(sha)).read())
+            raise _Packed(sha) from None
         return raw[raw.index(b"\0") + 1 :]
 
     def _walk(self, tree: str, prefix: str, found: list[tuple[str, str]]) -> None:
         entries = self._trees.get(tree)
         if entries is None:
             entries = [(mode, name.decode("utf-8", "surrogateescape"), sha.hex())
-                       for mode, name, sha in _TREE_ENTRY.findall(self._read(tree))]
+                       for mode, name, sha in _TREE_ENTRY.findall(self._loose(tree))]
             if len(self._trees) >= _MAX_TREES:
                 self._trees.clear()
             self._trees[tree] = entries
@@ -69,16 +80,40 @@ class ObjectReader:
             elif mode in _BLOB_MODES:
                 found.append((prefix + name, sha))
 
+    def _ls_tree(self, commit: str) -> list[tuple[str, str]]:
+        out = self._git.run("ls-tree", "-r", "-z", "--full-tree", commit)
+        found: list[tuple[str, str]] = []
+        for record in out.split(b"\0"):
+            meta, _, path = record.partition(b"\t")
+            fields = meta.split()
+            if len(fields) == 3 and fields[1] == b"blob" and fields[0] in _BLOB_MODES:
+                found.append((path.decode("utf-8", "surrogateescape"), fields[2].decode()))
+        return found
+
+    def _cat_file(self, shas: list[str]) -> dict[str, bytes]:
+        out = self._git.run("cat-file", "--batch", input=("\n".join(shas) + "\n").encode())
+        blobs: dict[str, bytes] = {}
+        pos = 0
+        while pos < len(out):
+            end = out.index(b"\n", pos)
+            header = out[pos:end].split()
+            pos = end + 1
+            if len(header) == 3:
+                size = int(header[2])
+                blobs[header[0].decode()] = out[pos : pos + size]
+                pos += size + 1
+        return blobs
+
 
 _READERS: dict[str, ObjectReader] = {}
 _READERS_LOCK = threading.Lock()
 
 
-def reader_for(git_dir: Path) -> ObjectReader:
+def reader_for(common_dir: Path) -> ObjectReader:
     """The shared reader of one repository (one per process)."""
-    key = str(git_dir)
+    key = str(common_dir)
     with _READERS_LOCK:
         reader = _READERS.get(key)
         if reader is None:
-            reader = _READERS[key] = ObjectReader(git_dir)
+            reader = _READERS[key] = ObjectReader(common_dir)
         return reader

@@ -110,13 +110,15 @@ def project(repo: MemoryRepo, cache: ProjectionCache = CACHE) -> Projection:
 
 def _build(repo: MemoryRepo, head: str, cache: ProjectionCache) -> Projection:
     reader = reader_for(repo.common_dir)
+    listing = [(path, sha, path.startswith(SYSTEM_DIR) and path.endswith(".md"))
+               for path, sha in reader.files(head)]
+    raw = reader.blobs([sha for _, sha, full in listing if cache.blob(sha, full) is None])
     files: list[FileEntry] = []
     system_parts: list[str] = []
-    for path, sha in reader.files(head):
-        in_context = path.startswith(SYSTEM_DIR) and path.endswith(".md")
+    for path, sha, in_context in listing:
         blob = cache.blob(sha, in_context)
         if blob is None:
-            blob = _parse_blob(path, reader.blob(sha), in_context)
+            blob = _parse_blob(path, raw.get(sha, b""), in_context)
             cache.put_blob(sha, in_context, blob)
         tokens = estimate_tokens(blob.size)
         files.append(FileEntry(path, blob.description, blob.size, tokens, in_context,

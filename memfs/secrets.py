@@ -105,3 +105,97 @@ def guard(text: str, path: str) -> None:
             "memory is committed to git; remove the secret and keep only where it lives "
             "(e.g. the environment variable's name)",
         )
+
+
+# ----- redaction --------------------------------------------------------------------------------
+# Literal anchors per detector: every pattern of the detector contains one of them, so a text
+# holding none cannot match and the detector's (slow, unanchored) regexes are not run on it.
+# Detectors missing here always run. ``(case-sensitive anchors, case-insensitive anchors)``.
+_ANCHORS: dict[type[RegexBasedDetector], tuple[tuple[str, ...], tuple[str, ...]]] = {
+    PrivateKeyDetector: (("PRIVATE KEY", "PuTTY-User-Key-File"), ()),
+    AWSKeyDetector: (("A3T", "ABIA", "ACCA", "AKIA", "ASIA"), ("aws",)),
+    AzureStorageKeyDetector: (("AccountKey=",), ()),
+    GitHubTokenDetector: (("ghp_", "gho_", "ghu_", "ghs_", "ghr_"), ()),
+    GitLabTokenDetector: (("glpat-", "gldt-", "glft-", "glsoat-", "glrt-", "GR1348941", "glcbt-",
+                           "glimt-", "glptt-", "glagent-", "gloas-"), ()),
+    OpenAIDetector: (("T3BlbkFJ",), ()),
+    SlackDetector: ((), ("xox", "hooks.slack.com")),
+    StripeDetector: (("k_live_",), ()),
+    SendGridDetector: (("SG.",), ()),
+    TwilioKeyDetector: (("AC", "SK"), ()),
+    NpmDetector: ((":_authToken=",), ()),
+    PypiTokenDetector: (("pypi-AgE",), ()),
+    JwtTokenDetector: (("eyJ",), ()),
+    BasicAuthDetector: (("://",), ()),
+    MailchimpDetector: (("-us",), ()),
+    SquareOAuthDetector: (("sq0csp-",), ()),
+    TelegramBotTokenDetector: (tuple(f"{digit}:" for digit in "0123456789"), ()),
+    ArtifactoryDetector: (("AKC", "AP"), ()),
+    AnthropicKeyDetector: (("sk-ant-",), ()),
+    ProviderKeyDetector: (("sk-proj-", "sk-svcacct-", "sk-admin-", "AIza", "hf_", "gsk_", "xai-"),
+                          ()),
+    GenericTokenAssignmentDetector: ((), ("key", "token", "secret", "passw")),
+}
+_PEM_PRIVATE_KEY = re.compile(
+    r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----.*?"
+    r"(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|\Z)",
+    re.DOTALL,
+)
+
+
+def _may_match(detector: RegexBasedDetector, text: str, lowered: str) -> bool:
+    anchors = _ANCHORS.get(type(detector))
+    if anchors is None:
+        return True
+    exact, folded = anchors
+    return any(a in text for a in exact) or any(a in lowered for a in folded)
+
+
+def _secret_span(match: re.Match[str]) -> tuple[int, int]:
+    """The secret inside a match: the last capture group when the match ends with it (plus at
+    most a closing quote or ``@``), else the whole match (e.g. GitHub's ``(ghp|...)_...``)."""
+    groups = [match.span(i) for i in range(1, (match.re.groups or 0) + 1)
+              if match.start(i) < match.end(i)]
+    if groups:
+        start, end = max(groups, key=lambda span: (span[1], -span[0]))
+        if match.end() - end <= 1:
+            return start, end
+    return match.span()
+
+
+def _redact_line(line: str, detectors: list[RegexBasedDetector]) -> tuple[str, int]:
+    spans: list[tuple[int, int, str]] = []
+    lowered = line.lower()
+    for detector in detectors:
+        if _may_match(detector, line, lowered):
+            kind = str(detector.secret_type)
+            spans += [(*_secret_span(m), kind) for regex in detector.denylist
+                      for m in regex.finditer(line)]
+    merged: list[tuple[int, int, str]] = []
+    for start, end, kind in sorted(spans):
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]), merged[-1][2])
+        elif end > start:
+            merged.append((start, end, kind))
+    for start, end, kind in reversed(merged):
+        line = f"{line[:start]}[REDACTED:{kind}]{line[end:]}"
+    return line, len(merged)
+
+
+def redact(text: str) -> tuple[str, int]:
+    """``text`` with every credential the guard's detectors find replaced by
+    ``[REDACTED:<kind>]``, and the number of replacements. Lines are scanned like
+    ``find_secrets`` does; a PEM private key is replaced whole (header to footer, or to the end
+    of ``text``), not just the header line the detector matches."""
+    text, count = _PEM_PRIVATE_KEY.subn("[REDACTED:Private Key]", text)
+    lowered = text.lower()
+    active = [d for d in _detectors() if _may_match(d, text, lowered)]
+    if not active:
+        return text, count
+    out: list[str] = []
+    for line in text.splitlines(keepends=True):
+        if len(line) >= 16:
+            line, found = _redact_line(line, active)
+            count += found
+        out.append(line)
+    return "".join(out), count

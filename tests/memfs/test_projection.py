@@ -83,3 +83,12 @@ def test_invalid_file_is_still_projected_with_its_problem(store: MemoryStore) ->
     store.repo.git.run("commit", "-q", "-m", "broken")
     text = project(store.repo).text
     assert "no frontmatter here" in text and 'problem="no YAML frontmatter' in text
+
+
+def test_packed_objects_project_the_same(store: MemoryStore) -> None:
+    """After git packs the objects (auto-gc, clone, restore) the projection is unchanged."""
+    _bulk(store.repo, {f"topic/n{i}.md": f"note {i}" for i in range(30)})
+    loose = project(store.repo, ProjectionCache()).text
+    store.repo.git.run("gc", "-q", "--prune=now")
+    assert not any((store.root / ".git" / "objects").glob("[0-9a-f][0-9a-f]/*"))
+    assert project(store.repo, ProjectionCache()).text == loose

@@ -1,0 +1,154 @@
+-- The :Memfs* user commands, each a thin wrapper over a server command.
+local client = require('memfs.client')
+
+local M = {}
+
+local function notify(message, level)
+  vim.notify('memfs: ' .. message, level or vim.log.levels.INFO)
+end
+
+local function select(items, prompt, format, on_choice)
+  vim.ui.select(items, { prompt = prompt, format_item = format }, function(choice)
+    if choice ~= nil then
+      on_choice(choice)
+    end
+  end)
+end
+
+function M.init(opts)
+  local args = opts.fargs or {}
+  local function run(depth, history)
+    notify(('init (%s) started; progress shows in the status line'):format(depth))
+    client.command('memfs.init', { depth = depth, history = history }, function(result)
+      if result.cancelled then
+        return notify('init cancelled')
+      end
+      notify(('init wrote %d file(s)%s'):format(#result.files,
+        result.message ~= '' and (': ' .. vim.split(result.message, '\n')[1]) or ''))
+    end)
+  end
+  if args[1] then
+    return run(args[1], args[2] ~= 'nohistory')
+  end
+  select({ 'quick', 'standard', 'deep' }, 'Research depth', nil, function(depth)
+    select({ 'yes', 'no' }, 'Read past Claude Code and Codex sessions?', nil, function(answer)
+      run(depth, answer == 'yes')
+    end)
+  end)
+end
+
+function M.remember(opts)
+  local text = opts.args ~= '' and opts.args or nil
+  client.command('memfs.remember', { text = text }, function(result)
+    if result.error ~= vim.NIL and result.error then
+      return notify(result.error.message, vim.log.levels.ERROR)
+    end
+    if #result.files == 0 then
+      return notify('nothing was remembered')
+    end
+    notify(('remembered in %s (%s)'):format(table.concat(result.files, ', '),
+      result.commit:sub(1, 10)))
+  end)
+end
+
+function M.doctor(opts)
+  client.command('memfs.doctor', { fix = opts.args == 'fix' }, function(result)
+    local items = {}
+    client.request('memfs/tree', {}, function(tree)
+      for _, f in ipairs(result.findings) do
+        table.insert(items, {
+          filename = vim.fs.joinpath(tree.root, f.path == 'system/' and 'system' or f.path),
+          lnum = f.start_line, text = ('[%s] %s'):format(f.code, f.message),
+          type = f.severity == 'error' and 'E' or 'W',
+        })
+      end
+      vim.fn.setqflist({}, ' ', { title = 'memfs doctor', items = items })
+      notify(('doctor: %d finding(s)%s; see :copen'):format(#items,
+        #result.commits > 0 and (', ' .. #result.commits .. ' fix commit(s)') or ''))
+    end)
+  end)
+end
+
+function M.sleeptime()
+  select({ 'compaction', 'step_count', 'off' }, 'Reflection trigger', nil, function(trigger)
+    local function finish(step_count)
+      select({ 'auto', 'review' }, 'Merge reflections', nil, function(merge)
+        client.command('memfs.sleeptime', { trigger = trigger, stepCount = step_count,
+          merge = merge }, function(result)
+          notify(('sleeptime: trigger %s, every %d messages, merge %s'):format(
+            result.trigger, result.stepCount, result.merge))
+        end)
+      end)
+    end
+    if trigger == 'step_count' then
+      vim.ui.input({ prompt = 'Reflect every N user messages: ', default = '25' }, function(n)
+        finish(tonumber(n) or 25)
+      end)
+    else
+      finish(nil)
+    end
+  end)
+end
+
+function M.reflect()
+  client.command('memfs.reflect', {}, function()
+    notify('reflecting in the background')
+  end)
+end
+
+function M.new()
+  client.command('memfs.newConversation', {}, function(result)
+    notify('new conversation ' .. result.id)
+  end)
+end
+
+function M.agents()
+  client.command('memfs.listAgents', {}, function(result)
+    select(result.agents, 'Switch agent', function(a)
+      return (a.id == result.current and '* ' or '  ') .. a.name .. ' (' .. a.id .. ')'
+    end, function(agent)
+      client.command('memfs.switchAgent', { agentId = agent.id }, function()
+        notify('agent: ' .. agent.name)
+      end)
+    end)
+  end)
+end
+
+function M.conversations()
+  client.command('memfs.listConversations', {}, function(result)
+    select(result.conversations, 'Switch conversation', function(c)
+      return (c.id == result.current and '* ' or '  ') .. c.title .. ' (' .. c.id .. ')'
+    end, function(conversation)
+      client.command('memfs.switchConversation', { conversationId = conversation.id },
+        function()
+          notify('conversation: ' .. conversation.title)
+        end)
+    end)
+  end)
+end
+
+function M.chat(opts)
+  local chat = require('memfs.chat')
+  chat.open()
+  if opts.args ~= '' then
+    chat.send(opts.args)
+  end
+end
+
+function M.define()
+  local define = vim.api.nvim_create_user_command
+  define('MemfsInit', M.init, { nargs = '*', desc = 'memfs: learn this project into memory' })
+  define('MemfsRemember', M.remember, { nargs = '*', desc = 'memfs: remember something' })
+  define('MemfsDoctor', M.doctor, { nargs = '?', desc = 'memfs: audit memory (fix: repair)' })
+  define('MemfsSleeptime', M.sleeptime, { desc = 'memfs: reflection settings' })
+  define('MemfsReflect', M.reflect, { desc = 'memfs: reflect now' })
+  define('MemfsChat', M.chat, { nargs = '*', desc = 'memfs: chat with the agent' })
+  define('MemfsNew', M.new, { desc = 'memfs: new conversation' })
+  define('MemfsAgents', M.agents, { desc = 'memfs: switch agent' })
+  define('MemfsConversations', M.conversations, { desc = 'memfs: switch conversation' })
+  define('MemfsTree', function()
+    require('memfs.tree').open()
+  end, { desc = 'memfs: browse memory' })
+end
+
+return M
