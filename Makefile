@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: all install test run bench lint lock clean
+.PHONY: all install test run bench lint lock clean vsix
 
 all: test
 
@@ -34,6 +34,10 @@ run: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench
+
+vsix:
+	cd editors/vscode && npm ci --no-audit --no-fund && npm run package
+	@echo "built editors/vscode/memfs.vsix (install: code --install-extension editors/vscode/memfs.vsix)"
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check memfs agent lsp_server memfs_cli tests bench

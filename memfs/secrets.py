@@ -108,80 +108,98 @@ def guard(text: str, path: str) -> None:
 
 
 # ----- redaction --------------------------------------------------------------------------------
-# Cheap triggers for the detectors whose regexes have no literal prefix (so re scans them slowly
-# at every position): a text no trigger matches cannot match the detector, which is then not
-# run on it. Each entry is ``(trigger on the text, trigger on the lower-cased text)``; a
-# detector missing here always runs.
-_TRIGGERS: dict[type[RegexBasedDetector], tuple[re.Pattern[str] | None, re.Pattern[str] | None]] = {
-    AWSKeyDetector: (re.compile(r"A3T|ABIA|ACCA|AKIA|ASIA"), re.compile(r"aws")),
-    SlackDetector: (None, re.compile(r"xox|hooks\.slack\.com")),
-    StripeDetector: (re.compile(r"k_live_"), None),
-    JwtTokenDetector: (re.compile(r"eyJ"), None),
-    MailchimpDetector: (re.compile(r"-us\d"), None),
-    TelegramBotTokenDetector: (re.compile(r"\d:"), None),
-    ArtifactoryDetector: (re.compile(r"AKC|AP[\dA-F]"), None),
-    ProviderKeyDetector: (re.compile(r"sk-(?:proj|svcacct|admin)-|AIza|hf_|gsk_|xai-"), None),
-    GenericTokenAssignmentDetector: (None, re.compile(r"(?:key|token|secret|passw(?:or)?d)\s*[:=]")),
+# Triggers for the detectors whose regexes re scans slowly (no literal prefix): every match of
+# the detector contains a trigger match, so the detector only runs on the lines where one
+# matches. ``(triggers on the text, triggers on the lower-cased text)``, each a literal-prefixed
+# regex (fast to scan for). Detectors missing here run over the whole text.
+_Triggers = tuple[tuple[re.Pattern[str], ...], tuple[re.Pattern[str], ...]]
+
+
+def _any_of(*patterns: str) -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(p) for p in patterns)
+
+
+_TRIGGERS: dict[type[RegexBasedDetector], _Triggers] = {
+    AWSKeyDetector: (_any_of(r"A(?:3T|BIA|CCA|KIA|SIA)"), _any_of("aws")),
+    SlackDetector: ((), _any_of("xox", r"hooks\.slack\.com")),
+    StripeDetector: (_any_of("k_live_"), ()),
+    JwtTokenDetector: (_any_of("eyJ"), ()),
+    DiscordBotTokenDetector: (_any_of(r"M[\w-]{23}", r"N[\w-]{23}", r"O[\w-]{23}"), ()),
+    MailchimpDetector: (_any_of(r"-us\d"), ()),
+    TelegramBotTokenDetector: (_any_of(r":[\w-]{35}"), ()),
+    ArtifactoryDetector: (_any_of(r"A(?:KC|P[\dA-F])"), ()),
+    ProviderKeyDetector: (_any_of(r"sk-(?:proj|svcacct|admin)-", "AIza", "hf_", "gsk_", "xai-"),
+                          ()),
+    GenericTokenAssignmentDetector: ((), _any_of(r"key\s*[:=]", r"token\s*[:=]", r"secret\s*[:=]",
+                                                 r"passw(?:or)?d\s*[:=]")),
 }
 _PEM_PRIVATE_KEY = re.compile(
     r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----.*?"
     r"(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|\Z)",
     re.DOTALL,
 )
+_EDGES = frozenset(" \t\r\n\"'=:")  # delimiters some patterns match around a secret
 
 
-def _may_match(detector: RegexBasedDetector, text: str, lowered: str) -> bool:
-    exact, folded = _TRIGGERS.get(type(detector), (None, None))
-    if exact is None and folded is None:
-        return True
-    return bool(exact and exact.search(text)) or bool(folded and folded.search(lowered))
+def _regions(detector: RegexBasedDetector, text: str, lowered: str | None
+             ) -> list[tuple[int, int]]:
+    """Where ``detector`` must run: the whole text, or the lines (with the newlines around
+    them, so ``^``, ``\s`` and ``\b`` see the line's edges) holding a trigger match."""
+    triggers = _TRIGGERS.get(type(detector))
+    if triggers is None or (triggers[1] and lowered is None):
+        return [(0, len(text))]
+    exact, folded = triggers
+    hits = [m.start() for t in exact for m in t.finditer(text)]
+    hits += [m.start() for t in folded for m in t.finditer(lowered or "")]
+    regions: set[tuple[int, int]] = set()
+    for hit in hits:
+        end = text.find("\n", hit)
+        regions.add((max(text.rfind("\n", 0, hit), 0), len(text) if end < 0 else end + 1))
+    return sorted(regions)
 
 
 def _secret_span(match: re.Match[str]) -> tuple[int, int]:
     """The secret inside a match: the last capture group when the match ends with it (plus at
     most a closing quote or ``@``), else the whole match (e.g. GitHub's ``(ghp|...)_...``)."""
-    groups = [match.span(i) for i in range(1, (match.re.groups or 0) + 1)
+    groups = [match.span(i) for i in range(1, match.re.groups + 1)
               if match.start(i) < match.end(i)]
     if groups:
         start, end = max(groups, key=lambda span: (span[1], -span[0]))
         if match.end() - end <= 1:
             return start, end
-    return match.span()
+    start, end = match.span()
+    text = match.string
+    while start < end and text[start] in _EDGES:
+        start += 1
+    while end > start and text[end - 1] in _EDGES:
+        end -= 1
+    return start, end
 
 
-def _redact_line(line: str, detectors: list[RegexBasedDetector]) -> tuple[str, int]:
+def redact(text: str) -> tuple[str, int]:
+    """``text`` with every credential the detectors find replaced by ``[REDACTED:<kind>]``,
+    and the number of replacements. The detectors' regexes run over the text (what they match
+    line by line for ``find_secrets`` they match here too); a PEM private key is replaced whole
+    (header to footer, or to the end of ``text``), not just its header."""
+    text, count = _PEM_PRIVATE_KEY.subn("[REDACTED:Private Key]", text)
+    lowered: str | None = text.lower()
+    if lowered is not None and len(lowered) != len(text):  # a few characters lower to two
+        lowered = None
     spans: list[tuple[int, int, str]] = []
-    lowered = line.lower()
-    for detector in detectors:
-        if _may_match(detector, line, lowered):
-            kind = str(detector.secret_type)
+    for detector in _detectors():
+        kind = str(detector.secret_type)
+        for start, end in _regions(detector, text, lowered):
             spans += [(*_secret_span(m), kind) for regex in detector.denylist
-                      for m in regex.finditer(line)]
+                      for m in regex.finditer(text, start, end)]
     merged: list[tuple[int, int, str]] = []
     for start, end, kind in sorted(spans):
         if merged and start < merged[-1][1]:
             merged[-1] = (merged[-1][0], max(end, merged[-1][1]), merged[-1][2])
         elif end > start:
             merged.append((start, end, kind))
-    for start, end, kind in reversed(merged):
-        line = f"{line[:start]}[REDACTED:{kind}]{line[end:]}"
-    return line, len(merged)
-
-
-def redact(text: str) -> tuple[str, int]:
-    """``text`` with every credential the guard's detectors find replaced by
-    ``[REDACTED:<kind>]``, and the number of replacements. Lines are scanned like
-    ``find_secrets`` does; a PEM private key is replaced whole (header to footer, or to the end
-    of ``text``), not just the header line the detector matches."""
-    text, count = _PEM_PRIVATE_KEY.subn("[REDACTED:Private Key]", text)
-    lowered = text.lower()
-    active = [d for d in _detectors() if _may_match(d, text, lowered)]
-    if not active:
-        return text, count
-    out: list[str] = []
-    for line in text.splitlines(keepends=True):
-        if len(line) >= 16:
-            line, found = _redact_line(line, active)
-            count += found
-        out.append(line)
-    return "".join(out), count
+    parts: list[str] = []
+    done = 0
+    for start, end, kind in merged:
+        parts += [text[done:start], f"[REDACTED:{kind}]"]
+        done = end
+    return "".join(parts) + text[done:], count + len(merged)
