@@ -4,7 +4,10 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: all install test run bench lint lock clean vsix
+.PHONY: all install test run bench lint lock clean vsix e2e-deps
+
+CODE_SERVER_DIR := editors/vscode/e2e/.code-server
+E2E_APT := chromium ripgrep build-essential pkg-config libsecret-1-dev libx11-dev libxkbfile-dev libkrb5-dev
 
 all: test
 
@@ -17,7 +20,9 @@ $(STAMP): pyproject.toml requirements.lock
 
 install: $(STAMP)
 
-test: $(STAMP)
+# On CI (CI=true) the editor end-to-end dependencies are installed first; elsewhere the VS Code
+# end-to-end test skips, saying how to install them (make e2e-deps).
+test: $(STAMP) $(if $(CI),e2e-deps)
 	$(PY) -m pytest -q
 
 # Opens Neovim on this folder with the plugin (editors/nvim) against this checkout's server;
@@ -34,6 +39,21 @@ run: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench
+
+# Chromium (Debian) and code-server (npm) for the VS Code end-to-end test; never fatal.
+e2e-deps:
+	@if [ ! -x /usr/bin/chromium ] || ! command -v rg >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq --no-install-recommends $(E2E_APT)) >/dev/null \
+	    || echo "e2e-deps: apt-get failed; the VS Code e2e test will skip"; \
+	  else echo "e2e-deps: install as root: apt-get install $(E2E_APT)"; fi; \
+	fi
+	@if [ ! -x $(CODE_SERVER_DIR)/node_modules/.bin/code-server ] && command -v npm >/dev/null; then \
+	  echo "e2e-deps: installing code-server (about 2.5 minutes)"; \
+	  bash editors/vscode/e2e/install-code-server.sh $(CURDIR)/$(CODE_SERVER_DIR) >/dev/null 2>&1 \
+	    || { echo "e2e-deps: code-server install failed; the VS Code e2e test will skip"; \
+	         rm -rf $(CODE_SERVER_DIR); }; \
+	fi
 
 vsix:
 	cd editors/vscode && npm ci --no-audit --no-fund && npm run package

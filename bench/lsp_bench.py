@@ -1,6 +1,6 @@
 """The language server over stdio, driven by pytest-lsp's client: ``initialize`` against a
 bare pygls server, ``memfs/tree`` latency at rest and under three streaming chats, and chat
-delta throughput against the scripted model streamed straight into httpx."""
+deltas per second against the same scripted reply streamed straight into httpx and litellm."""
 
 from __future__ import annotations
 
@@ -138,7 +138,8 @@ def quiet_server_logs() -> Iterator[None]:
 async def start(command: list[str], workspace: Path) -> Session:
     """Start ``command`` and finish the initialize handshake."""
     client = await ClientServerConfig(server_command=command).start()
-    assert isinstance(client, LanguageClient)
+    if not isinstance(client, LanguageClient):
+        raise TypeError(f"pytest-lsp started a {type(client).__name__}, not a LanguageClient")
     session = Session(client)
     client.feature("memfs/chatDelta")(lambda params: session.on_delta(params))
     for method in NOTIFICATIONS[1:]:
@@ -159,6 +160,14 @@ async def request(session: Session, method: str, params: Any) -> Any:
     """A custom request's result."""
     protocol = session.client.protocol
     return await protocol.send_request_async(method, params)  # type: ignore[no-untyped-call]
+
+
+async def chat(session: Session, params: dict[str, Any]) -> Any:
+    """A ``memfs/chat`` result; a turn that ended in an error invalidates the measurement."""
+    result = await request(session, "memfs/chat", params)
+    if _get(result, "error") is not None:
+        raise RuntimeError(f"memfs/chat failed: {_get(result, 'error')}")
+    return result
 
 
 async def new_conversation(session: Session) -> str:
@@ -217,8 +226,7 @@ async def tree_under_load(session: Session) -> tuple[list[float], float]:
     """Back-to-back tree requests while ``LOAD_CHATS`` chats stream; (samples, chat seconds)."""
     ids = [await new_conversation(session) for _ in range(LOAD_CHATS)]
     started = time.perf_counter()
-    chats = asyncio.gather(*(request(session, "memfs/chat", {"text": "Go on.",
-                                                             "conversationId": cid})
+    chats = asyncio.gather(*(chat(session, {"text": "Go on.", "conversationId": cid})
                              for cid in ids))
     samples: list[float] = []
     while not chats.done():
@@ -235,9 +243,10 @@ def tree_row(label: str, samples: list[float], note: str = "") -> Row:
                f"p99 < {TREE_P99_TARGET_S * 1000:g} ms", p99 < TREE_P99_TARGET_S, note)
 
 
-def tree_rows(rest: list[float], load: list[float], chat_seconds: float) -> list[Row]:
-    note = (f"{len(rest)} requests at rest, {len(load)} back to back while the chats streamed "
-            f"{LOAD_CHARS // 5} deltas each for {chat_seconds:.1f} s")
+def tree_rows(rest: list[float], load: list[float], chat_seconds: float, files: int
+              ) -> list[Row]:
+    note = (f"a {files}-file memory; {len(rest)} requests at rest, {len(load)} back to back "
+            f"while the chats streamed {LOAD_CHARS // 5} deltas each for {chat_seconds:.1f} s")
     return [tree_row("at rest", rest), tree_row(f"+{LOAD_CHATS} chats", load, note)]
 
 
@@ -252,7 +261,7 @@ def delta_span(deltas: list[tuple[str, float]]) -> tuple[int, float]:
 async def delivered(session: Session) -> tuple[int, float]:
     """One long chat through the server: (text deltas received, first-to-last seconds)."""
     session.deltas.clear()
-    await request(session, "memfs/chat", {"text": PROMPT["content"]})
+    await chat(session, {"text": PROMPT["content"]})
     return delta_span(session.deltas)
 
 
@@ -329,13 +338,14 @@ async def _measure(root: Path, model: ScriptedModel, quick: bool) -> list[Row]:
     model.responder = responder
     session = await start(OURS, workspace)
     try:
-        await request(session, "memfs/chat", {"text": "Hello."})  # creates repo and database
+        await chat(session, {"text": "Hello."})  # creates the memory repo and database
+        files = len(_get(await request(session, "memfs/tree", {}), "files"))
         await tree_at_rest(session, 20)
         rest = await tree_at_rest(session, 50 if quick else 200)
         responder.chat = Reply(text=prose(LOAD_CHARS), chunk_chars=5,
                                chunk_delay=LOAD_CHUNK_DELAY)
         load, chat_seconds = await tree_under_load(session)
-        rows += tree_rows(rest, load, chat_seconds)
+        rows += tree_rows(rest, load, chat_seconds, files)
         responder.chat = Reply(text=prose(STREAM_CHARS), chunk_chars=1)
         rows += throughput_rows(*await bench_throughput(session, model.url, 1 if quick else 3))
     finally:

@@ -24,9 +24,10 @@ PROMPT = "What does the build do?"
 CHAT_REPLY = "The build runs make, then the tests, then packages the wheel."
 REFLECTION_DELAY = 1.0
 SEED_MESSAGES = 1500  # a reflection takes ~12k tokens of them: enough for every reflection
-GAP_S = 0.1  # between turns, so the turns meet a reflection in its different phases
+GAP_S = 0.25  # between turns: a block's turns span a whole reflection, every phase of it
 TARGET = 1.1
 WARMUP = 3
+PER_BLOCK = 4  # turns per block; blocks with and without a reflection alternate
 
 
 def is_reflection(request: dict[str, Any]) -> bool:
@@ -128,7 +129,7 @@ class Result:
     statuses: list[str] = field(default_factory=list)
 
 
-async def _measure(runtime: Runtime, turns: int, rounds: int = 2) -> Result:
+async def _measure(runtime: Runtime, rounds: int) -> Result:
     for _ in range(WARMUP):  # creates the memory repo and database, warms litellm
         await ttfd(runtime)
     agent = runtime.agents.default()
@@ -137,10 +138,9 @@ async def _measure(runtime: Runtime, turns: int, rounds: int = 2) -> Result:
     reflector = Reflector(runtime, conversation.id)
     await runtime.reflect(conversation.id)  # warms the reflection path, untimed
     result = Result()
-    per_block = max(1, turns // rounds)
     for _ in range(rounds):  # alternate blocks, so drift hits both sides alike
-        idle, _ = await block(runtime, per_block, None)
-        busy, overlapped = await block(runtime, per_block, reflector)
+        idle, _ = await block(runtime, PER_BLOCK, None)
+        busy, overlapped = await block(runtime, PER_BLOCK, reflector)
         result.idle += idle
         result.busy += busy
         result.overlapped += overlapped
@@ -167,7 +167,7 @@ def bench_reflection(tmp: Path, quick: bool) -> list[Row]:
         model.responder = respond
         runtime = Runtime(workspace=None)
         try:
-            result = asyncio.run(_measure(runtime, 4 if quick else 10))
+            result = asyncio.run(_measure(runtime, 1 if quick else 4))
         finally:
             runtime.db.close()
     return rows(result)

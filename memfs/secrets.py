@@ -144,7 +144,7 @@ _EDGES = frozenset(" \t\r\n\"'=:")  # delimiters some patterns match around a se
 def _regions(detector: RegexBasedDetector, text: str, lowered: str | None
              ) -> list[tuple[int, int]]:
     """Where ``detector`` must run: the whole text, or the lines (with the newlines around
-    them, so ``^``, ``\s`` and ``\b`` see the line's edges) holding a trigger match."""
+    them, so anchors and word boundaries see where the line starts) holding a trigger match."""
     triggers = _TRIGGERS.get(type(detector))
     if triggers is None or (triggers[1] and lowered is None):
         return [(0, len(text))]

@@ -1,0 +1,206 @@
+"""Claude Code: ``<config>/projects/<slug>/<session>.jsonl`` transcripts (subagents in
+``<session>/subagents/agent-*.jsonl``, or older ``agent-*.jsonl`` beside the sessions) and
+``<config>/history.jsonl`` prompts. Sessions are matched by the ``cwd`` their records hold."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from agent.importers.jsonl import last_time, records, scan
+from agent.importers.model import (
+    TEXT_LIMIT,
+    TOOL_ARGS_LIMIT,
+    Session,
+    Step,
+    Trajectory,
+    Workspace,
+    injected,
+    parse_time,
+    raw_clip,
+)
+
+# Record types that carry no conversation (the list keeps growing; others count as unknown).
+BOOKKEEPING = frozenset({
+    "summary", "file-history-snapshot", "progress", "queue-operation", "attachment",
+    "permission-mode", "mode", "ai-title", "custom-title", "last-prompt", "agent-name",
+    "worktree-state", "pr-link", "frame-link", "bridge-session", "atis-latch", "relocated",
+    "tag",
+})
+
+
+def discover(workspace: Workspace, config_dir: Path) -> list[Session]:
+    """The workspace's transcripts, plus history-only sessions for prompts whose transcript
+    is gone. Compaction side-runs (``agent-acompact-*``) are left out: their output is the
+    compact summary, which is not imported either."""
+    projects = config_dir / "projects"
+    paths = sorted(projects.glob("*/*.jsonl")) + sorted(projects.glob("*/*/subagents/*.jsonl"))
+    found: list[Session] = []
+    for path in paths:
+        if path.name.startswith("agent-acompact"):
+            continue
+        first = next((r for r in scan(path, (b'"cwd"',)) if isinstance(r.get("cwd"), str)),
+                     None)
+        if first is None or not workspace.contains(first["cwd"]):
+            continue
+        sidechain = path.name.startswith("agent-") or path.parent.name == "subagents"
+        session_id = first.get("sessionId")
+        found.append(Session("claude-code", path, str(session_id or path.stem),
+                             str(first["cwd"]), sidechain, last_time(path)))
+    known = {s.session_id for s in found}
+    return found + history(workspace, config_dir / "history.jsonl", known)
+
+
+def history(workspace: Workspace, path: Path, known: set[str]) -> list[Session]:
+    """Sessions made of ``history.jsonl`` prompts (``{display, timestamp, project,
+    sessionId}``) of this workspace whose transcript was not found; slash commands are
+    counted as skipped."""
+    if not path.is_file():
+        return []
+    sessions: dict[str, Session] = {}
+    for entry in records(path):
+        session_id = str(entry.get("sessionId") or "")
+        text = entry.get("display")
+        if session_id in known or not workspace.contains(entry.get("project")):
+            continue
+        when = parse_time(entry.get("timestamp"))
+        session = sessions.setdefault(session_id, Session(
+            "claude-code", path, session_id, str(entry["project"]), False, when,
+            transcript=False))
+        if when is not None and (session.last is None or when > session.last):
+            session.last = when
+        if not isinstance(text, str) or not text.strip():
+            session.skipped["empty"] = session.skipped.get("empty", 0) + 1
+        elif text.lstrip().startswith("/"):
+            session.skipped["command"] = session.skipped.get("command", 0) + 1
+        else:
+            session.prompts.append(Step("user", raw_clip(text.strip(), TEXT_LIMIT), when))
+    return list(sessions.values())
+
+
+@dataclass
+class _Reply:
+    """Assistant lines sharing one ``message.id``, merged into one message."""
+
+    message_id: object
+    timestamp: datetime | None
+    texts: list[str] = field(default_factory=list)
+    calls: list[Step] = field(default_factory=list)
+    call_ids: set[str] = field(default_factory=set)
+
+    def steps(self) -> Iterator[Step]:
+        if self.texts:
+            yield Step("assistant", raw_clip("\n\n".join(self.texts), TEXT_LIMIT), self.timestamp)
+        yield from self.calls
+
+
+def steps(path: Path, trajectory: Trajectory) -> Iterator[Step]:
+    """The steps of one transcript, streaming; skipped lines are counted on ``trajectory``.
+    Sidechain records inside a main session (older versions wrote subagents inline) are
+    skipped: subagents are their own trajectories."""
+    reply: _Reply | None = None
+    for record in records(path, trajectory):
+        when = parse_time(record.get("timestamp"))
+        trajectory.saw(when)
+        kind = record.get("type")
+        if kind in ("user", "assistant") and record.get("isSidechain") is True \
+                and not trajectory.sidechain:
+            trajectory.skip("sidechain")
+        elif kind == "user":
+            prompt = _prompt(record, trajectory)
+            if prompt is not None:
+                if reply is not None:
+                    yield from reply.steps()
+                    reply = None
+                yield Step("user", raw_clip(prompt, TEXT_LIMIT), when)
+        elif kind == "assistant":
+            message = record.get("message")
+            if not isinstance(message, dict):
+                trajectory.skip("malformed")
+                continue
+            if message.get("model") == "<synthetic>":
+                trajectory.skip("synthetic")
+                continue
+            message_id = message.get("id")
+            if reply is None or message_id is None or message_id != reply.message_id:
+                if reply is not None:
+                    yield from reply.steps()
+                reply = _Reply(message_id, when)
+            if not _add(reply, message.get("content"), when):
+                trajectory.skip("reasoning" if _has_thinking(message) else "empty")
+        elif kind == "system":
+            compaction = record.get("subtype") == "compact_boundary"
+            trajectory.skip("compaction" if compaction else "bookkeeping")
+        elif kind in BOOKKEEPING:
+            trajectory.skip("bookkeeping")
+        else:
+            trajectory.skip("unknown_type")
+    if reply is not None:
+        yield from reply.steps()
+
+
+def _prompt(record: dict[str, Any], trajectory: Trajectory) -> str | None:
+    """The user's own words in a ``user`` record, or None (and the reason counted)."""
+    message = record.get("message")
+    if record.get("isMeta"):
+        trajectory.skip("meta")
+        return None
+    if record.get("isCompactSummary"):
+        trajectory.skip("compaction")
+        return None
+    if not isinstance(message, dict):
+        trajectory.skip("malformed")
+        return None
+    content = message.get("content")
+    blocks = [content] if isinstance(content, str) else content if isinstance(content, list) else []
+    texts: list[str] = []
+    results = wrappers = 0
+    for block in blocks:
+        text = block if isinstance(block, str) else (
+            block.get("text") if isinstance(block, dict) and block.get("type") == "text" else None)
+        if isinstance(block, dict) and block.get("type") == "tool_result":
+            results += 1
+        elif isinstance(text, str) and text.strip():
+            if injected(text):
+                wrappers += 1
+            else:
+                texts.append(text.strip())
+    if not texts:
+        trajectory.skip("tool_result" if results else "injected" if wrappers else "empty")
+        return None
+    return "\n\n".join(texts)
+
+
+def _add(reply: _Reply, content: object, when: datetime | None) -> bool:
+    """Add an assistant line's text and tool calls to ``reply``; False when it had none."""
+    if isinstance(content, str):
+        content = [{"type": "text", "text": content}]
+    added = False
+    for block in content if isinstance(content, list) else []:
+        if not isinstance(block, dict):
+            continue
+        if block.get("type") == "text" and isinstance(block.get("text"), str):
+            text = block["text"].strip()
+            if text and text not in reply.texts:
+                reply.texts.append(text)
+            added = added or bool(text)
+        elif block.get("type") == "tool_use":
+            call_id = str(block.get("id") or len(reply.calls))
+            if call_id not in reply.call_ids:
+                reply.call_ids.add(call_id)
+                arguments = json.dumps(block.get("input"), ensure_ascii=False)
+                reply.calls.append(Step("tool_call", raw_clip(arguments, TOOL_ARGS_LIMIT), when,
+                                        str(block.get("name") or "?")))
+            added = True
+    return added
+
+
+def _has_thinking(message: dict[str, Any]) -> bool:
+    content = message.get("content")
+    return isinstance(content, list) and any(
+        isinstance(b, dict) and b.get("type") in ("thinking", "redacted_thinking")
+        for b in content)
