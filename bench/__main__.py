@@ -16,6 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench import import_bench, lsp_bench, reflection_bench
 from bench.corpus import corpus, memory_repo
 from bench.edits import bench_edits
 from bench.lint_bench import bench_lint
@@ -30,7 +31,7 @@ from bench.turn_setup import bench_turn_setup
 FULL_SIZES = (100, 1_000, 10_000)
 QUICK_SIZES = (100, 1_000)
 EDIT_REPO_FILES = 1_000
-SECTIONS = ("storage", "agent")
+SECTIONS = ("storage", "agent", "lsp", "import")
 BASELINES = (
     "baselines: projection/lint = os.walk + read of the same working tree; "
     "edits = git CLI (write, git add, git commit) in an equivalent repo",
@@ -38,6 +39,9 @@ BASELINES = (
     "sqlite3 SELECT of the conversation's bodies + read of the memory files",
     "  recall = SELECT ... WHERE text LIKE '%word%' LIMIT 10; one-shot chat = a fresh "
     "interpreter importing litellm",
+    "  lsp = a bare pygls server (initialize), the same scripted reply via httpx / litellm "
+    "(deltas/s); reflection TTFD = the same turns with no reflection running",
+    "  import = bare json.loads of the same transcript lines",
 )
 
 
@@ -82,7 +86,8 @@ def agent_benchmarks(tmp: Path, quick: bool) -> list[Row]:
     _progress(f"imported litellm in {time.perf_counter() - started:.1f}s")
     rows: list[Row] = []
     steps = (("turn loop overhead", bench_loop_overhead), ("turn setup", bench_turn_setup),
-             ("conversation search", bench_recall), ("one-shot chat", bench_one_shot))
+             ("conversation search", bench_recall), ("one-shot chat", bench_one_shot),
+             ("reflection TTFD", reflection_bench.bench_reflection))
     for name, bench in steps:
         _progress(f"{name} ...")
         found = bench(tmp, quick)
@@ -99,6 +104,12 @@ def run(quick: bool, sections: tuple[str, ...] = SECTIONS) -> list[Row]:
             rows += storage_benchmarks(Path(tmp), quick)
         if "agent" in sections:
             rows += agent_benchmarks(Path(tmp), quick)
+    if "lsp" in sections:
+        _progress("language server ...")
+        rows += lsp_bench.run(quick)
+    if "import" in sections:
+        _progress("transcript import ...")
+        rows += import_bench.run(quick)
     return rows
 
 

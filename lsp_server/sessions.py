@@ -11,6 +11,7 @@ from pygls.uris import to_fs_path
 
 from agent.runtime import Runtime
 from lsp_server.features.reflection_host import attach
+from lsp_server.params import P, parse
 
 
 class Sessions:
@@ -56,3 +57,9 @@ class Sessions:
             problems += await asyncio.to_thread(runtime.reload_settings,
                                                 self.server.editor_settings)
         return sorted(set(problems))
+
+
+async def resolve(ls: Any, model: type[P], raw: Any) -> tuple[P, Runtime]:
+    """Validate a request's params and find the runtime of the workspace they name."""
+    params = parse(model, raw)
+    return params, await ls.sessions.runtime(params.workspace_uri)

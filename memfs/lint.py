@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import heapq
-import os
 import re
 from collections import defaultdict
 from dataclasses import asdict, dataclass
@@ -93,23 +92,11 @@ def _link_ok(target: str, known: set[str]) -> bool:
 
 def lint(root: Path, system_budget: int = DEFAULT_SYSTEM_BUDGET) -> list[Finding]:
     """Lint every file under the memory folder ``root``."""
+    names, dirs = paths.walk(root)
     files: dict[str, str] = {}
-    dirs: set[str] = set()
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-        rel_dir = os.path.relpath(dirpath, root).replace(os.sep, "/")
-        rel_dir = "" if rel_dir == "." else rel_dir
-        if rel_dir:
-            dirs.add(rel_dir)
-        for name in filenames:
-            if name.startswith("."):
-                continue
-            full = os.path.join(dirpath, name)
-            if os.path.islink(full):
-                continue
-            rel = f"{rel_dir}/{name}" if rel_dir else name
-            with open(full, "rb") as handle:
-                files[rel] = handle.read().decode("utf-8", "replace")
+    for rel in names:
+        with open(root / rel, "rb") as handle:
+            files[rel] = handle.read().decode("utf-8", "replace")
     known = set(files)
     findings: list[Finding] = []
     bodies: dict[str, str] = {}

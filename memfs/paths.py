@@ -110,3 +110,21 @@ def resolve(root: Path, rel: str) -> Path:
     if real != real_root and not real.startswith(real_root + os.sep):
         raise InvalidPath(f"memory path {rel!r} resolves outside memory", _FIX)
     return current
+
+
+def walk(root: Path) -> tuple[list[str], set[str]]:
+    """(files, folders) of a memory working tree, memory-relative, skipping hidden entries
+    (``.git``) and symlinks."""
+    files: list[str] = []
+    folders: set[str] = set()
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")
+                             and not os.path.islink(os.path.join(dirpath, d)))
+        rel_dir = os.path.relpath(dirpath, root).replace(os.sep, "/")
+        prefix = "" if rel_dir == "." else rel_dir + "/"
+        if prefix:
+            folders.add(rel_dir)
+        for name in filenames:
+            if not name.startswith(".") and not os.path.islink(os.path.join(dirpath, name)):
+                files.append(prefix + name)
+    return sorted(files), folders

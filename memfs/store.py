@@ -5,7 +5,6 @@ message is the caller's reason.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -166,18 +165,7 @@ class MemoryStore:
 
     def list_files(self) -> list[str]:
         """Every file in the working tree (not only markdown), sorted, memory-relative."""
-        found: list[str] = []
-        for dirpath, dirnames, filenames in os.walk(self.root):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-            rel_dir = os.path.relpath(dirpath, self.root)
-            for name in filenames:
-                if name.startswith("."):
-                    continue
-                full = os.path.join(dirpath, name)
-                if os.path.islink(full):
-                    continue
-                found.append(name if rel_dir == "." else f"{rel_dir}/{name}".replace(os.sep, "/"))
-        return sorted(found)
+        return paths.walk(self.root)[0]
 
     def search(
         self, query: str, *, regex: bool = False, ignore_case: bool = True,

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from memfs.errors import MemfsError
 from memfs.home import DEFAULT_AGENT_ID
-from memfs_cli import agent_commands, chat, memory_commands, memory_tasks
+from memfs_cli import agent_commands, chat, import_commands, memory_commands, memory_tasks
 from memfs_cli.output import fail
 
 
@@ -34,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     agent_commands.register(groups)
     chat.register(groups)
     memory_tasks.register(groups)
+    import_commands.register(groups)
     return parser
 
 

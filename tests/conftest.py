@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.support.model_server import ScriptedModel
 
 
 @pytest.fixture(autouse=True)
@@ -21,3 +24,22 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("GIT_WORK_TREE", raising=False)
     monkeypatch.setenv("MEMFS_NO_WORKER", "1")  # tests of the warm worker opt back in
     return home
+
+
+@pytest.fixture
+def model(monkeypatch: pytest.MonkeyPatch) -> Iterator[ScriptedModel]:
+    """A scripted OpenAI-compatible server; the environment (inherited by any server or CLI
+    process a test starts) points memfs at it through litellm."""
+    with ScriptedModel() as server:
+        monkeypatch.setenv("MEMFS_MODEL", "openai/scripted")
+        monkeypatch.setenv("MEMFS_API_BASE", server.url)
+        monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+        yield server
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    """An empty project folder."""
+    root = tmp_path / "project"
+    root.mkdir()
+    return root

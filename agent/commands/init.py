@@ -17,6 +17,7 @@ from agent.subagent import MEMORY_TOOLS, run_subagent
 from agent.tools import ToolContext
 from memfs.errors import InvalidArgument, NoOpEdit
 from memfs.projection import project
+from memfs.secrets import redact
 from memfs.store import MemoryStore
 
 Depth = Literal["quick", "standard", "deep"]
@@ -65,7 +66,8 @@ def history_digest(workspace: Path, depth: Depth) -> tuple[str, int]:
     trajectories = load_history(workspace, HISTORY_TOKENS[depth])
     blocks = []
     for t in trajectories:
-        lines = [f"## {t.source} session {t.session_id} ({t.started} - {t.ended})"
+        span = " - ".join(f"{d:%Y-%m-%d %H:%M}" for d in (t.started, t.ended) if d is not None)
+        lines = [f"## {t.source} session {t.session_id} ({span or 'undated'})"
                  + (" [subagent]" if t.sidechain else "")]
         for step in t.steps:
             label = f"tool {step.tool_name}" if step.kind == "tool_call" else step.kind
@@ -107,7 +109,8 @@ async def init(
     tool_ctx = ToolContext(store, Conversations(runtime.db), agent.id, workspace,
                            runtime.settings.tool_output_limit, commit_prefix=PREFIX,
                            tools=tools)
-    task = render(ctx) + (f"\n\n# Past sessions ({sessions})\n{digest}" if digest else "")
+    task = redact(render(ctx))[0] + (f"\n\n# Past sessions ({sessions})\n{digest}"
+                                     if digest else "")
     result = await run_subagent(
         config, runtime.settings, INSTRUCTIONS.format(agent_name=agent.name,
                                                       folder=slug(ctx.name), memory=block),
@@ -141,7 +144,7 @@ def write_reference_files(store: MemoryStore, ctx: ProjectContext, digest: str,
     result = InitReport(used_model=False, sessions=sessions)
     for path, (description, body) in files.items():
         try:
-            edit = store.write(path, description, body, f"{PREFIX} record {path}")
+            edit = store.write(path, description, redact(body)[0], f"{PREFIX} record {path}")
         except NoOpEdit:
             continue
         result.files.append(path)

@@ -10,8 +10,8 @@ summaries and client-injected messages are not imported.
 from agent.importers.load import (
     SessionSummary,
     SourceSummary,
-    claude_dir,
-    codex_home,
+    claude_root,
+    codex_root,
     discover,
     load_history,
     read,
@@ -23,6 +23,6 @@ from agent.importers.model import SOURCES, Session, Source, Step, StepKind, Traj
 
 __all__ = [
     "SOURCES", "Session", "SessionSummary", "Source", "SourceSummary", "Step", "StepKind",
-    "Trajectory", "claude_dir", "codex_home", "discover", "load_history", "read", "root_of",
+    "Trajectory", "claude_root", "codex_root", "discover", "load_history", "read", "root_of",
     "summarize", "trajectory_tokens",
 ]

@@ -31,6 +31,7 @@ BOOKKEEPING = frozenset({
     "worktree-state", "pr-link", "frame-link", "bridge-session", "atis-latch", "relocated",
     "tag",
 })
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def discover(workspace: Workspace, config_dir: Path) -> list[Session]:
@@ -43,7 +44,7 @@ def discover(workspace: Workspace, config_dir: Path) -> list[Session]:
     for path in paths:
         if path.name.startswith("agent-acompact"):
             continue
-        first = next((r for r in scan(path, (b'"cwd"',)) if isinstance(r.get("cwd"), str)),
+        first = next((r for r in scan(path, ('"cwd"',)) if isinstance(r.get("cwd"), str)),
                      None)
         if first is None or not workspace.contains(first["cwd"]):
             continue
@@ -73,12 +74,12 @@ def history(workspace: Workspace, path: Path, known: set[str]) -> list[Session]:
             transcript=False))
         if when is not None and (session.last is None or when > session.last):
             session.last = when
-        if not isinstance(text, str) or not text.strip():
-            session.skipped["empty"] = session.skipped.get("empty", 0) + 1
-        elif text.lstrip().startswith("/"):
-            session.skipped["command"] = session.skipped.get("command", 0) + 1
+        text = text.strip() if isinstance(text, str) else ""
+        if text and not text.startswith("/"):
+            session.prompts.append(Step("user", raw_clip(text, TEXT_LIMIT), when))
         else:
-            session.prompts.append(Step("user", raw_clip(text.strip(), TEXT_LIMIT), when))
+            reason = "command" if text else "empty"
+            session.skipped[reason] = session.skipped.get(reason, 0) + 1
     return list(sessions.values())
 
 
@@ -104,11 +105,14 @@ def steps(path: Path, trajectory: Trajectory) -> Iterator[Step]:
     skipped: subagents are their own trajectories."""
     reply: _Reply | None = None
     for record in records(path, trajectory):
-        when = parse_time(record.get("timestamp"))
-        trajectory.saw(when)
         kind = record.get("type")
-        if kind in ("user", "assistant") and record.get("isSidechain") is True \
-                and not trajectory.sidechain:
+        if kind not in ("user", "assistant"):
+            if kind == "system":
+                compaction = record.get("subtype") == "compact_boundary"
+                trajectory.skip("compaction" if compaction else "bookkeeping")
+            else:
+                trajectory.skip("bookkeeping" if kind in BOOKKEEPING else "unknown_type")
+        elif record.get("isSidechain") is True and not trajectory.sidechain:
             trajectory.skip("sidechain")
         elif kind == "user":
             prompt = _prompt(record, trajectory)
@@ -116,15 +120,14 @@ def steps(path: Path, trajectory: Trajectory) -> Iterator[Step]:
                 if reply is not None:
                     yield from reply.steps()
                     reply = None
-                yield Step("user", raw_clip(prompt, TEXT_LIMIT), when)
-        elif kind == "assistant":
+                yield Step("user", raw_clip(prompt, TEXT_LIMIT),
+                           parse_time(record.get("timestamp")))
+        else:
             message = record.get("message")
-            if not isinstance(message, dict):
-                trajectory.skip("malformed")
+            if not isinstance(message, dict) or message.get("model") == "<synthetic>":
+                trajectory.skip("synthetic" if isinstance(message, dict) else "malformed")
                 continue
-            if message.get("model") == "<synthetic>":
-                trajectory.skip("synthetic")
-                continue
+            when = parse_time(record.get("timestamp"))
             message_id = message.get("id")
             if reply is None or message_id is None or message_id != reply.message_id:
                 if reply is not None:
@@ -132,13 +135,6 @@ def steps(path: Path, trajectory: Trajectory) -> Iterator[Step]:
                 reply = _Reply(message_id, when)
             if not _add(reply, message.get("content"), when):
                 trajectory.skip("reasoning" if _has_thinking(message) else "empty")
-        elif kind == "system":
-            compaction = record.get("subtype") == "compact_boundary"
-            trajectory.skip("compaction" if compaction else "bookkeeping")
-        elif kind in BOOKKEEPING:
-            trajectory.skip("bookkeeping")
-        else:
-            trajectory.skip("unknown_type")
     if reply is not None:
         yield from reply.steps()
 
@@ -160,11 +156,12 @@ def _prompt(record: dict[str, Any], trajectory: Trajectory) -> str | None:
     texts: list[str] = []
     results = wrappers = 0
     for block in blocks:
-        text = block if isinstance(block, str) else (
-            block.get("text") if isinstance(block, dict) and block.get("type") == "text" else None)
-        if isinstance(block, dict) and block.get("type") == "tool_result":
+        kind = block.get("type") if isinstance(block, dict) else "text"
+        if kind == "tool_result":
             results += 1
-        elif isinstance(text, str) and text.strip():
+            continue
+        text = block if isinstance(block, str) else block.get("text") if kind == "text" else None
+        if isinstance(text, str) and text.strip():
             if injected(text):
                 wrappers += 1
             else:
@@ -192,7 +189,7 @@ def _add(reply: _Reply, content: object, when: datetime | None) -> bool:
             call_id = str(block.get("id") or len(reply.calls))
             if call_id not in reply.call_ids:
                 reply.call_ids.add(call_id)
-                arguments = json.dumps(block.get("input"), ensure_ascii=False)
+                arguments = _ENCODE(block.get("input"))
                 reply.calls.append(Step("tool_call", raw_clip(arguments, TOOL_ARGS_LIMIT), when,
                                         str(block.get("name") or "?")))
             added = True

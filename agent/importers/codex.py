@@ -53,7 +53,7 @@ def _identify(path: Path) -> tuple[str, str | None, bool]:
     """Session id, working directory and whether it is a subagent thread, from the head."""
     match = _UUID.search(path.name)
     session_id, cwd, sidechain = match.group(0) if match else path.stem, None, False
-    needles = (b'"session_meta"', b'"turn_context"', b"<cwd>")
+    needles = ('"session_meta"', '"turn_context"', "<cwd>")
     for record in scan(path, needles, head=1):
         payload = record.get("payload")
         if record.get("type") == "session_meta" and isinstance(payload, dict):
@@ -92,7 +92,6 @@ def steps(path: Path, trajectory: Trajectory) -> Iterator[Step]:
     """The steps of one rollout, streaming; skipped lines are counted on ``trajectory``."""
     for record in records(path, trajectory):
         when = parse_time(record.get("timestamp"))
-        trajectory.saw(when)
         kind = record.get("type")
         payload = record.get("payload")
         if isinstance(payload, dict) and isinstance(kind, str):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -38,28 +38,32 @@ Parser = Callable[[Path, Trajectory], Iterator[Step]]
 PARSERS: dict[Source, Parser] = {"claude-code": claude.steps, "codex": codex.steps}
 
 
-def claude_dir(config_dir: Path | None = None) -> Path:
+def claude_root(config_dir: Path | None = None) -> Path:
     """Claude Code's folder: ``config_dir``, else ``$CLAUDE_CONFIG_DIR``, else ``~/.claude``."""
     env = os.environ.get("CLAUDE_CONFIG_DIR")
     return config_dir or (Path(env) if env else Path.home() / ".claude")
 
 
-def codex_home(home: Path | None = None) -> Path:
+def codex_root(home: Path | None = None) -> Path:
     """Codex's folder: ``home``, else ``$CODEX_HOME``, else ``~/.codex``."""
     env = os.environ.get("CODEX_HOME")
     return home or (Path(env) if env else Path.home() / ".codex")
 
 
-def root_of(source: Source, claude_config: Path | None = None,
+def root_of(source: Source, claude_dir: Path | None = None,
             codex_dir: Path | None = None) -> Path:
-    """The folder ``source`` keeps its sessions in."""
-    return claude_dir(claude_config) if source == "claude-code" else codex_home(codex_dir)
+    """The folder ``source`` keeps its sessions in (the given one, else the default)."""
+    return claude_root(claude_dir) if source == "claude-code" else codex_root(codex_dir)
 
 
 def discover(source: Source, workspace: Path, root: Path) -> list[Session]:
-    """The sessions of ``source`` under ``root`` that belong to ``workspace``."""
+    """The sessions of ``source`` under ``root`` that belong to ``workspace`` (their
+    history.jsonl prompts already redacted)."""
     finder = claude.discover if source == "claude-code" else codex.discover
-    return finder(Workspace(workspace), root) if root.is_dir() else []
+    sessions = finder(Workspace(workspace), root) if root.is_dir() else []
+    for session in sessions:
+        session.prompts = _finish(session.prompts)
+    return sessions
 
 
 def step_tokens(step: Step) -> int:
@@ -77,8 +81,6 @@ def _raw(session: Session) -> tuple[Trajectory, Iterator[Step]]:
     trajectory = Trajectory(session.source, session.session_id, session.path, session.cwd,
                             None, None, session.sidechain, skipped=dict(session.skipped))
     if not session.transcript:
-        for prompt in session.prompts:
-            trajectory.saw(prompt.timestamp)
         return trajectory, iter(session.prompts)
     return trajectory, PARSERS[session.source](session.path, trajectory)
 
@@ -90,17 +92,25 @@ def read(session: Session, max_tokens: int | None = None) -> Trajectory:
     kept: deque[Step] = deque()
     size = users = 0
     for step in raw:
+        trajectory.saw(step.timestamp)
         users += step.kind == "user"
         kept.append(step)
-        size += step_tokens(step)
-        while max_tokens is not None and size > max_tokens and kept:
-            size -= step_tokens(kept.popleft())
+        if max_tokens is not None:
+            size += step_tokens(step)
+            while size > max_tokens:
+                size -= step_tokens(kept.popleft())
     if users == 0 and session.transcript and session.prompts:  # a rollout without prompts
+        for prompt in session.prompts:
+            trajectory.saw(prompt.timestamp)
         kept.extendleft(reversed(session.prompts))
-    trajectory.steps = _finish(list(kept))
-    if max_tokens is not None:
-        while trajectory.steps and trajectory_tokens(trajectory) - HEADER_TOKENS > max_tokens:
-            trajectory.steps.pop(0)
+    steps = _finish(list(kept))
+    first = 0
+    if max_tokens is not None:  # redaction markers can make a text a little longer
+        size = sum(step_tokens(s) for s in steps)
+        while size > max_tokens:
+            size -= step_tokens(steps[first])
+            first += 1
+    trajectory.steps = steps[first:]
     return trajectory
 
 
@@ -112,9 +122,8 @@ def _finish(steps: list[Step]) -> list[Step]:
     for step in [*steps, None]:
         if step is None or (batch and size + len(step.text) > _REDACT_BATCH):
             texts = _redact_all([s.text for s in batch])
-            done += [replace(s, text=clip(t, TOOL_ARGS_LIMIT if s.kind == "tool_call"
-                                          else TEXT_LIMIT))
-                     for s, t in zip(batch, texts, strict=True)]
+            done += [Step(s.kind, clip(t, TOOL_ARGS_LIMIT if s.tool_name else TEXT_LIMIT),
+                          s.timestamp, s.tool_name) for s, t in zip(batch, texts, strict=True)]
             batch, size = [], 0
         if step is not None:
             batch.append(step)
@@ -130,16 +139,18 @@ def _redact_all(texts: list[str]) -> list[str]:
 
 def load_history(
     workspace: Path, token_budget: int, sources: Sequence[Source] = SOURCES, *,
-    claude_config: Path | None = None, codex_dir: Path | None = None,
+    claude_dir: Path | None = None, codex_dir: Path | None = None,
     include_sidechains: bool = False,
 ) -> list[Trajectory]:
     """The workspace's past sessions, newest first, trimmed to ``token_budget`` (≈ bytes / 4).
 
     Sessions are taken newest first; each gets its newest steps, at most 1/3 of the budget,
     and reading stops when the budget is spent. Subagent runs are left out unless
-    ``include_sidechains``: their parent session holds the task and its result."""
+    ``include_sidechains``: their parent session holds the task and its result.
+    ``claude_dir``/``codex_dir`` default to ``$CLAUDE_CONFIG_DIR`` or ``~/.claude`` and
+    ``$CODEX_HOME`` or ``~/.codex``."""
     sessions = [s for source in sources
-                for s in discover(source, workspace, root_of(source, claude_config, codex_dir))
+                for s in discover(source, workspace, root_of(source, claude_dir, codex_dir))
                 if include_sidechains or not s.sidechain]
     sessions.sort(key=lambda s: s.last or _EPOCH, reverse=True)
     share = max(token_budget // SESSION_SHARE, 256)
@@ -225,6 +236,7 @@ def summarize(source: Source, workspace: Path, root: Path | None = None) -> Sour
         trajectory, raw = _raw(session)
         counts: dict[StepKind, int] = {}
         for step in raw:
+            trajectory.saw(step.timestamp)
             counts[step.kind] = counts.get(step.kind, 0) + 1
         if not counts.get("user") and session.transcript and session.prompts:
             counts["user"] = len(session.prompts)

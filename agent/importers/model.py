@@ -36,7 +36,7 @@ class Trajectory:
     """One session (or subagent run) of another coding agent, oldest step first.
 
     ``skipped`` counts the lines that produced no step, by reason; ``started``/``ended`` are
-    the earliest and latest record timestamps (UTC)."""
+    the earliest and latest timestamps of its steps (UTC), trimmed steps included."""
 
     source: Source
     session_id: str
@@ -68,7 +68,8 @@ class Session:
 
     ``last`` is a cheap estimate of when it ended (for ordering). ``prompts`` are the prompts
     the agent's history.jsonl holds for it: the whole session when ``transcript`` is False
-    (its transcript is gone), otherwise used only if the transcript has no prompt of its own."""
+    (its transcript is gone; ``skipped`` then counts the history lines left out), otherwise
+    used only if the transcript has no prompt of its own."""
 
     source: Source
     path: Path
@@ -83,15 +84,14 @@ class Session:
 
 def parse_time(value: object) -> datetime | None:
     """An ISO-8601 string, or unix seconds / milliseconds, as an aware UTC datetime."""
-    if isinstance(value, bool):
-        return None
     try:
-        if isinstance(value, int | float):
-            seconds = value / 1000 if value > 1e11 else value
-            return datetime.fromtimestamp(seconds, UTC)
         if isinstance(value, str):
             parsed = datetime.fromisoformat(value)
-            return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+            if parsed.tzinfo is None:
+                return parsed.replace(tzinfo=UTC)
+            return parsed if parsed.tzinfo is UTC else parsed.astimezone(UTC)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return datetime.fromtimestamp(value / 1000 if value > 1e11 else value, UTC)
     except (ValueError, OverflowError, OSError):
         return None
     return None

@@ -6,7 +6,8 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 from lsp_server.errors import guarded
-from lsp_server.params import AgentParams, CreateAgentParams, Params, parse
+from lsp_server.params import AgentParams, CreateAgentParams, Params
+from lsp_server.sessions import resolve
 
 if TYPE_CHECKING:
     from lsp_server.server import MemfsServer
@@ -15,8 +16,7 @@ if TYPE_CHECKING:
 @guarded
 async def list_all(ls: MemfsServer, *args: Any) -> dict[str, Any]:
     """Every agent, pinned first, with the workspace's current one marked."""
-    params = parse(Params, args)
-    runtime = await ls.sessions.runtime(params.workspace_uri)
+    params, runtime = await resolve(ls, Params, args)
 
     def run() -> dict[str, Any]:
         return {"current": runtime.agent().id,
@@ -28,8 +28,7 @@ async def list_all(ls: MemfsServer, *args: Any) -> dict[str, Any]:
 @guarded
 async def switch(ls: MemfsServer, *args: Any) -> dict[str, Any]:
     """Use another agent in this workspace (with its main conversation)."""
-    params = parse(AgentParams, args)
-    runtime = await ls.sessions.runtime(params.workspace_uri)
+    params, runtime = await resolve(ls, AgentParams, args)
 
     def run() -> dict[str, Any]:
         agent = runtime.agents.get(params.agent_id)
@@ -43,7 +42,6 @@ async def switch(ls: MemfsServer, *args: Any) -> dict[str, Any]:
 @guarded
 async def create(ls: MemfsServer, *args: Any) -> dict[str, Any]:
     """A new agent with fresh memory (not switched to)."""
-    params = parse(CreateAgentParams, args)
-    runtime = await ls.sessions.runtime(params.workspace_uri)
+    params, runtime = await resolve(ls, CreateAgentParams, args)
     agent = await asyncio.to_thread(runtime.agents.create, params.name, params.model)
     return agent.to_dict()

@@ -11,8 +11,8 @@ from lsp_server.params import (
     NewConversationParams,
     OptionalAgentParams,
     OptionalConversationParams,
-    parse,
 )
+from lsp_server.sessions import resolve
 
 if TYPE_CHECKING:
     from lsp_server.server import MemfsServer
@@ -21,8 +21,7 @@ if TYPE_CHECKING:
 @guarded
 async def new(ls: MemfsServer, *args: Any) -> dict[str, Any]:
     """Start a conversation with the workspace's agent; it becomes the current one."""
-    params = parse(NewConversationParams, args)
-    runtime = await ls.sessions.runtime(params.workspace_uri)
+    params, runtime = await resolve(ls, NewConversationParams, args)
 
     def run() -> dict[str, Any]:
         agent = runtime.agent()
@@ -36,8 +35,7 @@ async def new(ls: MemfsServer, *args: Any) -> dict[str, Any]:
 @guarded
 async def switch(ls: MemfsServer, *args: Any) -> dict[str, Any]:
     """Make an existing conversation the workspace's current one."""
-    params = parse(ConversationParams, args)
-    runtime = await ls.sessions.runtime(params.workspace_uri)
+    params, runtime = await resolve(ls, ConversationParams, args)
 
     def run() -> dict[str, Any]:
         agent = runtime.agent()
@@ -51,8 +49,7 @@ async def switch(ls: MemfsServer, *args: Any) -> dict[str, Any]:
 @guarded
 async def list_all(ls: MemfsServer, *args: Any) -> dict[str, Any]:
     """The agent's conversations, most recently active first, with the current one marked."""
-    params = parse(OptionalAgentParams, args)
-    runtime = await ls.sessions.runtime(params.workspace_uri)
+    params, runtime = await resolve(ls, OptionalAgentParams, args)
 
     def run() -> dict[str, Any]:
         agent = runtime.agent(params.agent_id)
@@ -67,7 +64,6 @@ async def list_all(ls: MemfsServer, *args: Any) -> dict[str, Any]:
 @guarded
 async def compact(ls: MemfsServer, *args: Any) -> dict[str, Any]:
     """Summarise the conversation now."""
-    params = parse(OptionalConversationParams, args)
-    runtime = await ls.sessions.runtime(params.workspace_uri)
+    params, runtime = await resolve(ls, OptionalConversationParams, args)
     event = await runtime.compact(params.conversation_id)
     return {"compacted": event is not None, **(event.to_dict() if event else {})}

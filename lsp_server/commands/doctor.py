@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 from agent.commands.doctor import doctor
 from lsp_server.errors import guarded
 from lsp_server.features.documents import publish
-from lsp_server.params import DoctorParams, parse
+from lsp_server.params import DoctorParams
+from lsp_server.sessions import resolve
 
 if TYPE_CHECKING:
     from lsp_server.server import MemfsServer
@@ -15,8 +16,7 @@ if TYPE_CHECKING:
 
 @guarded
 async def run(ls: MemfsServer, *args: Any) -> dict[str, Any]:
-    params = parse(DoctorParams, args)
-    runtime = await ls.sessions.runtime(params.workspace_uri)
+    params, runtime = await resolve(ls, DoctorParams, args)
     report = await doctor(runtime, params.fix)
     for commit in report.commits:
         ls.own_commits[str(commit["commit"])] = "doctor"

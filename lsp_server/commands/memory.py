@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from lsp_server.errors import guarded
 from lsp_server.features import memory as memory_features
-from lsp_server.params import LogParams, Params, RevertParams, parse
+from lsp_server.params import LogParams, Params, RevertParams
+from lsp_server.sessions import resolve
 from memfs import history
 from memfs.lint import lint as run_lint
 
@@ -24,8 +25,7 @@ async def status(ls: MemfsServer, *args: Any) -> dict[str, Any]:
 @guarded
 async def log(ls: MemfsServer, *args: Any) -> dict[str, Any]:
     """Memory commits, newest first (optionally for one path)."""
-    params = parse(LogParams, args)
-    runtime = await ls.sessions.runtime(params.workspace_uri)
+    params, runtime = await resolve(ls, LogParams, args)
 
     def run() -> dict[str, Any]:
         repo = runtime.memory(runtime.agent()).repo
@@ -38,8 +38,7 @@ async def log(ls: MemfsServer, *args: Any) -> dict[str, Any]:
 @guarded
 async def revert(ls: MemfsServer, *args: Any) -> dict[str, Any]:
     """Undo one memory commit with a new commit."""
-    params = parse(RevertParams, args)
-    runtime = await ls.sessions.runtime(params.workspace_uri)
+    params, runtime = await resolve(ls, RevertParams, args)
 
     def run() -> dict[str, Any]:
         result = history.revert(runtime.memory(runtime.agent()).repo, params.commit)
@@ -53,8 +52,7 @@ async def revert(ls: MemfsServer, *args: Any) -> dict[str, Any]:
 @guarded
 async def lint(ls: MemfsServer, *args: Any) -> dict[str, Any]:
     """Lint findings for the whole memory."""
-    params = parse(Params, args)
-    runtime = await ls.sessions.runtime(params.workspace_uri)
+    params, runtime = await resolve(ls, Params, args)
 
     def run() -> dict[str, Any]:
         root = runtime.memory(runtime.agent()).root

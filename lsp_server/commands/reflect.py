@@ -6,7 +6,8 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 from lsp_server.errors import guarded
-from lsp_server.params import OptionalConversationParams, ReviewParams, parse
+from lsp_server.params import OptionalConversationParams, ReviewParams
+from lsp_server.sessions import resolve
 
 if TYPE_CHECKING:
     from lsp_server.server import MemfsServer
@@ -15,8 +16,7 @@ if TYPE_CHECKING:
 @guarded
 async def run(ls: MemfsServer, *args: Any) -> dict[str, Any]:
     """Start reflecting now; the outcome arrives as ``memfs/reflection``."""
-    params = parse(OptionalConversationParams, args)
-    runtime = await ls.sessions.runtime(params.workspace_uri)
+    params, runtime = await resolve(ls, OptionalConversationParams, args)
     agent = await asyncio.to_thread(runtime.agent)
     await asyncio.to_thread(runtime.turn, agent, await asyncio.to_thread(
         runtime.conversation, agent, params.conversation_id))  # fails fast without a model
@@ -27,8 +27,7 @@ async def run(ls: MemfsServer, *args: Any) -> dict[str, Any]:
 @guarded
 async def review(ls: MemfsServer, *args: Any) -> dict[str, Any]:
     """Without ``accept``: the pending reflection's diff. accept true merges, false drops."""
-    params = parse(ReviewParams, args)
-    runtime = await ls.sessions.runtime(params.workspace_uri)
+    params, runtime = await resolve(ls, ReviewParams, args)
     agent = await asyncio.to_thread(runtime.agent)
     memory = await asyncio.to_thread(runtime.memory, agent)
     result = await runtime.reflections.review(agent.id, memory, params.accept)

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 from agent.commands.remember import remember
 from agent.events import Done, ErrorEvent, MemoryCommit
 from lsp_server.errors import guarded
-from lsp_server.params import RememberParams, parse
+from lsp_server.params import RememberParams
+from lsp_server.sessions import resolve
 
 if TYPE_CHECKING:
     from lsp_server.server import MemfsServer
@@ -15,8 +16,7 @@ if TYPE_CHECKING:
 
 @guarded
 async def run(ls: MemfsServer, *args: Any) -> dict[str, Any]:
-    params = parse(RememberParams, args)
-    runtime = await ls.sessions.runtime(params.workspace_uri)
+    params, runtime = await resolve(ls, RememberParams, args)
     commits: list[dict[str, Any]] = []
     reply, error = "", None
     async for event in remember(runtime, params.text, params.conversation_id):

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from agent import sleeptime
 from lsp_server.errors import guarded
-from lsp_server.params import SleeptimeParams, parse
+from lsp_server.params import SleeptimeParams
+from lsp_server.sessions import resolve
 
 if TYPE_CHECKING:
     from lsp_server.server import MemfsServer
@@ -15,8 +16,7 @@ if TYPE_CHECKING:
 
 @guarded
 async def run(ls: MemfsServer, *args: Any) -> dict[str, Any]:
-    params = parse(SleeptimeParams, args)
-    runtime = await ls.sessions.runtime(params.workspace_uri)
+    params, runtime = await resolve(ls, SleeptimeParams, args)
     changes = {k: v for k, v in {"trigger": params.trigger, "step_count": params.step_count,
                                  "merge": params.merge}.items() if v is not None}
 

@@ -11,7 +11,8 @@ from lsprotocol import types
 from agent.events import Done, ErrorEvent, Event, MemoryCommit, TextDelta, ToolCallStarted
 from agent.model import NoModelConfigured
 from lsp_server.errors import guarded
-from lsp_server.params import ChatParams, parse
+from lsp_server.params import ChatParams
+from lsp_server.sessions import resolve
 
 if TYPE_CHECKING:
     from lsp_server.server import MemfsServer
@@ -23,8 +24,7 @@ ERROR_STATES = ("auth-failed", "missing-key", "unknown-model", "no-model")
 
 @guarded
 async def chat(ls: MemfsServer, raw: Any) -> dict[str, Any]:
-    params = parse(ChatParams, raw)
-    runtime = await ls.sessions.runtime(params.workspace_uri)
+    params, runtime = await resolve(ls, ChatParams, raw)
     progress = await _progress(ls, params.work_done_token)
     chat_id = uuid.uuid4().hex[:12]
     seq = 0

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from agent.status import status as runtime_status
 from lsp_server.errors import guarded
-from lsp_server.params import Params, ReadParams, parse
+from lsp_server.params import Params, ReadParams
+from lsp_server.sessions import resolve
 from memfs.projection import project
 
 if TYPE_CHECKING:
@@ -17,8 +18,7 @@ if TYPE_CHECKING:
 @guarded
 async def tree(ls: MemfsServer, raw: Any) -> dict[str, Any]:
     """Every committed memory file with description, size, tokens and in-context flag."""
-    params = parse(Params, raw)
-    runtime = await ls.sessions.runtime(params.workspace_uri)
+    params, runtime = await resolve(ls, Params, raw)
 
     def build() -> dict[str, Any]:
         store = runtime.memory(runtime.agent())
@@ -36,8 +36,7 @@ async def tree(ls: MemfsServer, raw: Any) -> dict[str, Any]:
 @guarded
 async def read(ls: MemfsServer, raw: Any) -> dict[str, Any]:
     """One memory file (working tree, or ``rev``)."""
-    params = parse(ReadParams, raw)
-    runtime = await ls.sessions.runtime(params.workspace_uri)
+    params, runtime = await resolve(ls, ReadParams, raw)
 
     def load() -> dict[str, Any]:
         store = runtime.memory(runtime.agent())
@@ -51,8 +50,7 @@ async def read(ls: MemfsServer, raw: Any) -> dict[str, Any]:
 @guarded
 async def status(ls: MemfsServer, raw: Any) -> dict[str, Any]:
     """Agent, conversation, model, memory HEAD and sync state, token budget, busy state."""
-    params = parse(Params, raw)
-    runtime = await ls.sessions.runtime(params.workspace_uri)
+    params, runtime = await resolve(ls, Params, raw)
     result = await asyncio.to_thread(runtime_status, runtime)
     result["busy"] = ls.busy > 0
     return result

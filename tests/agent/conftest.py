@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -10,23 +10,6 @@ import pytest
 from agent.events import Event
 from agent.runtime import Runtime
 from tests.support.model_server import ScriptedModel
-
-
-@pytest.fixture
-def model(monkeypatch: pytest.MonkeyPatch) -> Iterator[ScriptedModel]:
-    """A scripted OpenAI-compatible server; the environment points memfs at it."""
-    with ScriptedModel() as server:
-        monkeypatch.setenv("MEMFS_MODEL", "openai/scripted")
-        monkeypatch.setenv("MEMFS_API_BASE", server.url)
-        monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-        yield server
-
-
-@pytest.fixture
-def workspace(tmp_path: Path) -> Path:
-    root = tmp_path / "project"
-    root.mkdir()
-    return root
 
 
 @pytest.fixture

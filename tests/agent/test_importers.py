@@ -159,9 +159,9 @@ def test_claude_subagents_are_sidechains(tmp_path: Path) -> None:
         (f"{sid}.jsonl", False), ("agent-0f0f0f0f.jsonl", True), ("agent-a1b2c3.jsonl", True)]
     main = read(next(s for s in sessions if not s.sidechain))
     assert said(main) == [("user", None, "main task")] and main.skipped == {"sidechain": 1}
-    default = load_history(Path(ws), 10_000, claude_config=tmp_path / "claude")
+    default = load_history(Path(ws), 10_000, claude_dir=tmp_path / "claude")
     assert [t.sidechain for t in default] == [False]
-    every = load_history(Path(ws), 10_000, claude_config=tmp_path / "claude",
+    every = load_history(Path(ws), 10_000, claude_dir=tmp_path / "claude",
                          include_sidechains=True)
     assert sorted(s.text for t in every for s in t.steps) == [
         "Warmup", "main task", "search the repo"]
@@ -204,7 +204,9 @@ def test_claude_history_prompts_stand_in_for_deleted_transcripts(tmp_path: Path)
     assert [(s.session.session_id, s.session.transcript, s.messages)
             for s in summary.sessions] == [("gone", False, 2), ("kept", True, 1)]
     assert summary.sessions[0].skipped == {"command": 1}
-    gone = read(next(s for s in discover("claude-code", ws, root) if not s.transcript))
+    found = discover("claude-code", ws, root)
+    assert not any(AWS in p.text for s in found for p in s.prompts)  # redacted on discovery
+    gone = read(next(s for s in found if not s.transcript))
     assert said(gone) == [("user", None, "old question"),
                           ("user", None, "use [REDACTED:AWS Access Key]")]
     assert gone.path == root / "history.jsonl"
@@ -259,7 +261,7 @@ def test_codex_rollout_is_normalized(tmp_path: Path) -> None:
     ]
     assert t.skipped == {"bookkeeping": 3, "injected": 3, "duplicate": 2, "reasoning": 2,
                          "tool_result": 1, "compaction": 1, "unknown_type": 1, "unparsable": 1}
-    assert t.ended is not None and t.ended.isoformat() == "2026-01-02T16:40:01+00:00"
+    assert t.ended is not None and t.ended.isoformat() == "2026-01-02T16:39:52+00:00"
 
 
 def test_codex_legacy_archived_subagent_and_history(tmp_path: Path) -> None:
@@ -318,10 +320,15 @@ def test_codex_legacy_archived_subagent_and_history(tmp_path: Path) -> None:
 @pytest.mark.parametrize("secret", [
     AWS, GITHUB, "sk-ant-api03-" + "x" * 40, "xoxb-123456789012-abcdefghijkl",
     "glpat-" + "a" * 20, "AIza" + "b" * 35, "https://admin:s3cretpassw0rd@db.example.com",
-    'password = "Sup3rS3cretValue123"', "123456789:" + "A" * 35,
+    'password = "Sup3rS3cretValue123"', "123456789:" + "A" * 35, "sk_live_" + "a1B2c3D4" * 3,
+    "sk-proj-" + "Ab1" * 10, "0123456789abcdef0123456789abcdef-us12", "AKCp8jQ8fGx2Lz9Q",
+    "ACa1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6", "MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe." + "x" * 27,
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0."
+    "dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
 ])
 def test_redact_leaves_nothing_a_detector_finds(secret: str) -> None:
     line = f"before {secret} after\nsecond line {secret}"
+    assert len(find_secrets(line)) == 2
     redacted, count = redact(line)
     assert count == 2 and "[REDACTED:" in redacted
     assert find_secrets(redacted) == [] and redacted.startswith("before ")
@@ -374,7 +381,7 @@ def test_files_are_streamed_not_loaded(tmp_path: Path) -> None:
         summary = summarize("claude-code", Path(ws), tmp_path / "claude")
         counted_peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.reset_peak()
-        history = load_history(Path(ws), 4_000, claude_config=tmp_path / "claude")
+        history = load_history(Path(ws), 4_000, claude_dir=tmp_path / "claude")
         budget_peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -390,16 +397,16 @@ def test_budget_takes_newest_sessions_and_newest_steps(tmp_path: Path) -> None:
         write(root / "projects" / "-p" / f"{name}.jsonl",
               *(user(str(ws), name, f"2026-01-0{day}T00:{i:02d}:00Z", f"{name} {i} " + "w" * 380)
                 for i in range(10)))
-    everything = load_history(ws, 1_000_000, claude_config=root)
+    everything = load_history(ws, 1_000_000, claude_dir=root)
     assert [t.session_id for t in everything] == ["b-newest", "c-middle", "a-oldest"]
     assert all(len(t.steps) == 10 for t in everything)
-    small = load_history(ws, 560, claude_config=root)
+    small = load_history(ws, 560, claude_dir=root)
     assert [t.session_id for t in small] == ["b-newest", "c-middle"]
     assert sum(trajectory_tokens(t) for t in small) <= 560
     newest = small[0].steps
     assert newest and newest[-1].text.startswith("b-newest 9 ")
     assert [s.text.split()[1] for s in newest] == [str(i) for i in range(10 - len(newest), 10)]
-    assert load_history(ws, 10, claude_config=root) == []
+    assert load_history(ws, 10, claude_dir=root) == []
 
 
 def test_load_history_reads_both_sources_from_the_environment(
@@ -416,6 +423,14 @@ def test_load_history_reads_both_sources_from_the_environment(
         ("codex", "codex"), ("claude-code", "claude prompt")]
     assert [t.source for t in load_history(ws, 5_000, sources=("claude-code",))] == [
         "claude-code"]
+
+
+def test_importers_do_not_import_the_editor_or_model_stacks() -> None:
+    code = ("import sys, agent.importers; "
+            "print(sorted(m for m in ('pygls', 'litellm') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60)
+    assert done.stdout.strip() == "[]", done.stderr
 
 
 # ----- CLI --------------------------------------------------------------------------------------

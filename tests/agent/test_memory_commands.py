@@ -134,3 +134,26 @@ async def test_init_with_a_model_feeds_project_facts_and_prefixes_commits(
     tools = {t["function"]["name"] for t in model.requests[0]["tools"]}
     assert tools == {"memory", "memory_view", "memory_search", "read_file", "list_files",
                      "search_files"}
+
+
+async def test_init_reads_past_sessions_redacted(monkeypatch: pytest.MonkeyPatch,
+                                                 workspace: Path) -> None:
+    monkeypatch.delenv("MEMFS_MODEL", raising=False)
+    sessions = Path.home() / ".claude" / "projects" / "some-folder-name"
+    sessions.mkdir(parents=True)
+    records = [
+        {"type": "user", "sessionId": "s1", "cwd": str(workspace), "uuid": "u1",
+         "timestamp": "2026-01-01T10:00:00Z",
+         "message": {"role": "user", "content": "deploy with key AKIAIOSFODNN7EXAMPLE please"}},
+        {"type": "assistant", "sessionId": "s1", "cwd": str(workspace), "uuid": "a1",
+         "timestamp": "2026-01-01T10:00:05Z",
+         "message": {"id": "m1", "role": "assistant",
+                     "content": [{"type": "text", "text": "Deployed with make deploy."}]}},
+    ]
+    (sessions / "s1.jsonl").write_text("\n".join(json.dumps(r) for r in records) + "\nnot json\n")
+    runtime = Runtime(workspace=workspace)
+    report = await init(runtime, "quick", history=True)
+    assert report.sessions == 1
+    digest = runtime.memory(runtime.agent()).read_text("project/past-sessions.md")
+    assert "Deployed with make deploy." in digest and "[REDACTED:" in digest
+    assert "AKIAIOSFODNN7EXAMPLE" not in digest

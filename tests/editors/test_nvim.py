@@ -23,14 +23,6 @@ NVIM = shutil.which("nvim", path=str(BIN)) or shutil.which("nvim")
 
 
 @pytest.fixture
-def model(monkeypatch: pytest.MonkeyPatch) -> Iterator[ScriptedModel]:
-    with ScriptedModel() as server:
-        monkeypatch.setenv("MEMFS_MODEL", "openai/scripted")
-        monkeypatch.setenv("MEMFS_API_BASE", server.url)
-        yield server
-
-
-@pytest.fixture
 def nvim(model: ScriptedModel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
          ) -> Iterator[pynvim.Nvim]:
     if NVIM is None:

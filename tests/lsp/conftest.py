@@ -86,19 +86,3 @@ async def command(client: LanguageClient, name: str, *arguments: Any) -> Any:
     return plain(await client.workspace_execute_command_async(
         types.ExecuteCommandParams(command=name, arguments=list(arguments))))
 
-
-@pytest.fixture
-def model(monkeypatch: pytest.MonkeyPatch) -> Any:
-    """The scripted model server; the server process inherits the environment pointing at it."""
-    with ScriptedModel() as server:
-        monkeypatch.setenv("MEMFS_MODEL", "openai/scripted")
-        monkeypatch.setenv("MEMFS_API_BASE", server.url)
-        monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-        yield server
-
-
-@pytest.fixture
-def workspace(tmp_path: Path) -> Path:
-    root = tmp_path / "project"
-    root.mkdir()
-    return root
