@@ -166,7 +166,7 @@ class Reflections:
             block = (await asyncio.to_thread(project, work.repo)).text
             ctx = ToolContext(work, self.conversations, agent_id, None,
                               settings.tool_output_limit, commit_prefix=PREFIX,
-                              tools=MEMORY_TOOLS)
+                              tools=MEMORY_TOOLS, archive_deletes=True)
             progress.report("consolidating")
             result = await run_subagent(
                 config, settings, INSTRUCTIONS.format(agent_name=agent_name, memory=block),

@@ -64,7 +64,7 @@ async def doctor(runtime: Runtime, fix: bool = False, agent_id: str | None = Non
     listing = "\n".join(str(f) for f in findings) or "(no findings)"
     ctx = ToolContext(store, Conversations(runtime.db), agent.id, None,
                       runtime.settings.tool_output_limit, commit_prefix=PREFIX,
-                      tools=MEMORY_TOOLS)
+                      tools=MEMORY_TOOLS, archive_deletes=True)
     result = await run_subagent(
         config, runtime.settings,
         INSTRUCTIONS.format(agent_name=agent.name, budget=budget, tokens=before, memory=block),

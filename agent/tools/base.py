@@ -22,6 +22,7 @@ class ToolContext:
     output_limit: int = 16_000
     commit_prefix: str = ""  # e.g. "chore(reflection):", prepended to every memory reason
     tools: tuple[str, ...] | None = None  # the tools offered (None: all that apply)
+    archive_deletes: bool = False  # deleting moves the file to archive/ (doctor, reflection)
 
 
 @dataclass(frozen=True)

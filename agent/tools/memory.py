@@ -27,6 +27,11 @@ def run_memory(ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
         if line is None:
             raise ToolFailure("insert needs 'line' (1-based; last line + 1 appends)")
         result = store.insert(path, line, string_arg(args, "content"), reason)
+    elif command == "delete" and ctx.archive_deletes:
+        rel = store.norm(path)
+        if rel.startswith("archive/"):
+            raise ToolFailure("archived files are kept; there is nothing to retire")
+        result = store.rename(rel, f"archive/{rel}", reason)
     elif command == "delete":
         result = store.delete(path, reason)
     elif command == "rename":

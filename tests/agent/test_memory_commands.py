@@ -65,12 +65,16 @@ async def test_doctor_fix_commits_and_reports_tokens(runtime: Runtime,
                                                      model: ScriptedModel) -> None:
     store = runtime.memory(runtime.agent())
     store.create("system/big.md", "Big notes", "detail line\n" * 400, "add big")
+    store.create("dup.md", "Duplicate", "same\n", "add dup")
     model.script(Reply(tool_calls=[
         ToolCall("memory", {"command": "rename", "path": "system/big.md",
                             "new_path": "reference/big.md", "reason": "move detail out"}),
+        ToolCall("memory", {"command": "delete", "path": "dup.md", "reason": "retire dup"}),
     ]), "Moved big notes out of system/.")
     report = await doctor(runtime, fix=True)
-    assert [c["message"] for c in report.commits] == ["fix(doctor): move detail out"]
+    assert [c["message"] for c in report.commits] == ["fix(doctor): move detail out",
+                                                      "fix(doctor): retire dup"]
+    assert store.read("archive/dup.md").body == "same\n", "doctor never loses content"
     assert report.system_tokens_after < report.system_tokens_before
     assert "Moved big notes" in report.summary
     assert "Lint findings" in model.requests[0]["messages"][1]["content"]
