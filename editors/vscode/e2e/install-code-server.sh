@@ -4,6 +4,8 @@
 set -euo pipefail
 dest="$1"
 mkdir -p "$dest" && cd "$dest"
+# A package.json of its own, or npm would install into the nearest enclosing package.
+[ -f package.json ] || echo '{"name": "code-server-install", "private": true}' > package.json
 export npm_config_nodedir=/usr npm_config_build_from_source=true npm_config_yes=true
 npm install --no-audit --no-fund --ignore-scripts code-server@4.100.3
 npm rebuild argon2
