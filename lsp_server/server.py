@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
+import sys
+import threading
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -121,11 +123,26 @@ def _converter() -> Any:
     return converter
 
 
+_IMPORT_LOCK = threading.Lock()
+
+
+def load_module(name: str) -> Any:
+    """Import a handler module. One lock for every lazy import, so a request importing on one
+    thread and the background warm-up importing on another can never deadlock each other."""
+    with _IMPORT_LOCK:
+        return importlib.import_module(name)
+
+
 def _lazy(package: str, target: str) -> Callable[..., Awaitable[Any]]:
     module_name, _, function_name = target.partition(":")
+    name = f"lsp_server.{package}.{module_name}"
 
     async def handler(ls: MemfsServer, *args: Any) -> Any:
-        module = importlib.import_module(f"lsp_server.{package}.{module_name}")
+        module = sys.modules.get(name)
+        if module is None:
+            # initialize must answer at once: its module is tiny; others load off the loop
+            module = (load_module(name) if module_name == "lifecycle"
+                      else await asyncio.to_thread(load_module, name))
         result = getattr(module, function_name)(ls, *args)
         return await result if asyncio.iscoroutine(result) else result
 

@@ -4,7 +4,6 @@ beyond pygls and touches neither git nor litellm."""
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
 import threading
 from typing import TYPE_CHECKING, Any
@@ -85,10 +84,10 @@ def _section(value: Any) -> dict[str, Any]:
 
 
 def _warm_up() -> None:
-    from lsp_server.server import feature_modules
+    from lsp_server.server import feature_modules, load_module
 
     for name in feature_modules():
-        importlib.import_module(name)
+        load_module(name)
     from agent.llm import litellm
 
     litellm()

@@ -47,11 +47,11 @@ async function paletteRun(page, title) {
   throw new Error(`palette command not found: ${title}`);
 }
 
-let browser;
+let browser, page;
 try {
   browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", headless: true,
     args: ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"] });
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   const until = deadline(60);
   for (;;) {
     try { await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`); break; } catch (e) {
@@ -62,8 +62,9 @@ try {
   await page.locator(".monaco-workbench").waitFor({ timeout: 60000 });
 
   await paletteRun(page, "Memfs: Remember…");
+  // the palette's widget is reused for the input box: wait for our prompt before typing
+  await page.locator(".quick-input-widget", { hasText: "What should the agent remember" }).waitFor({ timeout: 20000 });
   const box = page.locator(".quick-input-widget input");
-  await box.waitFor({ timeout: 10000 });
   await box.fill("we squash merges");
   await page.keyboard.press("Enter");
   await page.locator(".notifications-toasts", { hasText: "remembered in" }).waitFor({ timeout: 60000 });
@@ -84,6 +85,13 @@ try {
   await frame.locator(".commit").first().waitFor({ timeout: 10000 });
   await page.screenshot({ path: join(tmp, "vscode-e2e.png") });
   console.log("E2E OK");
+} catch (error) {
+  if (page) {
+    await page.screenshot({ path: join(tmp, "vscode-e2e-failure.png") }).catch(() => {});
+    const toasts = await page.locator(".notifications-toasts").allInnerTexts().catch(() => []);
+    console.error(`notifications: ${JSON.stringify(toasts)}`);
+  }
+  throw error;
 } finally {
   await browser?.close();
   try { process.kill(-server.pid, "SIGKILL"); } catch {}

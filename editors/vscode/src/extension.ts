@@ -31,7 +31,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       listeners.forEach((listener) => listener(delta));
     }),
     client.onNotification("memfs/memoryChanged", () => tree.refresh()),
-    client.onNotification("memfs/status", (s: { state: string; message: string }) => status.update(s.state, s.message)),
+    client.onNotification("memfs/status", (s: { state: string; message: string }) => {
+      status.update(s.state, s.message);
+      void status.load().catch((error) => output.appendLine(`memfs: status: ${String(error)}`));
+    }),
     client.onNotification("memfs/reflection", (outcome: { status: string; message: string }) => {
       status.reflecting = false;
       status.render();
