@@ -33,11 +33,12 @@ async def initialized(ls: MemfsServer, params: types.InitializedParams) -> None:
     from lsp_server.logs import ClientLogHandler
 
     logging.getLogger("memfs").addHandler(ClientLogHandler(ls))
-    threading.Thread(target=_warm_up, name="memfs-warm-up", daemon=True).start()
-    await pull_settings(ls)
     from lsp_server.features.watcher import watch
 
+    await pull_settings(ls)
     ls.background(watch(ls))
+    # Only now, so this handler's own imports never race the warm-up's.
+    threading.Thread(target=_warm_up, name="memfs-warm-up", daemon=True).start()
 
 
 def shutdown(ls: MemfsServer, params: Any) -> None:
