@@ -20,6 +20,7 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # flow or block syntax, no comment, no number/bool/null look-alike): parsed without YAML.
 _PLAIN = r"[^:#\[\]{}&*!|>'\"%@`]"
 _SIMPLE_LINE = re.compile(rf"^([a-z_]+): ([A-Za-z(]{_PLAIN}*(?!\s){_PLAIN})$")
+_UNUSUAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
 _YAML_WORDS = {"true", "false", "yes", "no", "on", "off", "null", "y", "n"}
 SKILL_KEYS = ("name",)
 _DELIM = "---"
@@ -44,13 +45,22 @@ class MemoryFile:
             meta["read_only"] = True
         if self.limit is not None:
             meta["limit"] = self.limit
-        dumped = yaml.safe_dump(
-            meta, sort_keys=False, allow_unicode=True, default_flow_style=False, width=10_000
-        )
+        dumped = _dump(meta)
         if self.newline != "\n":
             dumped = dumped.replace("\n", self.newline)
         nl = self.newline
         return f"{_DELIM}{nl}{dumped}{_DELIM}{nl}{self.body}"
+
+
+def _dump(meta: dict[str, Any]) -> str:
+    """YAML for ``meta`` that reads back as ``meta``: readable unicode, except that text
+    holding characters YAML reads as line breaks (NEL, U+2028, U+2029) is written escaped."""
+    for allow_unicode in (True, False):
+        dumped = yaml.safe_dump(meta, sort_keys=False, allow_unicode=allow_unicode,
+                                default_flow_style=False, width=10_000)
+        if yaml.load(dumped, Loader=_LOADER) == meta:
+            break
+    return dumped
 
 
 def split(text: str) -> tuple[str, str, str] | None:
@@ -80,6 +90,8 @@ def load_yaml(raw: str) -> Any:
     YAML loader."""
     if not raw.strip():
         return {}
+    if _UNUSUAL.search(raw):  # control characters and YAML's extra line breaks
+        return yaml.load(raw, Loader=_LOADER)
     meta: dict[str, Any] = {}
     for line in raw.splitlines():
         if line.startswith("read_only: ") and line[11:] in ("true", "false"):

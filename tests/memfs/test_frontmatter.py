@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from memfs.errors import InvalidFrontmatter
@@ -12,6 +12,8 @@ from memfs.frontmatter import MemoryFile, load_yaml, parse
 from memfs.store import MemoryStore
 
 
+@example(body="", description="0\x85", crlf=False)
+@example(body="x", description="line\u2028sep", crlf=True)
 @given(
     body=st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=300),
     description=st.text(min_size=1, max_size=80).filter(lambda s: s.strip()),
@@ -59,7 +61,8 @@ def test_skill_files_may_carry_a_name() -> None:
 
 @given(
     key=st.sampled_from(["description", "name", "limit", "read_only", "colour"]),
-    value=st.text(alphabet="abcAZyYnN :#-'\"[]{}&*!|>%@`(),._019\t\\ü~", max_size=30),
+    value=st.text(alphabet="abcAZyYnN :#-'\"[]{}&*!|>%@`(),._019\t\\ü~\x85\u2028\x07",
+                  max_size=30),
 )
 def test_fast_frontmatter_reader_agrees_with_yaml(key: str, value: str) -> None:
     raw = f"{key}: {value}"
