@@ -114,7 +114,7 @@ class Reflections:
         self._locks: dict[str, asyncio.Lock] = {}
 
     def review_file(self, agent_id: str) -> Path:
-        return agent_dir(agent_id, self.home) / "reflection-review.json"
+        return review_file(self.home, agent_id)
 
     async def reflect(
         self, agent_id: str, agent_name: str, conversation_id: str, memory: MemoryStore,
@@ -234,6 +234,11 @@ class Reflections:
         return {"pending": False, "accepted": bool(accept), "commit": commit}
 
 
+def review_file(home: Path, agent_id: str) -> Path:
+    """Where a reflection waiting for review (merge: review) is recorded."""
+    return agent_dir(agent_id, home) / "reflection-review.json"
+
+
 def merge_branch(repo: MemoryRepo, branch: str, summary: str) -> str | None:
     """Merge ``branch`` into main (fast-forward, else a merge commit); None on a conflict."""
     with repo.locked():
@@ -269,7 +274,7 @@ def clean_stale_worktrees(repo: MemoryRepo, home: Path, agent_id: str) -> None:
         for stale in folder.iterdir():
             shutil.rmtree(stale, ignore_errors=True)
     repo.git.run_full("worktree", "prune")
-    review = agent_dir(agent_id, home) / "reflection-review.json"
+    review = review_file(home, agent_id)
     keep = json.loads(review.read_text())["branch"] if review.exists() else None
     out = repo.git.text("for-each-ref", "--format=%(refname:short)", f"refs/heads/{BRANCH_PREFIX}")
     for branch in out.split():

@@ -12,6 +12,7 @@ from pathlib import Path
 from memfs.errors import AlreadyExists, InvalidArgument, NotFound
 from memfs.git import Git
 from memfs.home import backups_dir, check_agent_id
+from memfs.remote import get_url
 from memfs.repo import MemoryRepo
 
 
@@ -83,25 +84,27 @@ def restore(
         restored = MemoryRepo(staging / "m")
         restored.git.run("remote", "remove", "origin", ok_codes=(0, 2))
         restored.configure(agent_name, agent_id)
-        old_url = None
-        if exists:
-            old = MemoryRepo(root)
-            backup(old, agent_id, home)
-            old_url = _remote_url(old)
-            trash = staging / "old"
-            with old.locked():
-                os.rename(root, trash)
+        old_url = replace_memory(root, staging / "m", agent_id, home)
         if old_url:
-            restored.git.run("remote", "add", "origin", old_url)
-        os.rename(staging / "m", root)
+            MemoryRepo(root).git.run("remote", "add", "origin", old_url)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return MemoryRepo(root)
 
 
-def _remote_url(repo: MemoryRepo) -> str | None:
-    status, out, _ = repo.git.run_full("remote", "get-url", "origin")
-    return out.decode().strip() if status == 0 else None
+def replace_memory(root: Path, new: Path, agent_id: str, home: Path | None) -> str | None:
+    """Move the memory built at ``new`` to ``root``. Memory already there is backed up first
+    and moved aside into ``new``'s folder (a staging folder the caller removes). Returns the
+    replaced memory's remote URL, if it had one."""
+    old_url = None
+    if (root / ".git").is_dir():
+        old = MemoryRepo(root)
+        backup(old, agent_id, home)
+        old_url = get_url(old)
+        with old.locked():
+            os.rename(root, new.parent / "old")
+    os.rename(new, root)
+    return old_url
 
 
 def _describe(path: Path) -> Backup:

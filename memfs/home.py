@@ -32,6 +32,11 @@ def check_agent_id(agent_id: str) -> str:
     return agent_id
 
 
+def default_name(agent_id: str) -> str:
+    """The display name of an agent created without one ("Memory Agent" for the default)."""
+    return DEFAULT_AGENT_NAME if agent_id == DEFAULT_AGENT_ID else agent_id
+
+
 def agent_dir(agent_id: str, home: Path | None = None) -> Path:
     """Folder of one agent: ``$MEMFS_HOME/agents/<id>``."""
     return (home or memfs_home()) / "agents" / check_agent_id(agent_id)

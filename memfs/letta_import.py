@@ -11,7 +11,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from memfs.backup import backup
+from memfs.backup import replace_memory
 from memfs.errors import AlreadyExists, InvalidArgument
 from memfs.git import Git
 from memfs.repo import MemoryRepo
@@ -48,12 +48,7 @@ def import_letta(
             repo.git.run("add", "-A")
             repo.git.run("commit", "-q", "--no-verify", "--allow-empty", "-m",
                          f"chore: import Letta Code memory from {src.name}")
-        if (root / ".git").is_dir():
-            old = MemoryRepo(root)
-            backup(old, agent_id, home)
-            with old.locked():
-                os.rename(root, staging / "old")
-        os.rename(target, root)
+        replace_memory(root, target, agent_id, home)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return MemoryRepo(root)

@@ -21,7 +21,7 @@ from memfs.errors import (
     ReadOnly,
 )
 from memfs.frontmatter import MemoryFile, check_limit, parse, peek_description
-from memfs.home import DEFAULT_AGENT_ID, DEFAULT_AGENT_NAME, memory_dir
+from memfs.home import DEFAULT_AGENT_ID, default_name, memory_dir
 from memfs.repo import MemoryRepo, Transaction
 
 MAX_SEARCH_HITS = 200
@@ -76,8 +76,7 @@ class MemoryStore:
                     f"agent {agent_id!r} has no memory yet",
                     f"create it with 'memfs --agent {agent_id} memory init'",
                 )
-            name = agent_name or (DEFAULT_AGENT_NAME if agent_id == DEFAULT_AGENT_ID else agent_id)
-            return cls(MemoryRepo.create(root, name, agent_id))
+            return cls(MemoryRepo.create(root, agent_name or default_name(agent_id), agent_id))
         return cls(MemoryRepo(root))
 
     # ----- reading ---------------------------------------------------------------------------

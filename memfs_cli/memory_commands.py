@@ -11,7 +11,7 @@ from memfs import backup as backups
 from memfs import export as exporting
 from memfs import history, remote
 from memfs.errors import InvalidArgument
-from memfs.home import DEFAULT_AGENT_ID, DEFAULT_AGENT_NAME, memory_dir
+from memfs.home import DEFAULT_AGENT_ID, default_name, memory_dir
 from memfs.letta_import import import_letta
 from memfs.lint import DEFAULT_SYSTEM_BUDGET, ERROR, lint
 from memfs.projection import project, render_tree
@@ -24,10 +24,6 @@ Handler = Callable[[argparse.Namespace], int]
 def _store(args: argparse.Namespace) -> MemoryStore:
     """The selected agent's memory; the default agent's is created on first use."""
     return MemoryStore.open(args.agent, create=args.agent == DEFAULT_AGENT_ID)
-
-
-def _agent_name(agent_id: str) -> str:
-    return DEFAULT_AGENT_NAME if agent_id == DEFAULT_AGENT_ID else agent_id
 
 
 def _body_from_stdin() -> str:
@@ -204,7 +200,7 @@ def cmd_backups(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    repo = backups.restore(Path(args.bundle), memory_dir(args.agent), _agent_name(args.agent),
+    repo = backups.restore(Path(args.bundle), memory_dir(args.agent), default_name(args.agent),
                            args.agent, force=args.force)
     emit(f"restored memory of {args.agent} at {repo.head()[:12]}")
     return 0
@@ -217,7 +213,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise InvalidArgument(f"unknown format {args.format!r}",
                               f"use one of {', '.join(default)}")
     target = Path(args.output or default[args.format])
-    exporting.export(store.repo, args.format, target, _agent_name(args.agent))
+    exporting.export(store.repo, args.format, target, default_name(args.agent))
     emit(f"exported {args.format} to {target}")
     return 0
 
@@ -244,7 +240,7 @@ def cmd_remote(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    repo = import_letta(Path(args.source), memory_dir(args.agent), _agent_name(args.agent),
+    repo = import_letta(Path(args.source), memory_dir(args.agent), default_name(args.agent),
                         args.agent, force=args.force)
     findings = lint(repo.root)
     emit(f"imported {args.source} as memory of {args.agent} ({len(findings)} lint findings; "

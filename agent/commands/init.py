@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -127,8 +127,7 @@ def write_reference_files(store: MemoryStore, ctx: ProjectContext, digest: str,
     files: dict[str, tuple[str, str]] = {
         f"{folder}/overview.md": (
             f"Overview of the {ctx.name} project gathered by /init (no model)",
-            render(ProjectContext(ctx.name, ctx.root, ctx.branch, [], [], [], ctx.docs,
-                                  ctx.build_files, [], ctx.layout, ctx.languages)) + "\n"),
+            render(replace(ctx, status=[], commits=[], contributors=[], commands=[])) + "\n"),
     }
     if ctx.commands:
         files[f"{folder}/commands.md"] = (
