@@ -20,9 +20,10 @@ $(STAMP): pyproject.toml requirements.lock
 
 install: $(STAMP)
 
-# The VS Code end-to-end test runs when its dependencies are installed (make e2e-deps) and
-# skips, saying so, when they are not.
-test: $(STAMP)
+# Linters first (ruff, mypy strict over the code, tests and benchmarks), then the suite. The VS
+# Code end-to-end test runs when its dependencies are installed (make e2e-deps) and skips,
+# saying so, when they are not.
+test: lint
 	$(PY) -m pytest -q
 
 # Opens Neovim on this folder with the plugin (editors/nvim) against this checkout's server;
@@ -60,7 +61,7 @@ vsix:
 	@echo "built editors/vscode/memfs.vsix (install: code --install-extension editors/vscode/memfs.vsix)"
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check memfs agent lsp_server memfs_cli tests bench
+	$(VENV)/bin/ruff check memfs agent lsp_server memfs_cli testkit tests bench
 	$(VENV)/bin/mypy
 
 lock: $(STAMP)

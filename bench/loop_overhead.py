@@ -16,7 +16,7 @@ from agent.runtime import Runtime
 from bench.agent_env import MODEL, agent_env
 from bench.report import Row, ms
 from bench.timing import median
-from tests.support.model_server import Reply, ScriptedModel
+from testkit.model_server import Reply, ScriptedModel
 
 REPLY_CHARS = 2000
 CHUNK_CHARS = 5

@@ -24,7 +24,7 @@ from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 from bench.agent_env import MODEL, agent_vars
 from bench.report import Row, ms
 from bench.timing import median
-from tests.support.model_server import Reply, ScriptedModel
+from testkit.model_server import Reply, ScriptedModel
 
 OURS = [sys.executable, "-m", "lsp_server"]
 BARE_SCRIPT = ('from pygls.lsp.server import LanguageServer\n'
@@ -153,13 +153,13 @@ async def start(command: list[str], workspace: Path) -> Session:
 async def stop(session: Session) -> None:
     """Shut the server down cleanly."""
     await session.client.shutdown_session()
-    await session.client.stop()  # type: ignore[no-untyped-call]
+    await session.client.stop()
 
 
 async def request(session: Session, method: str, params: Any) -> Any:
     """A custom request's result."""
     protocol = session.client.protocol
-    return await protocol.send_request_async(method, params)  # type: ignore[no-untyped-call]
+    return await protocol.send_request_async(method, params)
 
 
 async def chat(session: Session, params: dict[str, Any]) -> Any:

@@ -15,7 +15,7 @@ from typing import Any
 from bench.agent_env import agent_vars
 from bench.report import Row, secs
 from bench.timing import median, timed
-from tests.support.model_server import Reply, ScriptedModel, ToolCall
+from testkit.model_server import Reply, ScriptedModel, ToolCall
 
 BIN = Path(sys.executable).parent
 MESSAGE = "remember that I use make"

@@ -18,7 +18,7 @@ from bench.agent_env import agent_env
 from bench.messages import Words, chat_bodies, insert_messages
 from bench.report import Row, ms
 from bench.timing import median
-from tests.support.model_server import Reply, ScriptedModel
+from testkit.model_server import Reply, ScriptedModel
 
 PROMPT = "What does the build do?"
 CHAT_REPLY = "The build runs make, then the tests, then packages the wheel."

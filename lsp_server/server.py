@@ -108,7 +108,7 @@ class MemfsServer(LanguageServer):
 def _converter() -> Any:
     """pygls's converter, except that params of our own ``memfs/`` methods stay plain dicts
     (pygls would turn them into namedtuples) so they can be validated by name."""
-    converter = default_converter()  # type: ignore[no-untyped-call]
+    converter = default_converter()
 
     def keep_params(obj: dict[str, Any], cls: type) -> Any:
         if not str(obj.get("method", "")).startswith(CUSTOM_PREFIX):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.model_server import ScriptedModel
+from testkit.model_server import ScriptedModel
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,7 @@ import pytest
 
 from agent.events import Event
 from agent.runtime import Runtime
-from tests.support.model_server import ScriptedModel
+from testkit.model_server import ScriptedModel
 
 
 @pytest.fixture

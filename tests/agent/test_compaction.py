@@ -6,8 +6,8 @@ from pathlib import Path
 
 from agent.events import Compaction, Done
 from agent.runtime import Runtime
+from testkit.model_server import Reply, ScriptedModel
 from tests.agent.conftest import collect
-from tests.support.model_server import Reply, ScriptedModel
 
 LONG = "lorem ipsum dolor sit amet " * 45  # about 1,200 characters, 300+ tokens a message
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -10,11 +11,11 @@ import pytest
 from agent.events import Done, ErrorEvent, TextDelta, ToolCallFinished
 from agent.model import NoModelConfigured
 from agent.runtime import Runtime
+from testkit.model_server import Reply, ScriptedModel, ToolCall
 from tests.agent.conftest import collect
-from tests.support.model_server import Reply, ScriptedModel, ToolCall
 
 
-def _error(events: list[object]) -> ErrorEvent:
+def _error(events: Sequence[object]) -> ErrorEvent:
     errors = [e for e in events if isinstance(e, ErrorEvent)]
     assert len(errors) == 1, events
     done = events[-1]

@@ -15,8 +15,8 @@ from agent.commands.remember import remember
 from agent.events import Done, MemoryCommit
 from agent.runtime import Runtime
 from memfs.errors import InvalidArgument
+from testkit.model_server import Reply, ScriptedModel, ToolCall
 from tests.agent.conftest import collect
-from tests.support.model_server import Reply, ScriptedModel, ToolCall
 
 
 def _log(root: Path) -> list[str]:

@@ -16,8 +16,8 @@ from typing import Any
 from agent import sleeptime
 from agent.reflection import Outcome
 from agent.runtime import Runtime
+from testkit.model_server import Reply, ScriptedModel, ToolCall
 from tests.agent.conftest import collect
-from tests.support.model_server import Reply, ScriptedModel, ToolCall
 
 MEMFS = str(Path(sys.executable).parent / "memfs")
 

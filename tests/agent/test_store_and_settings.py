@@ -16,7 +16,7 @@ from agent.db import Database, db_path
 from agent.runtime import Runtime
 from agent.settings import load
 from memfs.errors import InvalidArgument
-from tests.support.model_server import Reply, ScriptedModel
+from testkit.model_server import Reply, ScriptedModel
 
 MEMFS = str(Path(sys.executable).parent / "memfs")
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from agent.events import Done, MemoryCommit, TextDelta, ToolCallFinished
 from agent.runtime import Runtime
+from testkit.model_server import Reply, ScriptedModel, ToolCall
 from tests.agent.conftest import collect, kinds
-from tests.support.model_server import Reply, ScriptedModel, ToolCall
 
 REMEMBER_TABS = ToolCall("memory", {
     "command": "create", "path": "system/preferences.md", "description": "User preferences",

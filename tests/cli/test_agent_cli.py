@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.support.model_server import Reply, ScriptedModel, ToolCall
+from testkit.model_server import Reply, ScriptedModel, ToolCall
 
 MEMFS = str(Path(sys.executable).parent / "memfs")
 

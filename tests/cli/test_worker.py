@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from agent.runtime import Runtime
-from tests.support.model_server import Reply, ScriptedModel
+from testkit.model_server import Reply, ScriptedModel
 
 MEMFS = str(Path(sys.executable).parent / "memfs")
 

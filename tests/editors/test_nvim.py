@@ -15,7 +15,7 @@ from typing import Any
 import pynvim
 import pytest
 
-from tests.support.model_server import Reply, ScriptedModel, ToolCall
+from testkit.model_server import Reply, ScriptedModel, ToolCall
 
 PLUGIN = Path(__file__).resolve().parents[2] / "editors" / "nvim"
 BIN = Path(sys.executable).parent

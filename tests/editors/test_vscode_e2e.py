@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.model_server import Reply, ScriptedModel, ToolCall
+from testkit.model_server import Reply, ScriptedModel, ToolCall
 
 EXTENSION = Path(__file__).resolve().parents[2] / "editors" / "vscode"
 E2E = EXTENSION / "e2e"

@@ -16,7 +16,7 @@ from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 from lsp_server.jsonish import plain
-from tests.support.model_server import ScriptedModel
+from testkit.model_server import ScriptedModel
 
 CLIENTS = ["visual-studio-code", "neovim"]
 

@@ -17,8 +17,8 @@ from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pytest_lsp import LanguageClient
 
 from lsp_server.server import COMMANDS
+from testkit.model_server import ScriptedModel
 from tests.lsp.conftest import Recorder, command, request
-from tests.support.model_server import ScriptedModel
 
 Session = tuple[LanguageClient, Recorder]
 MEMFS = str(Path(sys.executable).parent / "memfs")

@@ -14,8 +14,8 @@ from pygls.exceptions import JsonRpcException
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 from lsp_server.server import COMMANDS
+from testkit.model_server import Reply, ScriptedModel, ToolCall
 from tests.lsp.conftest import Recorder, command, request, start
-from tests.support.model_server import Reply, ScriptedModel, ToolCall
 
 Session = tuple[LanguageClient, Recorder]
 

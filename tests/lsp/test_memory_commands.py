@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pytest_lsp import LanguageClient
 
+from testkit.model_server import Reply, ScriptedModel, ToolCall
 from tests.lsp.conftest import Recorder, command, request
-from tests.support.model_server import Reply, ScriptedModel, ToolCall
 
 Session = tuple[LanguageClient, Recorder]
 
@@ -64,11 +65,10 @@ async def test_reflect_reports_progress_and_outcome(lsp: Session, model: Scripte
     assert changed["source"] == "reflection"
     window = client.capabilities.window if client.capabilities else None
     if window is not None and window.work_done_progress:
-        ends = [r for reports in client.progress_reports.values() for r in reports
-                if isinstance(r, types.WorkDoneProgressEnd)]
+        reports: list[Any] = [r for rs in client.progress_reports.values() for r in rs]
+        ends = [r for r in reports if isinstance(r, types.WorkDoneProgressEnd)]
         assert any("updated 1 memory file" in (e.message or "") for e in ends)
-        begins = [r for reports in client.progress_reports.values() for r in reports
-                  if isinstance(r, types.WorkDoneProgressBegin)]
+        begins = [r for r in reports if isinstance(r, types.WorkDoneProgressBegin)]
         assert any("Reflecting on" in (b.message or "") for b in begins)
     assert (await command(client, "memfs.reviewReflection", {}))["pending"] is False
 

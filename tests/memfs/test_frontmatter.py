@@ -15,7 +15,7 @@ from memfs.store import MemoryStore
 @example(body="", description="0\x85", crlf=False)
 @example(body="x", description="line\u2028sep", crlf=True)
 @given(
-    body=st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=300),
+    body=st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=300),
     description=st.text(min_size=1, max_size=80).filter(lambda s: s.strip()),
     crlf=st.booleans(),
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from memfs.errors import (
@@ -15,13 +17,13 @@ from memfs.errors import (
     OverLimit,
     ReadOnly,
 )
-from memfs.store import MemoryStore
+from memfs.store import EditResult, MemoryStore
 from tests.memfs.conftest import commit_count, git, head_message
 
 
 def test_each_edit_is_one_commit_with_the_reason(store: MemoryStore) -> None:
     root = store.root
-    steps = [
+    steps: list[tuple[Callable[[], EditResult], str]] = [
         (lambda: store.create("notes/a", "Notes A", "alpha\nbeta\n", "add notes a"), "add notes a"),
         (lambda: store.str_replace("notes/a.md", "beta", "gamma", "fix beta"), "fix beta"),
         (lambda: store.insert("notes/a.md", 1, "first", "prepend"), "prepend"),
@@ -79,7 +81,7 @@ def test_refusals_leave_memory_untouched(store: MemoryStore) -> None:
     store.write("locked.md", "Frozen", "keep\n", "add locked", read_only=True)
     store.write("short.md", "Short", "abc\n", "add short", limit=10)
     before = commit_count(store.root)
-    cases = [
+    cases: list[tuple[type[Exception], Callable[[], object]]] = [
         (NoOpEdit, lambda: store.str_replace("n.md", "text", "text", "r")),
         (NoOpEdit, lambda: store.update_description("n.md", "d", "r")),
         (NoOpEdit, lambda: store.write("n.md", "d", "text\n", "r")),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from memfs.errors import SecretDetected
@@ -37,12 +39,13 @@ def test_credentials_are_refused(store: MemoryStore, kind: str) -> None:
 def test_every_edit_path_is_guarded(store: MemoryStore) -> None:
     store.create("n.md", "Notes", "placeholder\n", "add")
     key = "AKIAIOSFODNN7EXAMPLE"
-    for action in (
+    actions: tuple[Callable[[], object], ...] = (
         lambda: store.str_replace("n.md", "placeholder", key, "r"),
         lambda: store.insert("n.md", 1, key, "r"),
         lambda: store.update_description("n.md", f"keys {key}", "r"),
         lambda: store.write("n.md", "Notes", key, "r"),
-    ):
+    )
+    for action in actions:
         with pytest.raises(SecretDetected):
             action()
     assert store.read("n.md").body == "placeholder\n"

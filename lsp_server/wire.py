@@ -1,0 +1,45 @@
+"""The one place results become wire JSON.
+
+``agent`` and ``memfs`` return plain dataclasses (and pydantic models) with snake_case fields;
+handlers pass them through ``to_wire`` so every field name on the wire is camelCase. Keys of
+plain dicts are data (memory paths, a tool call's own arguments), never renamed; their values
+are converted.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import re
+from pathlib import PurePath
+from typing import Any
+
+from pydantic import BaseModel
+
+_UNDERSCORE = re.compile(r"_([a-z0-9])")
+
+
+def camel(name: str) -> str:
+    """``agent_id`` -> ``agentId`` (a leading underscore is kept)."""
+    head, body = ("_", name[1:]) if name.startswith("_") else ("", name)
+    return head + _UNDERSCORE.sub(lambda m: m.group(1).upper(), body)
+
+
+def to_wire(value: Any) -> Any:
+    """``value`` as JSON-ready data with camelCase field names."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {camel(f.name): to_wire(getattr(value, f.name))
+                for f in dataclasses.fields(value)}
+    if isinstance(value, BaseModel):
+        return {camel(name): to_wire(getattr(value, name))
+                for name in type(value).model_fields}
+    if isinstance(value, dict):
+        return {str(k): to_wire(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = sorted(value) if isinstance(value, set | frozenset) else value
+        return [to_wire(v) for v in items]
+    if isinstance(value, enum.Enum):
+        return to_wire(value.value)
+    if isinstance(value, PurePath):
+        return str(value)
+    return value

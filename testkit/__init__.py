@@ -1,0 +1,1 @@
+"""Development support shared by tests/ and bench/: the scripted model server."""
