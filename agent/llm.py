@@ -346,7 +346,8 @@ def provider_detail(exc: BaseException, failure: str) -> str:
     """The provider's own words: litellm's class-name prefixes and tails trimmed,
     credentials redacted, one line of at most 300 characters."""
     if failure in ("refused", "unknown-host"):
-        text = next(str(e) for e in _chain(exc) if isinstance(e, OSError))
+        text = next(str(e) for e in _chain(exc)
+                    if isinstance(e, ConnectionRefusedError | socket.gaierror))
     else:
         text = str(exc)
     for tail in _LITELLM_TAILS:
@@ -368,8 +369,8 @@ def _explain(exc: Exception, failure: str, config: ModelConfig, started: bool, r
     tried = f" (after {retries} retries)" if retries else ""
     if failure == "refused" and config.api_base:
         return ProviderError(f"nothing is listening at {config.api_base}",
-                             "start the model server, or fix apiBase (MEMFS_API_BASE or the "
-                             "'apiBase' setting)", code="connection-refused", detail=detail)
+                             "start the model server, or fix apiBase: MEMFS_API_BASE or the "
+                             "'apiBase' setting", code="connection-refused", detail=detail)
     if failure == "refused":
         return ProviderError(f"{model}'s provider refused the connection", "check your "
                              "network and proxy settings", code="connection-refused",
