@@ -110,7 +110,6 @@ async def within(deadline: Deadline | None) -> AsyncIterator[None]:
 
 
 RETRY_STATUS = (429, 500, 502, 503, 504)
-_NO_FINISH = object()
 
 
 def _call_kwargs(config: ModelConfig, timeout: float) -> dict[str, Any]:
@@ -311,8 +310,17 @@ TIMEOUT_NAMES = ("Timeout", "APITimeoutError", "ReadTimeout", "ConnectTimeout", 
                  "WriteTimeout", "SocketTimeoutError", "ServerTimeoutError")
 
 
+def _reached(exc: BaseException) -> bool:
+    """Whether the failure came from the network (an HTTP client or a socket), not from
+    litellm refusing the call before sending it (it reports those as HTTP 400 or 500 too)."""
+    return any(type(e).__module__.split(".")[0] in ("httpx", "httpcore", "aiohttp")
+               or isinstance(e, OSError) for e in _chain(exc))
+
+
 def _status(exc: BaseException) -> int | None:
-    """The HTTP status behind a failure, if any answer came back."""
+    """The HTTP status the provider answered with, if the request reached it."""
+    if not _reached(exc):
+        return None
     for item in _chain(exc):
         status = getattr(item, "status_code", None)
         if isinstance(status, int):
@@ -321,7 +329,7 @@ def _status(exc: BaseException) -> int | None:
 
 
 def _classify(exc: BaseException) -> str:
-    """refused | unknown-host | timeout | transient | permanent."""
+    """refused | unknown-host | timeout | local (never sent) | transient | permanent."""
     chain = _chain(exc)
     if any(isinstance(e, ConnectionRefusedError) for e in chain):
         return "refused"
@@ -329,10 +337,12 @@ def _classify(exc: BaseException) -> str:
         return "unknown-host"
     if any(type(e).__name__ in TIMEOUT_NAMES or isinstance(e, TimeoutError) for e in chain):
         return "timeout"
+    if not _reached(exc):
+        return "local"
     status = _status(exc)
     if status in RETRY_STATUS or (status is not None and status >= 500):
         return "transient"
-    if status is None and any(type(e).__name__ == "APIConnectionError" for e in chain):
+    if any(type(e).__name__ == "APIConnectionError" for e in chain):
         return "transient"  # a dropped or reset connection
     return "permanent"
 
@@ -379,6 +389,15 @@ def _explain(exc: Exception, failure: str, config: ModelConfig, started: bool, r
         where = config.api_base or f"{model}'s provider"
         return ProviderError(f"the host of {where} cannot be found", "check the address in "
                              "apiBase and your network", code="unknown-host", detail=detail)
+    if failure == "local" and "LLM Provider NOT provided" in detail:
+        return ProviderError(f"memfs cannot tell which provider serves the model {model}",
+                             "write the model as provider/name, e.g. openai/gpt-4o, "
+                             "anthropic/claude-sonnet-4-5 or ollama_chat/llama3",
+                             code="unknown-model", detail=detail)
+    if failure == "local":
+        return ProviderError(f"the call to {model} failed before it reached the provider",
+                             "check the model name, apiBase and the provider's API key "
+                             "variable", detail=detail)
     if started:
         return ProviderError(f"the reply from {model} broke off mid-stream",
                              "send the message again; what arrived so far is kept",

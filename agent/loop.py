@@ -256,8 +256,8 @@ def _late(why: str, outcome: ToolResult) -> str:
         return (f"the turn was {why} while this call ran, but the memory edit was committed "
                 f"anyway: {outcome.output}")
     if not outcome.ok:
-        return f"the turn was {why} while this call ran; the call failed, so nothing changed: " \
-               f"{outcome.output}"
+        return (f"the turn was {why} while this call ran; the call failed, so nothing "
+                f"changed: {outcome.output}")
     return f"the turn was {why} while this call ran; it finished afterwards: {outcome.output}"
 
 

@@ -128,3 +128,15 @@ async def test_provider_errors_lead_with_our_words_then_the_detail(
     error = _error(await collect(runtime.chat("hi")))
     assert error.message == f"{ours}: {said}"
     assert error.hint
+
+
+async def test_a_model_name_without_its_provider_says_how_to_write_it(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MEMFS_MODEL", "gpt-something")
+    monkeypatch.delenv("MEMFS_API_BASE", raising=False)
+    error = _error(await collect(Runtime(workspace=workspace).chat("hi")))
+    assert error.code == "unknown-model"
+    assert error.message.startswith("memfs cannot tell which provider serves the model "
+                                    "gpt-something: ")
+    assert "provider/name" in error.hint
