@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from agent import llm
 from agent.conversations import Conversation, Conversations, StoredMessage, message_text
 from agent.events import Compaction
-from agent.model import ModelConfig, ProviderError
+from agent.model import ModelConfig, ProviderError, TurnTimeout
 from agent.settings import Settings
 from memfs.tokens import estimate_text_tokens
 
@@ -85,8 +85,11 @@ def fallback_summary(previous: str, messages: list[StoredMessage]) -> str:
 async def compact(
     conversations: Conversations, conversation: Conversation, messages: list[StoredMessage],
     budget: Budget, settings: Settings, config: ModelConfig, *, force: bool = False,
+    deadline: llm.Deadline | None = None,
 ) -> Compaction | None:
-    """Summarise the oldest messages; None when nothing needs (or can be) compacted."""
+    """Summarise the oldest messages; None when nothing needs (or can be) compacted.
+    A summary the model cannot give falls back to a plain digest, except at the turn's
+    deadline (TurnTimeout propagates)."""
     before = budget.fixed + history_tokens(conversation, messages)
     keep = max(budget.target(settings), 0)
     cut = choose_cut(messages, keep) if not force else choose_cut(messages, 0)
@@ -100,7 +103,10 @@ async def compact(
         summary = await llm.complete_text(
             config, [{"role": "system", "content": SUMMARY_INSTRUCTIONS},
                      {"role": "user", "content": prompt}],
-            timeout=settings.request_timeout, max_retries=settings.max_retries)
+            timeout=settings.request_timeout, max_retries=settings.max_retries,
+            deadline=deadline)
+    except TurnTimeout:
+        raise
     except ProviderError as exc:
         log.warning("summary failed (%s); using a plain digest", exc)
         summary = ""

@@ -1,4 +1,11 @@
-"""Conversations (message threads of one agent) and their messages, with full-text recall."""
+"""Conversations (message threads of one agent) and their messages, with full-text recall.
+
+A tool call and its result are stored together: the assistant message that calls tools is
+written in one transaction with a placeholder result per call (status ``interrupted``), which
+the tool's real result replaces. One turn at a time runs in a conversation, across processes
+(``claim``). ``paired`` repairs any history stored before these rules, so strict providers
+always see each call directly followed by its result.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +14,38 @@ import re
 import sqlite3
 import time
 import uuid
+from collections import deque
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from agent.db import Database
-from memfs.errors import InvalidArgument, NotFound
+from memfs.errors import InvalidArgument, MemfsError, NotFound
 from memfs.tokens import estimate_text_tokens
 
 RECALL_WINDOW = 2000  # newest matches ranked by conversation_search
+BUSY_WAIT = 2.0  # seconds a second turn waits for a conversation before it is told it is busy
+NO_RESULT = ("no result was recorded: the call was interrupted before it finished (if it was a "
+             "memory edit, the memory log shows whether it landed)")
+
+
+class ConversationBusy(MemfsError):
+    code = "conversation-busy"
+
+    def __init__(self, conversation_id: str) -> None:
+        super().__init__(f"conversation {conversation_id} is busy: a turn is running in it in "
+                         "another window or process",
+                         "wait for that reply to finish (or cancel it there), or start a new "
+                         "conversation")
+
+
+class TurnClaim:
+    """The right to run a turn in one conversation (an inter-process file lock)."""
+
+    def __init__(self, lock: Any) -> None:
+        self._lock = lock
+
+    def release(self) -> None:
+        self._lock.release()
 
 
 @dataclass(frozen=True)
@@ -69,6 +100,27 @@ def _conversation(row: sqlite3.Row) -> Conversation:
 def _message(row: sqlite3.Row) -> StoredMessage:
     return StoredMessage(row["id"], row["conversation_id"], row["role"], json.loads(row["body"]),
                          row["tokens"], row["status"], row["created"])
+
+
+def paired(bodies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Messages as strict providers require them: every tool call directly followed by its
+    result (moved up when other messages came between them), a call without a result given
+    one that says so, and a result without its call dropped."""
+    results: dict[str, deque[dict[str, Any]]] = {}
+    for body in bodies:
+        if body.get("role") == "tool":
+            results.setdefault(str(body.get("tool_call_id")), deque()).append(body)
+    repaired: list[dict[str, Any]] = []
+    for body in bodies:
+        if body.get("role") == "tool":
+            continue
+        repaired.append(body)
+        calls = body.get("tool_calls") if body.get("role") == "assistant" else None
+        for call in calls or []:
+            found = results.get(str(call.get("id")))
+            repaired.append(found.popleft() if found else {
+                "role": "tool", "tool_call_id": call.get("id"), "content": NO_RESULT})
+    return repaired
 
 
 def message_text(body: dict[str, Any]) -> str:
@@ -166,26 +218,71 @@ class Conversations:
             conn.execute(f"UPDATE conversations SET {columns} WHERE id = ?",
                          (*fields.values(), conversation_id))
 
+    def claim(self, conversation_id: str) -> TurnClaim | None:
+        """Take the conversation for one turn, or None when a turn runs in it (in this or
+        another process). Release the claim when the turn ends; a killed process releases it
+        with its file lock."""
+        from filelock import FileLock, Timeout
+
+        folder = self.db.path.parent / "locks"
+        folder.mkdir(parents=True, exist_ok=True)
+        name = re.sub(r"[^\w-]", "_", conversation_id)
+        lock = FileLock(str(folder / f"turn-{name}.lock"), thread_local=False)
+        try:
+            lock.acquire(blocking=False)
+        except Timeout:
+            return None
+        return TurnClaim(lock)
+
     # ----- messages ----------------------------------------------------------------------------
     def add_message(self, conversation: Conversation, body: dict[str, Any],
                     status: str = "complete") -> StoredMessage:
         """Persist one message and bump the conversation's activity time."""
-        text = message_text(body)
-        encoded = json.dumps(body, ensure_ascii=False)
+        return self.add_messages(conversation, [(body, status)])[0]
+
+    def add_step(self, conversation: Conversation, body: dict[str, Any]
+                 ) -> tuple[StoredMessage, list[StoredMessage]]:
+        """Persist an assistant message and, in the same transaction, a placeholder result
+        for each of its tool calls (replace them with ``set_tool_result``)."""
+        placeholders = [({"role": "tool", "tool_call_id": call["id"], "content": NO_RESULT},
+                         "interrupted") for call in body.get("tool_calls") or []]
+        stored = self.add_messages(conversation, [(body, "complete"), *placeholders])
+        return stored[0], stored[1:]
+
+    def add_messages(self, conversation: Conversation,
+                     items: list[tuple[dict[str, Any], str]]) -> list[StoredMessage]:
+        """Persist messages (body, status) in one transaction, in order."""
         now = time.time()
-        user_step = 1 if body.get("role") == "user" else 0
+        stored: list[StoredMessage] = []
         with self.db.write() as conn:
-            cursor = conn.execute(
-                "INSERT INTO messages (conversation_id, agent_id, role, body, text, tokens, "
-                "status, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (conversation.id, conversation.agent_id, body["role"], encoded, text,
-                 estimate_text_tokens(encoded), status, now))
+            for body, status in items:
+                encoded = json.dumps(body, ensure_ascii=False)
+                tokens = estimate_text_tokens(encoded)
+                cursor = conn.execute(
+                    "INSERT INTO messages (conversation_id, agent_id, role, body, text, tokens, "
+                    "status, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (conversation.id, conversation.agent_id, body["role"], encoded,
+                     message_text(body), tokens, status, now))
+                stored.append(StoredMessage(int(cursor.lastrowid or 0), conversation.id,
+                                            body["role"], body, tokens, status, now))
+            user_steps = sum(1 for body, _ in items if body.get("role") == "user")
             conn.execute("UPDATE conversations SET updated = ?, steps_since_reflection = "
                          "steps_since_reflection + ? WHERE id = ?",
-                         (now, user_step, conversation.id))
-            message_id = int(cursor.lastrowid or 0)
-        return StoredMessage(message_id, conversation.id, body["role"], body,
-                             estimate_text_tokens(encoded), status, now)
+                         (now, user_steps, conversation.id))
+        return stored
+
+    def set_tool_result(self, message_id: int, content: str, status: str) -> None:
+        """Replace a tool result's text (and status) in place, keeping its call id."""
+        with self.db.write() as conn:
+            row = conn.execute("SELECT body FROM messages WHERE id = ? AND role = 'tool'",
+                               (message_id,)).fetchone()
+            if row is None:
+                return  # the conversation was deleted meanwhile
+            body = {**json.loads(row["body"]), "content": content}
+            encoded = json.dumps(body, ensure_ascii=False)
+            conn.execute("UPDATE messages SET body = ?, text = ?, tokens = ?, status = ? "
+                         "WHERE id = ?", (encoded, message_text(body),
+                                          estimate_text_tokens(encoded), status, message_id))
 
     def recent(self, conversation: Conversation, token_budget: int) -> list[StoredMessage]:
         """Messages after the compaction point, newest ones that fit ``token_budget``,

@@ -40,10 +40,14 @@ class ToolCallStarted(Event):
 
 @dataclass(frozen=True)
 class ToolCallFinished(Event):
+    """A tool call's result; ``error`` is the reason when ``ok`` is false (the refusal's
+    message and hint, as the model saw them)."""
+
     call_id: str
     name: str
     ok: bool
     output: str
+    error: str | None = None
     kind = "toolCallFinished"
 
 
@@ -81,6 +85,9 @@ class ErrorEvent(Event):
 
 @dataclass(frozen=True)
 class Done(Event):
+    """The turn's end. Each ``tool_calls`` entry: id, name, arguments, ok, error (None or
+    the reason it failed)."""
+
     stop_reason: str  # end_turn | max_steps | cancelled | error
     conversation_id: str
     message_id: int

@@ -1,4 +1,5 @@
-"""litellm, imported lazily and quietly, and one streamed model call with retries.
+"""litellm, imported lazily and quietly, and one streamed model call with retries, a
+deadline, and errors that lead with our words.
 
 ``import litellm`` takes seconds, so it happens on the first model call or in a background
 warm-up that long-running processes start at once. It never prints to stdout.
@@ -9,13 +10,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
+import socket
 import threading
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
-from agent.model import DEFAULT_CONTEXT_WINDOW, ModelConfig, ProviderError
+from agent.model import DEFAULT_CONTEXT_WINDOW, ModelConfig, ProviderError, TurnTimeout
+from memfs.secrets import redact
 
 log = logging.getLogger("memfs.llm")
 _lock = threading.Lock()
@@ -76,9 +81,35 @@ class StreamResult:
     finish_reason: str | None = None
 
 
-TRANSIENT = ("RateLimitError", "Timeout", "APIConnectionError", "InternalServerError",
-             "ServiceUnavailableError", "APIError")
-RETRY_STATUS = (408, 429, 500, 502, 503, 504)
+@dataclass(frozen=True)
+class Deadline:
+    """When a whole turn must end (event-loop time) and the ``turnTimeout`` that set it."""
+
+    at: float
+    seconds: float
+
+    @classmethod
+    def after(cls, seconds: float) -> Deadline:
+        return cls(asyncio.get_running_loop().time() + seconds, seconds)
+
+
+@asynccontextmanager
+async def within(deadline: Deadline | None) -> AsyncIterator[None]:
+    """Run the block under ``deadline``: TurnTimeout when it passes."""
+    if deadline is None:
+        yield
+        return
+    scope = asyncio.timeout_at(deadline.at)
+    try:
+        async with scope:
+            yield
+    except TimeoutError:
+        if scope.expired():
+            raise TurnTimeout(deadline.seconds) from None
+        raise
+
+
+RETRY_STATUS = (429, 500, 502, 503, 504)
 
 
 def _call_kwargs(config: ModelConfig, timeout: float) -> dict[str, Any]:
@@ -122,25 +153,38 @@ def check_environment(config: ModelConfig) -> None:
 
 async def stream(
     config: ModelConfig, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None,
-    result: StreamResult, *, timeout: float, max_retries: int,
+    result: StreamResult, *, timeout: float, max_retries: int, deadline: Deadline | None = None,
 ) -> AsyncIterator[str]:
     """One model call, streamed: yields text deltas and fills ``result``.
 
-    Transient failures before the first delta are retried with backoff; any failure after it
-    raises ProviderError (the text so far stays in ``result``).
+    ``timeout`` bounds each wait for the server (connect, first byte, every next chunk);
+    ``deadline`` bounds the whole call, retries included (TurnTimeout). Connection failures,
+    rate limits and 5xx answers before the first delta are retried with backoff; a refused
+    connection, an unknown host and a timeout are not. A reply that ends without the model's
+    finish (a killed server, a dropped connection, an empty or non-model body) is a
+    ProviderError; the text so far stays in ``result``.
     """
     lm = litellm()
     attempt = 0
     while True:
         result.text, result.tool_calls, result.usage, result.finish_reason = "", [], {}, None
         started = False
+        response: Any = None
         try:
             kwargs = _call_kwargs(config, timeout)
             if tools:
                 kwargs["tools"] = tools
-            response = await lm.acompletion(messages=messages, stream=True,
-                                            stream_options={"include_usage": True}, **kwargs)
-            async for chunk in response:
+            async with within(deadline):
+                response = await lm.acompletion(messages=messages, stream=True,
+                                                stream_options={"include_usage": True},
+                                                **kwargs)
+            chunks = response.__aiter__()
+            while True:
+                async with within(deadline):
+                    try:
+                        chunk = await chunks.__anext__()
+                    except StopAsyncIteration:
+                        break
                 _absorb(chunk, result)
                 text = _delta_text(chunk)
                 if text:
@@ -148,26 +192,33 @@ async def stream(
                     result.text += text
                     yield text
             result.tool_calls = [c for c in result.tool_calls if c]
+            if getattr(response, "received_finish_reason", result.finish_reason) is None:
+                raise _unfinished(response, result, config)
             return
         except ProviderError:
             raise
         except Exception as exc:
-            transient = type(exc).__name__ in TRANSIENT or _status(exc) in RETRY_STATUS
-            if started or not transient or attempt >= max_retries:
-                raise _explain(exc, config, started, attempt) from exc
+            failure = _classify(exc)
+            if started or failure != "transient" or attempt >= max_retries:
+                raise _explain(exc, failure, config, started, attempt, timeout) from exc
             attempt += 1
             delay = min(8.0, 0.5 * 2 ** (attempt - 1))
             log.warning("model call failed (%s); retry %d in %.1fs", type(exc).__name__,
                         attempt, delay)
-            await asyncio.sleep(delay)
+            async with within(deadline):
+                await asyncio.sleep(delay)
+        finally:
+            if response is not None and hasattr(response, "aclose"):
+                await response.aclose()  # hang up: a cancelled or failed call stops at once
 
 
 async def complete_text(config: ModelConfig, messages: list[dict[str, Any]], *,
-                        timeout: float, max_retries: int) -> str:
+                        timeout: float, max_retries: int, deadline: Deadline | None = None
+                        ) -> str:
     """A whole text answer (used for summaries)."""
     result = StreamResult()
     async for _ in stream(config, messages, None, result, timeout=timeout,
-                          max_retries=max_retries):
+                          max_retries=max_retries, deadline=deadline):
         pass
     return result.text
 
@@ -214,48 +265,171 @@ def _absorb(chunk: Any, result: StreamResult) -> None:
                 call["function"]["arguments"] += function.arguments
 
 
-def _status(exc: Exception) -> int | None:
-    status = getattr(exc, "status_code", None)
-    return int(status) if isinstance(status, int) else None
+def _unfinished(response: Any, result: StreamResult, config: ModelConfig) -> ProviderError:
+    """The error for a reply that ended without the model's finish, naming what came back."""
+    if result.text or result.tool_calls:
+        return ProviderError(f"the reply from {config.model} broke off before the model "
+                             "finished (the connection closed without the final event)",
+                             "send the message again; what arrived so far is kept, marked as "
+                             "an error", code="stream-interrupted")
+    hidden = getattr(response, "_hidden_params", None) or {}
+    headers = hidden.get("additional_headers") or {}
+    kind = str(headers.get("llm_provider-content-type") or "").split(";")[0].strip()
+    length = headers.get("llm_provider-content-length")
+    size = f", {length} bytes" if length not in (None, "0") else ""
+    if "html" in kind:
+        body = f"an HTML page ({kind}{size})"
+    elif length == "0" or not kind:
+        body = "an empty body"
+    elif "event-stream" in kind:
+        body = "an event stream with no model output"
+    else:
+        body = f"a {kind} body{size}"
+    where = f"the server at {config.api_base}" if config.api_base else f"{config.model}'s provider"
+    hint = ("check that apiBase is the model server's OpenAI-compatible URL (it usually ends "
+            "in /v1)" if config.api_base else "try again; if it persists, the provider is failing")
+    return ProviderError(f"{where} answered HTTP 200 with {body}, not a model reply", hint,
+                         code="bad-response")
 
 
-def _explain(exc: Exception, config: ModelConfig, started: bool, retries: int
-             ) -> ProviderError:
+def _chain(exc: BaseException) -> list[BaseException]:
+    """``exc`` and every exception behind it (causes, contexts, litellm's originals)."""
+    found: list[BaseException] = []
+    queue: list[BaseException | None] = [exc]
+    while queue:
+        current = queue.pop(0)
+        if current is None or any(current is seen for seen in found):
+            continue
+        found.append(current)
+        queue += [current.__cause__, current.__context__,
+                  getattr(current, "original_exception", None)]
+    return found
+
+
+TIMEOUT_NAMES = ("Timeout", "APITimeoutError", "ReadTimeout", "ConnectTimeout", "PoolTimeout",
+                 "WriteTimeout", "SocketTimeoutError", "ServerTimeoutError")
+
+
+def _reached(exc: BaseException) -> bool:
+    """Whether the failure came from the network (an HTTP client or a socket), not from
+    litellm refusing the call before sending it (it reports those as HTTP 400 or 500 too)."""
+    return any(type(e).__module__.split(".")[0] in ("httpx", "httpcore", "aiohttp")
+               or isinstance(e, OSError) for e in _chain(exc))
+
+
+def _status(exc: BaseException) -> int | None:
+    """The HTTP status the provider answered with, if the request reached it."""
+    if not _reached(exc):
+        return None
+    for item in _chain(exc):
+        status = getattr(item, "status_code", None)
+        if isinstance(status, int):
+            return status
+    return None
+
+
+def _classify(exc: BaseException) -> str:
+    """refused | unknown-host | timeout | local (never sent) | transient | permanent."""
+    chain = _chain(exc)
+    if any(isinstance(e, ConnectionRefusedError) for e in chain):
+        return "refused"
+    if any(isinstance(e, socket.gaierror) for e in chain):
+        return "unknown-host"
+    if any(type(e).__name__ in TIMEOUT_NAMES or isinstance(e, TimeoutError) for e in chain):
+        return "timeout"
+    if not _reached(exc):
+        return "local"
+    status = _status(exc)
+    if status in RETRY_STATUS or (status is not None and status >= 500):
+        return "transient"
+    if any(type(e).__name__ == "APIConnectionError" for e in chain):
+        return "transient"  # a dropped or reset connection
+    return "permanent"
+
+
+_LITELLM_PREFIX = re.compile(r"^\s*(?:litellm\.)?[A-Z]\w*(?:Error|Exception|Timeout)\s*(?::|-)\s*")
+_LITELLM_TAILS = (" Original exception:", " Error_str:", "\nReceived Model Group",
+                  " LiteLLM Retried:", "\nAvailable Model Group")
+
+
+def provider_detail(exc: BaseException, failure: str) -> str:
+    """The provider's own words: litellm's class-name prefixes and tails trimmed,
+    credentials redacted, one line of at most 300 characters."""
+    if failure in ("refused", "unknown-host"):
+        text = next(str(e) for e in _chain(exc)
+                    if isinstance(e, ConnectionRefusedError | socket.gaierror))
+    else:
+        text = str(exc)
+    for tail in _LITELLM_TAILS:
+        text = text.split(tail)[0]
+    previous = None
+    while previous != text:
+        previous, text = text, _LITELLM_PREFIX.sub("", text, count=1)
+    text = " ".join(text.split())
+    return redact(text)[0][:300] or type(exc).__name__
+
+
+def _explain(exc: Exception, failure: str, config: ModelConfig, started: bool, retries: int,
+             timeout: float) -> ProviderError:
+    """Our words for a failed call, then the provider's detail."""
     name = type(exc).__name__
     status = _status(exc)
     model = config.model
-    detail = str(exc).splitlines()[0][:300] if str(exc) else name
+    detail = provider_detail(exc, failure)
+    tried = f" (after {retries} retries)" if retries else ""
+    if failure == "refused" and config.api_base:
+        return ProviderError(f"nothing is listening at {config.api_base}",
+                             "start the model server, or fix apiBase: MEMFS_API_BASE or the "
+                             "'apiBase' setting", code="connection-refused", detail=detail)
+    if failure == "refused":
+        return ProviderError(f"{model}'s provider refused the connection", "check your "
+                             "network and proxy settings", code="connection-refused",
+                             detail=detail)
+    if failure == "unknown-host":
+        where = config.api_base or f"{model}'s provider"
+        return ProviderError(f"the host of {where} cannot be found", "check the address in "
+                             "apiBase and your network", code="unknown-host", detail=detail)
+    if failure == "local" and "LLM Provider NOT provided" in detail:
+        return ProviderError(f"memfs cannot tell which provider serves the model {model}",
+                             "write the model as provider/name, e.g. openai/gpt-4o, "
+                             "anthropic/claude-sonnet-4-5 or ollama_chat/llama3",
+                             code="unknown-model", detail=detail)
+    if failure == "local":
+        return ProviderError(f"the call to {model} failed before it reached the provider",
+                             "check the model name, apiBase and the provider's API key "
+                             "variable", detail=detail)
     if started:
-        error = ProviderError(f"the reply from {model} broke off mid-stream ({detail})",
-                              "send the message again; what arrived so far is kept",
-                              code="stream-interrupted")
-    elif name == "AuthenticationError" or status in (401, 403):
-        error = ProviderError(f"{model} rejected the API key ({detail})",
-                              "check the provider's API key variable in your environment",
-                              code="auth-failed")
-    elif name == "NotFoundError" or status == 404:
-        error = ProviderError(f"model {model} was not found ({detail})",
-                              "check the model name (litellm form: provider/model) and api_base",
-                              code="unknown-model")
-    elif name == "RateLimitError" or status == 429:
-        error = ProviderError(f"{model} is rate limiting requests (gave up after {retries} "
-                              "retries)", "wait a minute and try again, or raise your quota",
-                              code="rate-limited")
-    elif name == "Timeout" or status == 408:
-        error = ProviderError(f"{model} did not answer in time", "try again, or raise "
-                              "'requestTimeout' in settings", code="timeout")
-    elif name == "ContextWindowExceededError":
-        error = ProviderError(f"the conversation no longer fits {model}'s context window",
-                              "run 'memfs.compact' or start a new conversation",
-                              code="context-overflow")
-    elif name == "BadRequestError" and "model" in detail.lower():
-        error = ProviderError(f"{model} refused the request: {detail}",
-                              "check the model name and provider settings", code="unknown-model")
-    elif name in TRANSIENT or (status is not None and status >= 500):
-        error = ProviderError(f"{model}'s provider failed ({detail}; {retries} retries)",
-                              "the provider is having trouble; try again shortly",
-                              code="provider-unavailable")
-    else:
-        error = ProviderError(f"the call to {model} failed: {detail}",
-                              "check the model settings ('memfs agent list')")
-    return error
+        return ProviderError(f"the reply from {model} broke off mid-stream",
+                             "send the message again; what arrived so far is kept",
+                             code="stream-interrupted", detail=detail)
+    if failure == "timeout":
+        return ProviderError(f"{model} sent nothing for {timeout:g} s (requestTimeout)",
+                             "the model server may be overloaded or stuck; try again, or raise "
+                             "'requestTimeout' for a slow local model", code="timeout",
+                             detail=detail)
+    if name == "AuthenticationError" or status in (401, 403):
+        return ProviderError(f"the model provider refused the API key for {model}",
+                             "check the provider's API key variable (e.g. OPENAI_API_KEY) in "
+                             "the environment that starts memfs", code="auth-failed",
+                             detail=detail)
+    if name == "NotFoundError" or status == 404:
+        return ProviderError(f"the model provider does not know the model {model}",
+                             "check the model name (litellm form: provider/model) and apiBase",
+                             code="unknown-model", detail=detail)
+    if name == "RateLimitError" or status == 429:
+        return ProviderError(f"the model provider is rate limiting requests{tried}",
+                             "wait a minute and try again, or raise your quota",
+                             code="rate-limited", detail=detail)
+    if name == "ContextWindowExceededError":
+        return ProviderError(f"the conversation no longer fits {model}'s context window",
+                             "run 'memfs.compact' or start a new conversation",
+                             code="context-overflow", detail=detail)
+    if failure == "transient":
+        code = f"HTTP {status}" if status else "a connection error"
+        return ProviderError(f"the model provider failed with {code}{tried}",
+                             "the provider is having trouble; try again shortly",
+                             code="provider-unavailable", detail=detail)
+    code = f" with HTTP {status}" if status else ""
+    return ProviderError(f"the model provider rejected the request to {model}{code}",
+                         "check the model name and apiBase; if the model cannot use tools, "
+                         "pick one that can", detail=detail)

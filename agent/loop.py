@@ -1,12 +1,19 @@
 """The turn loop: prompt, stream, run tools, persist, repeat until the model stops calling
-tools or the step limit is reached. Yields typed events (agent.events)."""
+tools or the step limit is reached. Yields typed events (agent.events).
+
+A turn holds its conversation (one turn at a time, across processes), ends at the
+``turnTimeout`` deadline, and leaves every tool call with a result that tells what happened,
+even when it is cancelled or stopped while a tool runs.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,7 +21,15 @@ from typing import Any
 from agent import llm
 from agent.agents import Agent
 from agent.compaction import Budget, compact, history_tokens
-from agent.conversations import Conversation, Conversations, StoredMessage
+from agent.conversations import (
+    BUSY_WAIT,
+    Conversation,
+    ConversationBusy,
+    Conversations,
+    StoredMessage,
+    TurnClaim,
+    paired,
+)
 from agent.events import (
     Done,
     ErrorEvent,
@@ -25,7 +40,7 @@ from agent.events import (
     ToolCallStarted,
     Usage,
 )
-from agent.model import ModelConfig, ProviderError
+from agent.model import ModelConfig, ProviderError, TurnTimeout
 from agent.prompt import summary_message, system_prompt
 from agent.settings import Settings
 from agent.tools import ToolContext, execute, parse_arguments, schemas
@@ -77,29 +92,53 @@ async def prepare(turn: Turn) -> tuple[str, list[dict[str, Any]], Budget, ToolCo
 
 def build_messages(system: str, conversation: Conversation, history: list[StoredMessage]
                    ) -> list[dict[str, Any]]:
-    """System prompt, compaction summary, then the recent messages."""
+    """System prompt, compaction summary, then the recent messages, each tool call directly
+    followed by its result (``paired`` repairs whatever an older version stored)."""
     messages: list[dict[str, Any]] = [{"role": "system", "content": system}]
     if conversation.summary:
         messages.append(summary_message(conversation.summary))
-    messages += [m.body for m in history]
+    messages += paired([m.body for m in history])
     return messages
 
 
 async def run_turn(turn: Turn, text: str) -> AsyncIterator[Event]:
-    """Run one user message to completion, yielding events; the last one is Done."""
+    """Run one user message to completion, yielding events; the last one is Done.
+    ConversationBusy when another turn keeps the conversation for longer than BUSY_WAIT."""
+    claim = await _claim(turn.conversations, turn.conversation.id)
+    try:
+        async with aclosing(_steps(turn, text)) as steps:
+            async for event in steps:
+                yield event
+    finally:
+        claim.release()
+
+
+async def _claim(store: Conversations, conversation_id: str) -> TurnClaim:
+    loop = asyncio.get_running_loop()
+    give_up = loop.time() + BUSY_WAIT
+    while (claim := store.claim(conversation_id)) is None:
+        if loop.time() >= give_up:
+            raise ConversationBusy(conversation_id)
+        await asyncio.sleep(0.05)
+    return claim
+
+
+async def _steps(turn: Turn, text: str) -> AsyncGenerator[Event, None]:
     store = turn.conversations
     progress = _Progress()
+    deadline = llm.Deadline.after(turn.settings.turn_timeout)
     user = await asyncio.to_thread(store.add_message, turn.conversation,
                                    {"role": "user", "content": text})
     progress.last_message_id = user.id
     result = llm.StreamResult()
     try:
-        system, tools, budget, ctx = await prepare(turn)
+        async with llm.within(deadline):
+            system, tools, budget, ctx = await prepare(turn)
         for _ in range(turn.settings.max_steps):
             conversation, history = await asyncio.to_thread(_history, turn, budget.window)
             if budget.over(turn.settings, history_tokens(conversation, history)):
                 compaction = await compact(store, conversation, history, budget, turn.settings,
-                                           turn.config)
+                                           turn.config, deadline=deadline)
                 if compaction is not None:
                     yield compaction
                     conversation, history = await asyncio.to_thread(_history, turn,
@@ -108,7 +147,8 @@ async def run_turn(turn: Turn, text: str) -> AsyncIterator[Event]:
             async for delta in llm.stream(turn.config, build_messages(system, conversation,
                                                                       history),
                                           tools, result, timeout=turn.settings.request_timeout,
-                                          max_retries=turn.settings.max_retries):
+                                          max_retries=turn.settings.max_retries,
+                                          deadline=deadline):
                 progress.text += delta
                 yield TextDelta(delta)
             _add_usage(progress, result.usage)
@@ -118,14 +158,15 @@ async def run_turn(turn: Turn, text: str) -> AsyncIterator[Event]:
             body: dict[str, Any] = {"role": "assistant", "content": result.text or None}
             if calls:
                 body["tool_calls"] = calls
-            stored = await asyncio.to_thread(store.add_message, turn.conversation, body)
+            result = llm.StreamResult()  # from here on the reply is stored, not partial
+            stored, results = await asyncio.to_thread(store.add_step, turn.conversation, body)
             progress.last_message_id = stored.id
-            result = llm.StreamResult()
             if not calls:
                 yield _done("end_turn", turn, progress)
                 return
-            for call in calls:
-                async for event in _run_tool(ctx, turn, call, progress):
+            for call, placeholder in zip(calls, results, strict=True):
+                async for event in _run_tool(ctx, turn, call, placeholder.id, progress,
+                                             deadline):
                     yield event
         yield ErrorEvent("max-steps", f"stopped after {turn.settings.max_steps} model calls",
                          "raise 'maxSteps' in settings, or ask for a smaller step")
@@ -139,8 +180,8 @@ async def run_turn(turn: Turn, text: str) -> AsyncIterator[Event]:
         yield _done("error", turn, progress)
 
 
-async def _run_tool(ctx: ToolContext, turn: Turn, call: dict[str, Any], progress: _Progress
-                    ) -> AsyncIterator[Event]:
+async def _run_tool(ctx: ToolContext, turn: Turn, call: dict[str, Any], result_id: int,
+                    progress: _Progress, deadline: llm.Deadline) -> AsyncIterator[Event]:
     name = call["function"]["name"]
     outcome: ToolResult | None = None
     try:
@@ -149,16 +190,75 @@ async def _run_tool(ctx: ToolContext, turn: Turn, call: dict[str, Any], progress
         args, outcome = {}, ToolResult(f"error: {exc}", ok=False)
     yield ToolCallStarted(call["id"], name, args)
     if outcome is None:
-        outcome = await asyncio.to_thread(execute, ctx, name, args)
-    await asyncio.to_thread(turn.conversations.add_message, turn.conversation, {
-        "role": "tool", "tool_call_id": call["id"], "content": outcome.output})
+        outcome = await _ToolRun(turn.conversations, result_id).wait(ctx, name, args, deadline)
+    else:
+        await asyncio.to_thread(turn.conversations.set_tool_result, result_id, outcome.output,
+                                "error")
+    error = None if outcome.ok else outcome.output.removeprefix("error: ")
     progress.tool_calls.append({"id": call["id"], "name": name, "arguments": args,
-                                "ok": outcome.ok})
-    yield ToolCallFinished(call["id"], name, outcome.ok, outcome.output)
+                                "ok": outcome.ok, "error": error})
+    yield ToolCallFinished(call["id"], name, outcome.ok, outcome.output, error)
     if outcome.commit is not None:
         commit = outcome.commit.to_dict()
         progress.commits.append(commit)
         yield MemoryCommit(outcome.commit.commit, outcome.commit.paths, outcome.commit.message)
+
+
+class _ToolRun:
+    """One tool call in a worker thread that stores its own result, so a turn that stops
+    waiting for it (cancelled, or out of time) still leaves what really happened, such as
+    a memory edit that committed once the memory lock freed, in the conversation."""
+
+    def __init__(self, store: Conversations, result_id: int) -> None:
+        self.store = store
+        self.result_id = result_id
+        self.lock = threading.Lock()
+        self.outcome: ToolResult | None = None
+        self.abandoned = ""  # why the turn stopped waiting
+
+    async def wait(self, ctx: ToolContext, name: str, args: dict[str, Any],
+                   deadline: llm.Deadline) -> ToolResult:
+        work = asyncio.get_running_loop().run_in_executor(None, self.run, ctx, name, args)
+        try:
+            async with llm.within(deadline):
+                return await asyncio.shield(work)
+        except asyncio.CancelledError:
+            self.abandon("cancelled")
+            raise
+        except TurnTimeout:
+            self.abandon("stopped at its time limit (turnTimeout)")
+            raise
+
+    def run(self, ctx: ToolContext, name: str, args: dict[str, Any]) -> ToolResult:
+        outcome = execute(ctx, name, args)
+        with self.lock:
+            self.outcome = outcome
+            if self.abandoned:
+                self.store.set_tool_result(self.result_id, _late(self.abandoned, outcome),
+                                           "interrupted")
+            else:
+                self.store.set_tool_result(self.result_id, outcome.output,
+                                           "complete" if outcome.ok else "error")
+        return outcome
+
+    def abandon(self, why: str) -> None:
+        with self.lock:
+            if self.outcome is None:
+                self.abandoned = why
+                self.store.set_tool_result(
+                    self.result_id, f"the turn was {why} while this call was running; what "
+                    "the call did replaces this note when it finishes", "interrupted")
+
+
+def _late(why: str, outcome: ToolResult) -> str:
+    """The result of a call that finished after its turn stopped waiting."""
+    if outcome.commit is not None:
+        return (f"the turn was {why} while this call ran, but the memory edit was committed "
+                f"anyway: {outcome.output}")
+    if not outcome.ok:
+        return (f"the turn was {why} while this call ran; the call failed, so nothing "
+                f"changed: {outcome.output}")
+    return f"the turn was {why} while this call ran; it finished afterwards: {outcome.output}"
 
 
 def _history(turn: Turn, window: int) -> tuple[Conversation, list[StoredMessage]]:

@@ -27,13 +27,26 @@ class NoModelConfigured(MemfsError):
 
 
 class ProviderError(MemfsError):
-    """A model call failed in a way retrying will not fix."""
+    """A model call failed in a way retrying will not fix. ``message`` leads with our words
+    (``summary``), then the provider's own ``detail`` (trimmed of litellm's class names)."""
 
     code = "provider-error"
 
-    def __init__(self, message: str, hint: str = "", code: str = "provider-error") -> None:
-        super().__init__(message, hint)
+    def __init__(self, message: str, hint: str = "", code: str = "provider-error",
+                 detail: str = "") -> None:
+        super().__init__(f"{message}: {detail}" if detail else message, hint)
+        self.summary = message
+        self.detail = detail
         self.code = code
+
+
+class TurnTimeout(ProviderError):
+    """The whole turn ran past its deadline (the ``turnTimeout`` setting)."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"the turn took longer than its {seconds:g} s limit and was stopped",
+                         "raise 'turnTimeout' in settings, or ask for a smaller step; what "
+                         "arrived so far is kept", code="turn-timeout")
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,8 @@ class Settings(BaseModel):
     compaction_target: float = Field(0.7, gt=0.05, lt=0.95)
     token_budget: int = Field(20_000, ge=1000, description="token budget of system/")
     tool_output_limit: int = Field(16_000, ge=1000, description="characters per tool result")
-    request_timeout: float = Field(120.0, gt=0, description="seconds per model request")
+    request_timeout: float = Field(120.0, gt=0, description="seconds a model may stay silent")
+    turn_timeout: float = Field(600.0, gt=0, description="seconds a whole turn may take")
     max_retries: int = Field(3, ge=0, le=10, description="retries of transient model errors")
 
 

@@ -12,7 +12,7 @@ from agent import llm
 from agent.model import ModelConfig
 from agent.settings import Settings
 from agent.tools import ToolContext, execute, parse_arguments, schemas
-from agent.tools.base import ToolFailure
+from agent.tools.base import ToolFailure, ToolResult
 from memfs.store import EditResult
 
 MEMORY_TOOLS = ("memory", "memory_view", "memory_search")
@@ -31,7 +31,8 @@ async def run_subagent(
     config: ModelConfig, settings: Settings, system: str, task: str, ctx: ToolContext, *,
     max_steps: int | None = None, on_step: Callable[[str], None] | None = None,
 ) -> SubagentResult:
-    """Run until the model stops calling tools (or the step limit); ProviderError propagates."""
+    """Run until the model stops calling tools (or the step limit); ProviderError propagates.
+    ``on_step`` hears of every tool call, failed ones with their reason."""
     messages: list[dict[str, Any]] = [{"role": "system", "content": system},
                                       {"role": "user", "content": task}]
     tools = schemas(ctx)
@@ -57,13 +58,21 @@ async def run_subagent(
             name = call["function"]["name"]
             try:
                 args = parse_arguments(call["function"]["arguments"])
-                done = await asyncio.to_thread(execute, ctx, name, args)
-                output = done.output
-                if done.commit is not None:
-                    outcome.commits.append(done.commit)
-                if on_step is not None:
-                    on_step(f"{name} {args.get('path', '')}".strip())
             except ToolFailure as exc:
-                output = f"error: {exc}"
-            messages.append({"role": "tool", "tool_call_id": call["id"], "content": output})
+                args, done = {}, ToolResult(f"error: {exc}", ok=False)
+            else:
+                done = await asyncio.to_thread(execute, ctx, name, args)
+            if done.commit is not None:
+                outcome.commits.append(done.commit)
+            if on_step is not None:
+                on_step(step_note(name, args, done))
+            messages.append({"role": "tool", "tool_call_id": call["id"], "content": done.output})
     return outcome
+
+
+def step_note(name: str, args: dict[str, Any], done: ToolResult) -> str:
+    """One progress line for a tool call: what it touched, and why it failed if it did."""
+    note = f"{name} {args.get('path', '')}".strip()
+    if done.ok:
+        return note
+    return f"{note} failed: {done.output.removeprefix('error: ')}"

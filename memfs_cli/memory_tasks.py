@@ -9,11 +9,10 @@ import sys
 from agent import sleeptime
 from agent.commands.doctor import doctor
 from agent.commands.init import Depth, init
-from agent.commands.remember import remember
-from agent.events import MemoryCommit
+from agent.commands.remember import RememberResult, remember
 from memfs_cli.agent_commands import runtime_for
 from memfs_cli.chat import render
-from memfs_cli.output import emit, emit_json
+from memfs_cli.output import emit, emit_json, fail
 
 
 def _note(message: str) -> None:
@@ -29,6 +28,9 @@ def _ask(question: str, choices: list[str], default: str) -> str:
 
 def cmd_init(args: argparse.Namespace) -> int:
     runtime = runtime_for(args)
+    if runtime.workspace is None:
+        return fail("init needs a project: run it inside a git repository, or pass "
+                    "--workspace DIR")
     depth: Depth = args.depth or _ask("Research depth?", ["quick", "standard", "deep"],
                                       "standard")  # type: ignore[assignment]
     history = args.history
@@ -50,14 +52,14 @@ def cmd_remember(args: argparse.Namespace) -> int:
     text = " ".join(args.text) if args.text else None
 
     async def run() -> int:
-        code, commits = 0, 0
+        code, outcome = 0, RememberResult()
         async for event in remember(runtime, text, args.conversation):
-            commits += isinstance(event, MemoryCommit)
+            outcome.add(event)
             result = render(event)
             if result is not None:
                 code = result or code
-        if code == 0 and not commits:
-            sys.stderr.write("memfs: no memory was changed\n")
+        if code == 0 and not outcome.changed:
+            return fail(f"nothing was remembered: {outcome.reason}")
         return code
 
     return asyncio.run(run())

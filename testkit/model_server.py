@@ -2,19 +2,26 @@
 
 It serves ``POST /v1/chat/completions``, streamed (SSE, chunked) and not, from a queue of
 scripted replies: text, tool calls (including deliberately broken JSON), and faults (an HTTP
-error status, a slow first byte, a stream cut mid-way). It records every request so tests can
-assert what the agent sent. Compaction requests (system prompt starting "You are compacting")
-are answered with ``summary`` and recorded separately.
+error status, a slow first byte, a stream cut mid-way, and the ``Fault`` kinds: a server killed
+mid-stream, a stream that ends without its final event, an empty or HTML 200 body, headers then
+silence, keep-alive comments forever). It records every request so tests can assert what the
+agent sent, and lets a test wait until a request arrived (``wait_for_requests``) or hold a
+reply until it says so (``Reply.gate``). Compaction requests (system prompt starting "You are
+compacting") are answered with ``summary`` and recorded separately. ``refused_port`` gives an
+address where nothing listens.
 """
 
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from enum import Enum
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -28,9 +35,24 @@ class ToolCall:
     id: str = ""
 
 
+class Fault(Enum):
+    """Ways a model server misbehaves after answering 200."""
+
+    KILLED = "killed"  # some text, then the server is gone (connection closed, no final event)
+    NO_FINISH = "no_finish"  # some text, then a clean end of body: no finish_reason, no [DONE]
+    EMPTY_BODY = "empty_body"  # 200 with an empty body
+    HTML_BODY = "html_body"  # 200 with an HTML page (a proxy or web server at api_base)
+    SILENCE = "silence"  # headers, then nothing until the client gives up
+    KEEPALIVE = "keepalive"  # headers, then SSE comments forever
+
+
+HTML_PAGE = ("<!DOCTYPE html>\n<html><head><title>Welcome to nginx!</title></head>"
+             "<body><h1>Welcome to nginx!</h1></body></html>\n")
+
+
 @dataclass
 class Reply:
-    """One scripted answer."""
+    """One scripted answer; ``gate``, when given, holds it until the test sets the event."""
 
     text: str = ""
     tool_calls: list[ToolCall] = field(default_factory=list)
@@ -40,6 +62,20 @@ class Reply:
     chunk_delay: float = 0.0
     chunk_chars: int = 6
     cut_after: int | None = None
+    fault: Fault | None = None
+    gate: threading.Event | None = None
+
+
+@contextmanager
+def refused_port() -> Iterator[str]:
+    """An ``api_base`` on 127.0.0.1 where connections are refused (a bound socket that does
+    not listen), held for the block so no other server takes the port."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}/v1"
+    finally:
+        sock.close()
 
 
 class ScriptedModel:
@@ -52,10 +88,14 @@ class ScriptedModel:
         self.summary = "Summary: the user and the agent discussed earlier topics."
         self.default = Reply(text="(no scripted reply left)")
         self.responder: Callable[[dict[str, Any]], Reply] | None = None
+        self.strict = False  # refuse unpaired tool calls / results with OpenAI's 400
+        self.hangups = 0  # streams the client closed before the reply ended
         self._server = _QuietServer(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._lock = threading.Lock()
+        self._arrived = threading.Condition(self._lock)
+        self._stopping = threading.Event()
         self._calls = 0
 
     @property
@@ -73,6 +113,7 @@ class ScriptedModel:
         return self
 
     def stop(self) -> None:
+        self._stopping.set()
         self._server.shutdown()
         self._server.server_close()
 
@@ -92,6 +133,24 @@ class ScriptedModel:
         users = [m for m in request["messages"] if m.get("role") == "user"]
         return str(users[-1]["content"]) if users else ""
 
+    def wait_for_requests(self, count: int, timeout: float = 60.0) -> None:
+        """Block until ``count`` chat requests have arrived (raises TimeoutError if they never
+        do, so a broken test fails instead of hanging)."""
+        with self._arrived:
+            if not self._arrived.wait_for(lambda: len(self.requests) >= count, timeout):
+                raise TimeoutError(f"{len(self.requests)} of {count} requests arrived")
+
+    def wait_for_hangups(self, count: int, timeout: float = 60.0) -> None:
+        """Block until the client has hung up on ``count`` streams."""
+        with self._arrived:
+            if not self._arrived.wait_for(lambda: self.hangups >= count, timeout):
+                raise TimeoutError(f"{self.hangups} of {count} hang-ups happened")
+
+    def hung_up(self) -> None:
+        with self._arrived:
+            self.hangups += 1
+            self._arrived.notify_all()
+
     def next_reply(self, request: dict[str, Any]) -> Reply:
         with self._lock:
             messages = request.get("messages") or [{}]
@@ -100,7 +159,11 @@ class ScriptedModel:
                 self.summary_requests.append(request)
                 return Reply(text=self.summary)
             self.requests.append(request)
+            self._arrived.notify_all()
             self._calls += 1
+            problem = unpaired(messages) if self.strict else None
+            if problem:
+                return Reply(status=400, error=problem)
             if self.replies:
                 return self.replies.popleft()
         return self.responder(request) if self.responder else self.default
@@ -129,8 +192,15 @@ def _handler(model: ScriptedModel) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             request = json.loads(self.rfile.read(length) or b"{}")
             reply = model.next_reply(request)
+            if reply.gate is not None:
+                while not reply.gate.wait(0.05) and not model._stopping.is_set():
+                    pass
             if reply.first_byte_delay:
                 time.sleep(reply.first_byte_delay)
+            if reply.fault in (Fault.EMPTY_BODY, Fault.HTML_BODY, Fault.SILENCE,
+                               Fault.KEEPALIVE):
+                self._fault(reply.fault)
+                return
             if reply.status != 200:
                 self._json(reply.status, {"error": {"message": reply.error,
                                                     "type": "scripted", "code": reply.status}})
@@ -148,33 +218,114 @@ def _handler(model: ScriptedModel) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(data)
 
-        def _stream(self, reply: Reply, request: dict[str, Any]) -> None:
+        def _fault(self, fault: Fault) -> None:
+            body = HTML_PAGE.encode() if fault is Fault.HTML_BODY else b""
             self.send_response(200)
+            if fault in (Fault.EMPTY_BODY, Fault.HTML_BODY):
+                self.send_header("Content-Type", "text/html" if body else "text/event-stream")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                self.wfile.flush()
+                return
             self.send_header("Content-Type", "text/event-stream")
             self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            self.wfile.flush()
+            self.close_connection = True
+            while not model._stopping.wait(0.05):
+                if fault is Fault.KEEPALIVE:
+                    try:
+                        self._send(": keep-alive\n\n")
+                    except OSError:
+                        return  # the client gave up
+                elif _hung_up(self.connection):
+                    return
+
+        def _stream(self, reply: Reply, request: dict[str, Any]) -> None:
+            # A killed server is modelled with a body delimited by closing the connection
+            # (no chunked framing), so the client sees an orderly end of data, as after a kill.
+            framed = reply.fault is not Fault.KILLED
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            if framed:
+                self.send_header("Transfer-Encoding", "chunked")
+            else:
+                self.send_header("Connection", "close")
             self.end_headers()
             events = list(_chunks(reply, model))
             include_usage = (request.get("stream_options") or {}).get("include_usage")
             if include_usage:
                 events.append({"choices": [], "usage": _usage(reply)})
+            cut = reply.cut_after
+            if reply.fault in (Fault.KILLED, Fault.NO_FINISH):
+                cut = _finish_index(events) if cut is None else cut
             for number, event in enumerate(events):
-                if reply.cut_after is not None and number >= reply.cut_after:
+                if cut is not None and number >= cut:
                     self.wfile.flush()
                     self.close_connection = True
-                    return  # no terminating chunk: the client sees a broken stream
-                self._send(f"data: {json.dumps(_envelope(event))}\n\n")
+                    if reply.fault is Fault.NO_FINISH:
+                        self.wfile.write(b"0\r\n\r\n")  # a clean end, minus the final event
+                        self.wfile.flush()
+                    return  # cut_after alone: no terminating chunk, a broken stream
+                try:
+                    self._send(f"data: {json.dumps(_envelope(event))}\n\n", framed)
+                except OSError:
+                    model.hung_up()
+                    return
                 if reply.chunk_delay:
                     time.sleep(reply.chunk_delay)
-            self._send("data: [DONE]\n\n")
-            self.wfile.write(b"0\r\n\r\n")
+            self._send("data: [DONE]\n\n", framed)
+            if framed:
+                self.wfile.write(b"0\r\n\r\n")
             self.wfile.flush()
 
-        def _send(self, text: str) -> None:
+        def _send(self, text: str, framed: bool = True) -> None:
             data = text.encode()
-            self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+            self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n" if framed else data)
             self.wfile.flush()
 
     return Handler
+
+
+def unpaired(messages: list[dict[str, Any]]) -> str | None:
+    """OpenAI's refusal when tool calls and results are not paired as it requires (every
+    assistant ``tool_calls`` directly followed by one tool message per call), else None."""
+    waiting: list[str] = []
+    for message in messages:
+        if message.get("role") == "tool":
+            if message.get("tool_call_id") not in waiting:
+                return ("Invalid parameter: messages with role 'tool' must be a response to a "
+                        "preceeding message with 'tool_calls'.")
+            waiting.remove(message["tool_call_id"])
+            continue
+        if waiting:
+            break
+        waiting = [c["id"] for c in message.get("tool_calls") or []]
+    if waiting:
+        return ("An assistant message with 'tool_calls' must be followed by tool messages "
+                "responding to each 'tool_call_id'. The following tool_call_ids did not have "
+                f"response messages: {', '.join(waiting)}")
+    return None
+
+
+def _finish_index(events: list[dict[str, Any]]) -> int:
+    """The position of the event that carries ``finish_reason``."""
+    return next(i for i, e in enumerate(events)
+                if any(c.get("finish_reason") for c in e.get("choices", [])))
+
+
+def _hung_up(conn: socket.socket) -> bool:
+    """Whether the client closed its end (a readable socket with nothing to read)."""
+    conn.settimeout(0.0)
+    try:
+        return conn.recv(1, socket.MSG_PEEK) == b""
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
+    finally:
+        conn.settimeout(None)
 
 
 def _envelope(event: dict[str, Any]) -> dict[str, Any]:

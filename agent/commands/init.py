@@ -84,7 +84,7 @@ async def init(
     report = progress or (lambda message: None)
     if runtime.workspace is None:
         raise InvalidArgument("/init needs a workspace (a project folder)",
-                              "open a folder in the editor, or pass --workspace DIR")
+                              "open the project's folder in the editor, then run init again")
     workspace = runtime.workspace
     agent = await asyncio.to_thread(runtime.agent)
     store = await asyncio.to_thread(runtime.memory, agent)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import subprocess
-import time
 from pathlib import Path
 
 from agent.events import Done, MemoryCommit, TextDelta, ToolCallFinished
@@ -82,25 +81,26 @@ async def test_two_conversations_in_parallel(runtime: Runtime, model: ScriptedMo
         assert texts == [words[0], f"echo {words[0]}", words[1], f"echo {words[1]}"]
 
 
-async def test_cancellation_stops_promptly_and_keeps_the_partial_reply(
+async def test_cancellation_hangs_up_on_the_model_and_keeps_the_partial_reply(
     runtime: Runtime, model: ScriptedModel
 ) -> None:
     model.script(Reply(text="word " * 400, chunk_chars=5, chunk_delay=0.02))
     seen: list[str] = []
+    talking = asyncio.Event()
 
     async def consume() -> None:
         async for event in runtime.chat("talk a lot"):
             if isinstance(event, TextDelta):
                 seen.append(event.text)
+                if len(seen) == 3:
+                    talking.set()
 
     task = asyncio.create_task(consume())
-    while len(seen) < 3:
-        await asyncio.sleep(0.01)
-    started = time.monotonic()
+    await talking.wait()
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
-    assert time.monotonic() - started < 0.1
+    await asyncio.to_thread(model.wait_for_hangups, 1)  # the model call stopped, not just us
     conversation = runtime.conversations.default(runtime.agent().id)
     last = runtime.conversations.messages(conversation.id)[-1]
     assert last.role == "assistant" and last.status == "interrupted"
