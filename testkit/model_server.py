@@ -56,6 +56,7 @@ class ScriptedModel:
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._lock = threading.Lock()
+        self._arrived = threading.Condition()
         self._calls = 0
 
     @property
@@ -101,9 +102,26 @@ class ScriptedModel:
                 return Reply(text=self.summary)
             self.requests.append(request)
             self._calls += 1
-            if self.replies:
-                return self.replies.popleft()
+            reply = self.replies.popleft() if self.replies else None
+        with self._arrived:
+            self._arrived.notify_all()
+        if reply is not None:
+            return reply
         return self.responder(request) if self.responder else self.default
+
+    def wait_for(self, predicate: Callable[[dict[str, Any]], bool], timeout: float = 120.0
+                 ) -> dict[str, Any]:
+        """The first recorded chat request matching ``predicate``, waiting until one arrives
+        (``timeout`` only bounds a test that would otherwise hang; TimeoutError then)."""
+        def match() -> dict[str, Any] | None:
+            return next((r for r in list(self.requests) if predicate(r)), None)
+
+        with self._arrived:
+            if not self._arrived.wait_for(lambda: match() is not None, timeout):
+                raise TimeoutError("no matching request reached the scripted model server")
+        found = match()
+        assert found is not None
+        return found
 
     def next_id(self) -> str:
         with self._lock:
