@@ -205,8 +205,8 @@ def test_legacy_binding_in_the_project_is_adopted_and_removed(workspace: Path) -
     migrated = Runtime(workspace=workspace)
     assert migrated.agent().id == work.id
     assert migrated.conversation(migrated.agent()).id == side.id
-    assert migrated.sleeptime(work.id).step_count == 3
     assert not folder.exists(), "the keys, .gitignore and folder we wrote are gone"
+    assert migrated.sleeptime(work.id).step_count == 3
     folder.mkdir()
     (folder / "settings.local.json").write_text(json.dumps({
         "lastAgent": "memory-agent", "maxSteps": 7}))
