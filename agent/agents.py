@@ -13,7 +13,15 @@ from agent.conversations import Conversations
 from agent.db import Database
 from memfs.backup import backup
 from memfs.errors import InvalidArgument, NotFound
-from memfs.home import DEFAULT_AGENT_ID, DEFAULT_AGENT_NAME, agent_dir, memory_dir
+from memfs.home import (
+    DEFAULT_AGENT_ID,
+    DEFAULT_AGENT_NAME,
+    agent_dir,
+    check_agent_id,
+    default_name,
+    list_agent_ids,
+    memory_dir,
+)
 from memfs.repo import MemoryRepo
 from memfs.store import MemoryStore
 
@@ -54,15 +62,27 @@ class Agents:
             return _agent(rows[0])
         if agent_id == DEFAULT_AGENT_ID:
             return self._insert(DEFAULT_AGENT_ID, DEFAULT_AGENT_NAME)
+        if (memory_dir(agent_id, self.home) / ".git").is_dir():  # memory made by an import
+            return self._insert(agent_id, default_name(agent_id))
         raise NotFound(f"no agent {agent_id!r}", "list agents with 'memfs agent list'")
+
+    def ensure(self, agent_id: str) -> Agent:
+        """The agent with this id, created (with fresh memory, named after its id) if missing."""
+        try:
+            return self.get(agent_id)
+        except NotFound:
+            return self._insert(check_agent_id(agent_id), default_name(agent_id))
 
     def default(self) -> Agent:
         """The pre-installed "Memory Agent"."""
         return self.get(DEFAULT_AGENT_ID)
 
     def all(self) -> list[Agent]:
-        """Pinned first, then by last use."""
+        """Pinned first, then by last use (memory folders without a record are adopted)."""
         self.default()
+        known = {str(r["id"]) for r in self.db.query("SELECT id FROM agents")}
+        for orphan in set(list_agent_ids(self.home)) - known:
+            self.get(orphan)
         rows = self.db.query("SELECT * FROM agents ORDER BY pinned DESC, last_used DESC, id")
         return [_agent(r) for r in rows]
 

@@ -68,6 +68,41 @@ MIGRATIONS: list[str] = [
         INSERT INTO messages_fts(rowid, text) VALUES (new.id, new.text);
     END;
     """,
+    # 2: state that lives in the data home rather than in a project: a workspace's current
+    # agent and its last conversation per agent, per-agent reflection settings, and the
+    # reflection runs (so a background reflection's outcome can be shown after the fact)
+    """
+    CREATE TABLE workspace_bindings (
+        workspace TEXT PRIMARY KEY,
+        agent_id TEXT NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+        updated REAL NOT NULL
+    );
+    CREATE TABLE workspace_conversations (
+        workspace TEXT NOT NULL,
+        agent_id TEXT NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+        conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+        updated REAL NOT NULL,
+        PRIMARY KEY (workspace, agent_id)
+    );
+    CREATE TABLE agent_sleeptime (
+        agent_id TEXT PRIMARY KEY REFERENCES agents(id) ON DELETE CASCADE,
+        settings TEXT NOT NULL
+    );
+    CREATE TABLE reflection_runs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        agent_id TEXT NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+        conversation_id TEXT,
+        trigger TEXT NOT NULL,
+        status TEXT NOT NULL,
+        message TEXT NOT NULL DEFAULT '',
+        commit_sha TEXT,
+        files TEXT NOT NULL DEFAULT '[]',
+        pid INTEGER,
+        started REAL NOT NULL,
+        finished REAL
+    );
+    CREATE INDEX reflection_runs_by_agent ON reflection_runs(agent_id, id DESC);
+    """,
 ]
 
 

@@ -1,11 +1,10 @@
-"""Which model a turn uses: settings over the agent's own choice; one clear message when none."""
+"""What a turn sends to litellm, and the errors of a model that is missing or failing (which
+model is chosen, and why, is ``agent.effective``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from agent.agents import Agent
-from agent.settings import Settings
 from memfs.errors import MemfsError
 
 DEFAULT_CONTEXT_WINDOW = 32_768
@@ -14,8 +13,8 @@ NO_MODEL_HINT = (
     "set MEMFS_MODEL to a litellm model string and export its API key, e.g. "
     "MEMFS_MODEL=anthropic/claude-sonnet-4-5 with ANTHROPIC_API_KEY, or "
     "MEMFS_MODEL=openai/<name> with MEMFS_API_BASE=http://127.0.0.1:8080/v1 for a local "
-    "llama.cpp/vLLM server; or set 'model' in .memfs/settings.json, the editor's memfs settings "
-    "or 'memfs agent model'"
+    "llama.cpp/vLLM server; or set 'model' in the editor's memfs settings, in "
+    "$XDG_CONFIG_HOME/memfs/settings.json or with 'memfs agent model'"
 )
 
 
@@ -57,12 +56,3 @@ class ModelConfig:
     api_base: str | None
     context_window: int | None
 
-
-def resolve(agent: Agent, settings: Settings) -> ModelConfig:
-    """Settings (editor, env, files) override the agent's own model; raise when there is none."""
-    model = settings.model or agent.model
-    if not model:
-        raise NoModelConfigured()
-    api_base = settings.api_base or (agent.api_base if not settings.model else None)
-    window = settings.context_window or agent.context_window
-    return ModelConfig(model=model, api_base=api_base, context_window=window)

@@ -1,27 +1,47 @@
 """The runtime: one object per process (or per workspace) that the LSP server and the CLI use.
 
-It resolves the agent and conversation for a workspace (explicit > settings > the workspace's
-last binding > the default), builds turns, and runs them.
+It resolves the agent and conversation for a workspace (explicit > trusted ``agent`` setting >
+the workspace's binding in the data home > the default), builds turns, runs them, and starts
+a reflection after a turn when the agent's sleeptime trigger fires: as a task of a
+long-running host (``spawn``: the language server) or in a detached process (``detach``: the
+command line, so a one-shot ``memfs chat`` can exit while the reflection finishes).
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable, Coroutine
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from agent import model, settings, sleeptime
+from agent import effective, settings, sleeptime
 from agent.agents import Agent, Agents
+from agent.bindings import Bindings
 from agent.compaction import compact, history_tokens
 from agent.conversations import Conversation, Conversations
 from agent.db import Database, db_path
 from agent.events import Compaction, Event
 from agent.loop import Turn, prepare, run_turn
+from agent.model import ModelConfig
 from agent.reflection import Outcome, Progress, Reflections, due
-from memfs.errors import InvalidArgument
+from agent.reflection_runs import ReflectionRuns
+from agent.settings import Sleeptime
+from memfs.errors import InvalidArgument, MemfsError
 from memfs.home import memfs_home
 from memfs.store import MemoryStore
+
+
+@dataclass(frozen=True)
+class ReflectionJob:
+    """A reflection for another process to run (recorded as run ``run_id``)."""
+
+    run_id: int
+    agent_id: str
+    conversation_id: str
+    trigger: str
+    home: Path
+    workspace: Path | None
 
 
 class Runtime:
@@ -33,12 +53,18 @@ class Runtime:
         self.db = Database(db_path(self.home))
         self.agents = Agents(self.db, self.home)
         self.conversations = Conversations(self.db)
+        self.bindings = Bindings(self.db)
+        self.runs = ReflectionRuns(self.db)
         self.workspace = Path(workspace).resolve() if workspace else None
         self.editor_settings = dict(editor_settings or {})
         self.report = settings.load(self.workspace, editor_settings)
+        if self.workspace is not None:
+            self.bindings.adopt_legacy(self.workspace)
         self.reflections = Reflections(self.conversations, self.home)
-        # Set by a long-running host (server, worker) so reflections can run in the background.
+        # Set by a long-running host (server) so reflections run as its background tasks...
         self.spawn: Callable[[Coroutine[Any, Any, Any]], Any] | None = None
+        # ...or by the command line, which hands them to a detached process (returns its pid).
+        self.detach: Callable[[ReflectionJob], int] | None = None
         self.on_reflection: Callable[[Outcome], None] | None = None
         self.reflection_progress: Callable[[], Progress] | None = None
 
@@ -47,27 +73,23 @@ class Runtime:
         return self.report.settings
 
     def reload_settings(self, editor_settings: dict[str, Any] | None = None) -> list[str]:
-        """Re-read every settings layer; returns the problems found."""
+        """Re-read every settings layer (and the folder's trust); returns the problems found."""
         self.editor_settings = dict(editor_settings or {})
         self.report = settings.load(self.workspace, editor_settings)
         return self.report.problems
 
     # ----- resolution --------------------------------------------------------------------------
     def agent(self, agent_id: str | None = None) -> Agent:
-        """The explicit agent, else the configured one, else the workspace's last, else default."""
+        """The explicit agent, else the configured one, else the workspace's, else default."""
         chosen = agent_id or self.settings.agent
         if not chosen and self.workspace is not None:
-            last = settings.local_state(self.workspace).get("lastAgent")
-            if isinstance(last, str):
-                try:
-                    return self.agents.get(last)
-                except Exception:
-                    pass
+            chosen = self.bindings.agent(self.workspace)
         return self.agents.get(chosen) if chosen else self.agents.default()
 
     def conversation(self, agent: Agent, conversation_id: str | None = None,
                      new: bool = False) -> Conversation:
-        """The explicit conversation, a new one, the workspace's last, or the default."""
+        """The explicit conversation, a new one, the one last used in this workspace with this
+        agent, or the agent's main conversation."""
         if conversation_id:
             found = self.conversations.get(conversation_id)
             if found.agent_id != agent.id:
@@ -77,28 +99,50 @@ class Runtime:
         if new:
             return self.conversations.new(agent.id)
         if self.workspace is not None:
-            last = settings.local_state(self.workspace).get("lastConversation")
-            if isinstance(last, str):
-                rows = self.db.query("SELECT id FROM conversations WHERE id = ? AND agent_id = ?",
-                                     (last, agent.id))
-                if rows:
-                    return self.conversations.get(last)
+            last = self.bindings.conversation(self.workspace, agent.id)
+            if last is not None:
+                return self.conversations.get(last)
         return self.conversations.default(agent.id)
 
     def bind(self, agent: Agent, conversation: Conversation) -> None:
         """Remember this agent and conversation as the workspace's current ones."""
         if self.workspace is not None:
-            settings.remember_binding(self.workspace, agent.id, conversation.id)
+            self.bindings.remember(self.workspace, agent.id, conversation.id)
+
+    def switch_agent(self, agent_id: str) -> tuple[Agent, Conversation]:
+        """Make ``agent_id`` the workspace's agent, back in the conversation last used here
+        with it (its main conversation the first time)."""
+        agent = self.agents.get(agent_id)
+        conversation = self.conversation(agent)
+        self.bind(agent, conversation)
+        return agent, conversation
 
     def memory(self, agent: Agent) -> MemoryStore:
         """The agent's memory store."""
         return MemoryStore.open(agent.id, self.home, create=True, agent_name=agent.name)
 
+    def model(self, agent: Agent) -> effective.EffectiveModel:
+        """The model the agent's turns use here, and where it comes from."""
+        return effective.effective(agent, self.report)
+
+    def model_config(self, agent: Agent) -> ModelConfig:
+        """What the agent's turns send to litellm; raises NoModelConfigured, or
+        ProjectNotTrusted when a withheld project setting would be used."""
+        return effective.model_config(agent, self.report)
+
+    def sleeptime(self, agent_id: str) -> Sleeptime:
+        """The agent's effective reflection settings."""
+        return sleeptime.load(self.db, agent_id, self.report)
+
+    def set_sleeptime(self, agent_id: str, changes: dict[str, Any]) -> Sleeptime:
+        """Store the agent's own reflection settings (in the data home); returns the result."""
+        sleeptime.save(self.db, self.agents.get(agent_id).id, changes)
+        return self.sleeptime(agent_id)
+
     def turn(self, agent: Agent, conversation: Conversation) -> Turn:
         """A turn for this agent and conversation; raises NoModelConfigured without a model."""
-        config = model.resolve(agent, self.settings)
         return Turn(agent, conversation, self.memory(agent), self.conversations, self.settings,
-                    config, self.workspace)
+                    self.model_config(agent), self.workspace)
 
     # ----- actions -----------------------------------------------------------------------------
     async def chat(self, text: str, conversation_id: str | None = None,
@@ -116,19 +160,43 @@ class Runtime:
         await self._after_turn(turn, compacted)
 
     async def _after_turn(self, turn: Turn, compacted: bool) -> None:
-        """Start a background reflection when the agent's sleeptime trigger fires."""
-        if self.spawn is None:
+        """Start a reflection when the agent's sleeptime trigger fires (unless one for this
+        conversation is already queued or running)."""
+        if self.spawn is None and self.detach is None:
             return
-        config = sleeptime.load(self.workspace, turn.agent.id, self.editor_settings)
+        config = await asyncio.to_thread(self.sleeptime, turn.agent.id)
         conversation = await asyncio.to_thread(self.conversations.get, turn.conversation.id)
-        if due(conversation, config.trigger, config.step_count, compacted):
-            self.spawn(self.reflect(conversation.id, turn.agent.id))
+        if not due(conversation, config.trigger, config.step_count, compacted):
+            return
+        if await asyncio.to_thread(self.runs.active, turn.agent.id, conversation.id):
+            return
+        queued = self.spawn is None
+        run_id = await asyncio.to_thread(self.runs.start, turn.agent.id, conversation.id,
+                                         config.trigger, "queued" if queued else "running")
+        if self.spawn is not None:
+            self.spawn(self.reflect(conversation.id, turn.agent.id, config.trigger, run_id))
+        elif self.detach is not None:
+            job = ReflectionJob(run_id, turn.agent.id, conversation.id, config.trigger,
+                                self.home, self.workspace)
+            pid = await asyncio.to_thread(self.detach, job)
+            await asyncio.to_thread(self.runs.set_pid, run_id, pid)
 
-    async def reflect(self, conversation_id: str | None = None, agent_id: str | None = None
-                      ) -> Outcome:
-        """Reflect on a conversation now (waits for a running reflection of the agent)."""
-        turn = await asyncio.to_thread(self._start_turn, conversation_id, agent_id, False)
-        config = sleeptime.load(self.workspace, turn.agent.id, self.editor_settings)
+    async def reflect(self, conversation_id: str | None = None, agent_id: str | None = None,
+                      trigger: str = "manual", run_id: int | None = None) -> Outcome:
+        """Reflect on a conversation now (waits for a running reflection of the agent); the
+        run and its outcome are recorded (``run_id`` when it was queued beforehand)."""
+        if run_id is not None:
+            await asyncio.to_thread(self.runs.running, run_id)
+        try:
+            turn = await asyncio.to_thread(self._resolve_turn, conversation_id, agent_id)
+        except MemfsError as exc:
+            if run_id is not None:
+                await asyncio.to_thread(self.runs.finish, run_id, "failed", str(exc))
+            raise
+        if run_id is None:
+            run_id = await asyncio.to_thread(self.runs.start, turn.agent.id,
+                                             turn.conversation.id, trigger)
+        config = await asyncio.to_thread(self.sleeptime, turn.agent.id)
         progress = self.reflection_progress() if self.reflection_progress else Progress()
         try:
             outcome = await self.reflections.reflect(
@@ -136,14 +204,22 @@ class Runtime:
                 turn.config, self.settings, config.merge, progress)
         except asyncio.CancelledError:
             progress.end("cancelled; will retry later")
+            self.runs.finish(run_id, "cancelled", "cancelled; will retry later")
             raise
         except Exception as exc:
             progress.end(f"will retry later ({exc})")
+            await asyncio.to_thread(self.runs.finish, run_id, "failed", str(exc))
             raise
+        await asyncio.to_thread(self.runs.finish, run_id, outcome.status, outcome.message,
+                                outcome.commit, outcome.files)
         progress.end(outcome.message)
         if self.on_reflection is not None:
             self.on_reflection(outcome)
         return outcome
+
+    def _resolve_turn(self, conversation_id: str | None, agent_id: str | None) -> Turn:
+        agent = self.agent(agent_id)
+        return self.turn(agent, self.conversation(agent, conversation_id))
 
     def _start_turn(self, conversation_id: str | None, agent_id: str | None, new: bool
                     ) -> Turn:

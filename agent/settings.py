@@ -1,10 +1,13 @@
-"""Settings: editor > project local > project > global > defaults, with the environment
-variables MEMFS_MODEL, MEMFS_API_BASE and MEMFS_CONTEXT_WINDOW above every settings file.
+"""Settings, in layers (lowest first): the user settings file
+(``$XDG_CONFIG_HOME/memfs/settings.json``), the project's ``<ws>/.memfs/settings.json`` and
+``<ws>/.memfs/settings.local.json``, the environment (MEMFS_MODEL, MEMFS_API_BASE,
+MEMFS_CONTEXT_WINDOW), then the editor's settings.
 
-Files: ``<workspace>/.memfs/settings.local.json`` (this machine, git-ignored; also remembers the
-workspace's last agent and conversation), ``<workspace>/.memfs/settings.json`` (shared with the
-project) and ``$XDG_CONFIG_HOME/memfs/settings.json`` (global). Keys may be camelCase or
-snake_case. A bad value is reported by name and falls back to its default.
+The user settings file, the environment and the editor are the user's own and trusted. The two
+project files came with the project: until the user trusts the folder (``agent.trust``) only
+the keys in SAFE_KEYS apply from them; every other key is withheld and reported by name.
+Keys may be camelCase or snake_case. A bad value (nested ``sleeptime`` ones included) is
+reported by name and falls back.
 """
 
 from __future__ import annotations
@@ -12,17 +15,47 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic.alias_generators import to_camel
 
+from agent import trust
+
+PROJECT_FOLDER = ".memfs"
 LOCAL_FILE = "settings.local.json"
 PROJECT_FILE = "settings.json"
 ENV_KEYS = {"MEMFS_MODEL": "model", "MEMFS_API_BASE": "api_base",
             "MEMFS_CONTEXT_WINDOW": "context_window"}
+
+# Layer names (also the ``source`` of a value)
+USER = "user settings"
+PROJECT = "project settings"
+ENVIRONMENT = "environment"
+EDITOR = "editor"
+
+# What an untrusted project may set: limits and thresholds that neither send data anywhere nor
+# run anything. Everything else (model, apiBase, agent, and any key added later) is withheld.
+SAFE_KEYS = frozenset({
+    "max_steps", "compaction_threshold", "compaction_target", "token_budget",
+    "tool_output_limit", "request_timeout", "turn_timeout", "max_retries", "context_window",
+    "sleeptime",
+})
+
+
+class Sleeptime(BaseModel):
+    """trigger: off | step_count (every N user messages) | compaction; merge: auto | review."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore",
+                              frozen=True)
+    trigger: Literal["off", "step_count", "compaction"] = "compaction"
+    step_count: int = Field(25, ge=1, le=10_000)
+    merge: Literal["auto", "review"] = "auto"
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.model_dump(by_alias=True)
 
 
 class Settings(BaseModel):
@@ -44,6 +77,17 @@ class Settings(BaseModel):
     max_retries: int = Field(3, ge=0, le=10, description="retries of transient model errors")
 
 
+@dataclass(frozen=True)
+class Withheld:
+    """A project setting not applied because the folder is not trusted."""
+
+    file: str       # the project file that sets it
+    key: str        # as written there, e.g. "apiBase"
+    field: str      # the setting, e.g. "api_base"
+    value: Any
+    applies: bool   # it would be the value in use were the folder trusted
+
+
 @dataclass
 class SettingsReport:
     """Resolved settings, which layer each value came from, and every problem found."""
@@ -51,6 +95,23 @@ class SettingsReport:
     settings: Settings
     sources: dict[str, str] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    workspace: Path | None = None
+    trusted: bool = True
+    withheld: list[Withheld] = field(default_factory=list)
+    sleeptime: dict[str, Any] = field(default_factory=dict)  # from the settings files
+    sleeptime_editor: dict[str, Any] = field(default_factory=dict)
+
+    def withheld_in_use(self, name: str) -> Withheld | None:
+        """The withheld project value of setting ``name`` that would otherwise be in use."""
+        return next((w for w in self.withheld if w.field == name and w.applies), None)
+
+
+@dataclass(frozen=True)
+class _Layer:
+    source: str
+    where: str  # for messages: a file path, "environment" or "editor"
+    values: dict[str, Any]
+    project: bool = False
 
 
 def _snake(key: str) -> str:
@@ -58,7 +119,7 @@ def _snake(key: str) -> str:
 
 
 def global_file() -> Path:
-    """``$XDG_CONFIG_HOME/memfs/settings.json``."""
+    """The user settings file, ``$XDG_CONFIG_HOME/memfs/settings.json``."""
     base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
     return Path(base) / "memfs" / "settings.json"
 
@@ -78,62 +139,124 @@ def read_json(path: Path, problems: list[str]) -> dict[str, Any]:
     return data
 
 
-def load(workspace: Path | None = None, editor: dict[str, Any] | None = None) -> SettingsReport:
-    """Resolve settings for ``workspace`` with the editor's values on top."""
+def project_file(workspace: Path, name: str) -> Path:
+    """``<ws>/.memfs/<name>``."""
+    return Path(workspace) / PROJECT_FOLDER / name
+
+
+def links_out(workspace: Path, path: Path) -> bool:
+    """Whether ``path`` (or a folder on the way) is a link that leads out of the workspace."""
+    return not path.resolve().is_relative_to(Path(workspace).resolve())
+
+
+def read_project_file(workspace: Path, name: str, problems: list[str]) -> dict[str, Any]:
+    """A project settings file; one reached through a link out of the workspace is ignored."""
+    path = project_file(workspace, name)
+    if not path.is_symlink() and not path.exists():
+        return {}
+    if links_out(workspace, path):
+        problems.append(f"{path}: a link out of the workspace; ignoring the file")
+        return {}
+    return read_json(path, problems)
+
+
+def load(workspace: Path | None = None, editor: dict[str, Any] | None = None,
+         trusted: bool | None = None) -> SettingsReport:
+    """Resolve settings for ``workspace`` with the editor's values on top. ``trusted``
+    defaults to whether the user trusted the workspace folder."""
     problems: list[str] = []
-    layers: list[tuple[str, dict[str, Any]]] = [("global", read_json(global_file(), problems))]
+    layers = [_Layer(USER, str(global_file()), read_json(global_file(), problems))]
     if workspace is not None:
-        folder = Path(workspace) / ".memfs"
-        layers.append(("project", read_json(folder / PROJECT_FILE, problems)))
-        layers.append(("project local", read_json(folder / LOCAL_FILE, problems)))
+        for name in (PROJECT_FILE, LOCAL_FILE):
+            layers.append(_Layer(PROJECT, str(project_file(workspace, name)),
+                                 read_project_file(workspace, name, problems), project=True))
     env = {key: os.environ[var] for var, key in ENV_KEYS.items() if os.environ.get(var)}
-    layers.append(("environment", env))
-    layers.append(("editor", dict(editor or {})))
+    layers.append(_Layer(ENVIRONMENT, ENVIRONMENT, env))
+    editor_layer = _Layer(EDITOR, EDITOR, dict(editor or {}))
+    if trusted is None:
+        trusted = workspace is None or trust.is_trusted(workspace)
+    applied = layers if trusted else [_safe(layer) for layer in layers]
+    values, sources = _merge([*applied, editor_layer], problems)
+    withheld: list[Withheld] = []
+    if not trusted:
+        _, would_be = _merge([*layers, editor_layer], [])
+        for layer in layers:
+            for raw_key, value in layer.values.items():
+                name = _snake(raw_key)
+                if layer.project and name in Settings.model_fields and name not in SAFE_KEYS \
+                        and value not in (None, ""):
+                    applies = would_be.get(name) == layer.where
+                    withheld.append(Withheld(layer.where, raw_key, name, value, applies))
+    report = SettingsReport(Settings.model_validate(values),
+                            {k: _source(v, layers) for k, v in sources.items()}, problems,
+                            Path(workspace) if workspace is not None else None, trusted,
+                            _dedupe(withheld))
+    report.sleeptime = _sleeptime(applied, problems)
+    report.sleeptime_editor = _sleeptime([editor_layer], problems)
+    return report
+
+
+def _safe(layer: _Layer) -> _Layer:
+    if not layer.project:
+        return layer
+    return _Layer(layer.source, layer.where,
+                  {k: v for k, v in layer.values.items() if _snake(k) in SAFE_KEYS},
+                  project=True)
+
+
+def _merge(layers: list[_Layer], problems: list[str]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Values by setting and where each came from (the layer's ``where``)."""
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
-    fields = Settings.model_fields
-    for source, layer in layers:
-        for raw_key, value in layer.items():
+    for layer in layers:
+        for raw_key, value in layer.values.items():
             key = _snake(raw_key)
-            if key not in fields or key in ("last_agent", "last_conversation"):
-                continue
-            if value is None or value == "":
+            if key not in Settings.model_fields or value is None or value == "":
                 continue
             try:
                 checked = Settings.model_validate({**values, key: value})
             except ValidationError as exc:
-                fallback = f"the {sources[key]} value" if key in sources else "its default"
-                problems.append(f"setting '{raw_key}' from {source}: {exc.errors()[0]['msg']}; "
-                                f"using {fallback}")
+                fallback = f"the value from {sources[key]}" if key in sources else "its default"
+                problems.append(f"setting '{raw_key}' from {layer.where}: "
+                                f"{exc.errors()[0]['msg']}; using {fallback}")
                 continue
             values[key] = getattr(checked, key)
-            sources[key] = source
-    return SettingsReport(Settings.model_validate(values), sources, problems)
+            sources[key] = layer.where
+    return values, sources
 
 
-def local_state(workspace: Path) -> dict[str, Any]:
-    """The workspace's remembered agent and conversation (and other local settings)."""
-    return read_json(Path(workspace) / ".memfs" / LOCAL_FILE, [])
+def _source(where: str, layers: list[_Layer]) -> str:
+    return next((layer.source for layer in layers if layer.where == where), where)
 
 
-def remember_binding(workspace: Path, agent_id: str, conversation_id: str) -> None:
-    """Record the workspace's last agent and conversation in its local settings file."""
-    data = local_state(workspace)
-    if data.get("lastAgent") == agent_id and data.get("lastConversation") == conversation_id:
-        return
-    data.update({"lastAgent": agent_id, "lastConversation": conversation_id})
-    write_json(Path(workspace) / ".memfs" / LOCAL_FILE, data)
+def _dedupe(items: list[Withheld]) -> list[Withheld]:
+    """One entry per setting: the one from the file that would win."""
+    by_field: dict[str, Withheld] = {}
+    for item in items:
+        by_field[item.field] = item
+    return list(by_field.values())
 
 
-def write_json(path: Path, data: dict[str, Any]) -> None:
-    """Replace a settings file atomically; a workspace's ``.memfs/`` gets a .gitignore that
-    keeps machine-local files out of the project's git."""
-    folder = path.parent
-    folder.mkdir(parents=True, exist_ok=True)
-    ignore = folder / ".gitignore"
-    if folder.name == ".memfs" and not ignore.exists():
-        ignore.write_text("# memfs: machine-local files\nsettings.local.json\n", encoding="utf-8")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(json.dumps(data, indent=2) + "\n")
-    os.replace(tmp, path)
+def _sleeptime(layers: list[_Layer], problems: list[str]) -> dict[str, Any]:
+    """The ``sleeptime`` object of these layers, merged; bad values are reported by name."""
+    merged: dict[str, Any] = {}
+    for layer in layers:
+        raw = layer.values.get("sleeptime")
+        if raw is None:
+            continue
+        if not isinstance(raw, dict):
+            problems.append(f"setting 'sleeptime' from {layer.where}: expected an object "
+                            "like {\"trigger\": \"step_count\", \"stepCount\": 10}; ignoring it")
+            continue
+        for sub, value in raw.items():
+            name = _snake(sub)
+            if name not in Sleeptime.model_fields:
+                continue
+            try:
+                checked = Sleeptime.model_validate({**merged, to_camel(name): value})
+            except ValidationError as exc:
+                problems.append(f"setting 'sleeptime.{sub}' from {layer.where}: "
+                                f"{exc.errors()[0]['msg']}; ignoring it")
+                continue
+            merged[to_camel(name)] = getattr(checked, name)
+    return merged

@@ -8,8 +8,12 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+from agent.effective import EffectiveModel
 from agent.runtime import Runtime
+from memfs_cli.background import spawn_reflection
 from memfs_cli.output import emit, emit_json
+
+REFUSED_AT_USE = ("model", "api_base")  # a command that would use them refuses instead
 
 
 def workspace_of(args: argparse.Namespace) -> Path | None:
@@ -21,12 +25,36 @@ def workspace_of(args: argparse.Namespace) -> Path | None:
     return Path(done.stdout.strip()) if done.returncode == 0 and done.stdout.strip() else None
 
 
+def warnings(runtime: Runtime) -> list[str]:
+    """Settings problems, and withheld project settings the command goes on without."""
+    notes = list(runtime.report.problems)
+    for item in runtime.report.withheld:
+        if item.applies and item.field not in REFUSED_AT_USE:
+            notes.append(f"{item.file} sets '{item.key}', not applied because this folder is "
+                         f"not trusted ('memfs trust {runtime.workspace}' trusts it)")
+    return notes
+
+
 def runtime_for(args: argparse.Namespace) -> Runtime:
-    """A runtime for the command's workspace; settings problems are warned about on stderr."""
+    """A runtime for the command's workspace; warnings go to stderr. A reflection its turns
+    trigger runs in a detached process, so the command can exit before it finishes."""
     runtime = Runtime(workspace=workspace_of(args))
-    for problem in runtime.report.problems:
-        sys.stderr.write(f"memfs: warning: {problem}\n")
+    runtime.detach = spawn_reflection
+    for note in warnings(runtime):
+        sys.stderr.write(f"memfs: warning: {note}\n")
     return runtime
+
+
+def describe_model(chosen: EffectiveModel) -> str:
+    """``openai/x (from environment), api base URL (from project settings)``."""
+    if not chosen.name:
+        return f"none ({chosen.problem})" if chosen.problem else "none"
+    text = f"{chosen.name} (from {chosen.source})"
+    if chosen.api_base:
+        text += f", api base {chosen.api_base} (from {chosen.api_base_source})"
+    if chosen.problem is not None:
+        text += f"; refused: {chosen.problem}"
+    return text
 
 
 def _when(timestamp: float) -> str:
@@ -37,15 +65,18 @@ def _when(timestamp: float) -> str:
 def cmd_agent_list(args: argparse.Namespace) -> int:
     rt = runtime_for(args)
     agents = rt.agents.all()
+    models = {a.id: rt.model(a) for a in agents}
     if args.json:
-        emit_json([a.to_dict() for a in agents])
+        emit_json([{**a.to_dict(), "effective_model": models[a.id].name,
+                    "model_source": models[a.id].source} for a in agents])
         return 0
     current = rt.agent().id
     for a in agents:
         mark = "*" if a.id == current else " "
         pin = " (pinned)" if a.pinned else ""
-        emit(f"{mark} {a.id:<20} {a.name}{pin}  model: {a.model or '(settings)'}  "
-             f"last used {_when(a.last_used)}")
+        chosen = models[a.id]
+        model = f"{chosen.name} (from {chosen.source})" if chosen.name else "none"
+        emit(f"{mark} {a.id:<20} {a.name}{pin}  model: {model}  last used {_when(a.last_used)}")
     return 0
 
 
@@ -79,9 +110,24 @@ def cmd_agent_model(args: argparse.Namespace) -> int:
         agent = rt.agents.get(args.id)
     else:
         agent = rt.agents.set_model(args.id, args.model, args.api_base, args.context_window)
-    emit(f"{agent.id}: model {agent.model or '(none; settings decide)'}"
-         + (f", api_base {agent.api_base}" if agent.api_base else "")
-         + (f", context window {agent.context_window}" if agent.context_window else ""))
+    chosen = rt.model(agent)
+    own = agent.model or "none (the model setting decides)"
+    lines = [f"{agent.id}: own model {own}"
+             + (f", api base {agent.api_base}" if agent.api_base else "")
+             + (f", context window {agent.context_window}" if agent.context_window else ""),
+             f"in use here: {describe_model(chosen)}"]
+    setting = rt.settings.model
+    if agent.model and setting and setting != agent.model:
+        lines.append(f"(the agent's own model wins over the model setting {setting} from "
+                     f"{rt.report.sources.get('model')})")
+    emit("\n".join(lines))
+    return 0
+
+
+def cmd_agent_switch(args: argparse.Namespace) -> int:
+    agent, conversation = runtime_for(args).switch_agent(args.id)
+    emit(f"now using {agent.name} ({agent.id}) in conversation {conversation.title} "
+         f"({conversation.id})")
     return 0
 
 
@@ -90,12 +136,14 @@ def cmd_conversation_list(args: argparse.Namespace) -> int:
     rt = runtime_for(args)
     agent = rt.agent(args.agent)
     items = rt.conversations.for_agent(agent.id)
+    current = rt.conversation(agent).id
     if args.json:
-        emit_json([c.to_dict() for c in items])
+        emit_json([{**c.to_dict(), "is_current": c.id == current} for c in items])
         return 0
     for c in items:
+        mark = "*" if c.id == current else " "
         main = " (main)" if c.is_default else ""
-        emit(f"{c.id}  {_when(c.updated)}  {c.title}{main}")
+        emit(f"{mark} {c.id}  {_when(c.updated)}  {c.title}{main}")
     return 0
 
 
@@ -160,7 +208,12 @@ def register(groups: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     p.add_argument("id")
     p.add_argument("--unpin", action="store_true")
     p.set_defaults(handler=cmd_agent_pin)
-    p = sub.add_parser("model", help="show or set an agent's model")
+    p = sub.add_parser("switch", help="use this agent in this workspace (back in the "
+                       "conversation last used here with it)")
+    p.add_argument("id")
+    p.add_argument("--workspace", help="project folder (default: the current git repository)")
+    p.set_defaults(handler=cmd_agent_switch)
+    p = sub.add_parser("model", help="show or set an agent's model, and the one in use here")
     p.add_argument("id")
     p.add_argument("model", nargs="?")
     p.add_argument("--api-base")
@@ -170,7 +223,7 @@ def register(groups: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     conv = groups.add_parser("conversation", help="list, start and read conversations")
     sub = conv.add_subparsers(dest="command", metavar="SUBCOMMAND", parser_class=type(conv))
     sub.required = True
-    p = sub.add_parser("list", help="conversations by activity")
+    p = sub.add_parser("list", help="conversations by activity (* marks the current one)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_conversation_list)
     p = sub.add_parser("new", help="start a conversation (it becomes this workspace's current)")

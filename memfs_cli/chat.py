@@ -149,14 +149,18 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 def cmd_worker(args: argparse.Namespace) -> int:
     if args.action == "stop":
-        emit("worker stopped" if worker.stop() else "no worker running")
+        stopped = worker.stop()
+        emit(f"stopped {len(stopped)} worker{'s' if len(stopped) != 1 else ''}" if stopped
+             else "no worker running")
         return 0
-    conn = worker.connect(start=False)
-    if conn is None:
-        emit(f"no worker running (socket {worker.socket_path()})")
+    found = worker.workers()
+    if not found:
+        emit(f"no worker running for this data home (this environment's socket would be "
+             f"{worker.socket_path()})")
         return 1
-    conn.close()
-    emit(f"worker running (socket {worker.socket_path()})")
+    for info in found:
+        emit(f"worker {info.pid}  {info.socket}"
+             + ("  (serves this environment)" if info.current else ""))
     return 0
 
 
@@ -169,6 +173,7 @@ def register(groups: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     where.add_argument("--conversation", help="continue this conversation")
     p.add_argument("--workspace", help="project folder (default: the current git repository)")
     p.set_defaults(handler=cmd_chat)
-    p = groups.add_parser("worker", help="the warm background worker of one-shot chat")
+    p = groups.add_parser("worker", help="the warm background workers of one-shot chat (every "
+                          "environment's, for this data home)")
     p.add_argument("action", nargs="?", default="status", choices=["status", "stop"])
     p.set_defaults(handler=cmd_worker)

@@ -12,7 +12,15 @@ from collections.abc import Sequence
 
 from memfs.errors import MemfsError
 from memfs.home import DEFAULT_AGENT_ID
-from memfs_cli import agent_commands, chat, import_commands, memory_commands, memory_tasks
+from memfs_cli import (
+    agent_commands,
+    chat,
+    import_commands,
+    memory_commands,
+    memory_tasks,
+    status,
+    trust,
+)
 from memfs_cli.output import fail
 
 
@@ -24,8 +32,8 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     """The whole command tree."""
     parser = _Parser(prog="memfs", description="Persistent, git-backed memory for coding agents.")
-    parser.add_argument("--agent", help="agent id (default: the workspace's current agent; "
-                        f"for 'memory' commands {DEFAULT_AGENT_ID})")
+    parser.add_argument("--agent", help="agent id (default: the workspace's current agent, "
+                        f"else {DEFAULT_AGENT_ID})")
     parser.add_argument("--version", action="version", version=_version())
     groups = parser.add_subparsers(dest="group", metavar="COMMAND", parser_class=_Parser)
     groups.required = True
@@ -35,6 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     chat.register(groups)
     memory_tasks.register(groups)
     import_commands.register(groups)
+    status.register(groups)
+    trust.register(groups)
     return parser
 
 
@@ -42,8 +52,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``memfs`` console script."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.group == "memory" and args.agent is None:
-        args.agent = DEFAULT_AGENT_ID
     try:
         return int(args.handler(args) or 0)
     except MemfsError as exc:

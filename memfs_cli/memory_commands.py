@@ -1,4 +1,5 @@
-"""``memfs memory ...``: one small handler per subcommand, registered from a table."""
+"""``memfs memory ...``: one small handler per subcommand, registered from a table. Each acts
+on ``--agent``, else the workspace's current agent."""
 
 from __future__ import annotations
 
@@ -9,13 +10,14 @@ from pathlib import Path
 
 from memfs import backup as backups
 from memfs import export as exporting
-from memfs import history, remote
+from memfs import history, letta_locations, remote
 from memfs.errors import InvalidArgument
 from memfs.home import DEFAULT_AGENT_ID, default_name, memory_dir
 from memfs.letta_import import import_letta
 from memfs.lint import DEFAULT_SYSTEM_BUDGET, ERROR, lint
 from memfs.projection import project, render_tree
 from memfs.store import MemoryStore
+from memfs_cli.agent_commands import runtime_for
 from memfs_cli.output import emit, emit_json
 
 Handler = Callable[[argparse.Namespace], int]
@@ -24,6 +26,20 @@ Handler = Callable[[argparse.Namespace], int]
 def _store(args: argparse.Namespace) -> MemoryStore:
     """The selected agent's memory; the default agent's is created on first use."""
     return MemoryStore.open(args.agent, create=args.agent == DEFAULT_AGENT_ID)
+
+
+def _for_agent(handler: Handler, may_create: bool) -> Handler:
+    """Run ``handler`` for ``--agent``, else the workspace's current agent (as every other
+    command does). Only init, import and restore may name an agent that does not exist yet."""
+    def run(args: argparse.Namespace) -> int:
+        args.runtime = runtime_for(args)
+        if args.agent is None:
+            args.agent = args.runtime.agent().id
+        elif not may_create:
+            args.runtime.agents.get(args.agent)
+        return handler(args)
+
+    return run
 
 
 def _body_from_stdin() -> str:
@@ -51,8 +67,10 @@ def _print_edit(args: argparse.Namespace, result: object) -> int:
 def cmd_init(args: argparse.Namespace) -> int:
     root = memory_dir(args.agent)
     existed = (root / ".git").is_dir()
-    store = MemoryStore.open(args.agent, create=True)
-    emit(f"{'memory already at' if existed else 'created memory at'} {store.root}")
+    agent = args.runtime.agents.ensure(args.agent)
+    store = MemoryStore.open(agent.id, create=True)
+    emit(f"{'memory already at' if existed else 'created memory at'} {store.root}"
+         + ("" if existed else f" (agent {agent.id})"))
     return 0
 
 
@@ -202,6 +220,7 @@ def cmd_backups(args: argparse.Namespace) -> int:
 def cmd_restore(args: argparse.Namespace) -> int:
     repo = backups.restore(Path(args.bundle), memory_dir(args.agent), default_name(args.agent),
                            args.agent, force=args.force)
+    args.runtime.agents.get(args.agent)  # registers an agent the bundle created
     emit(f"restored memory of {args.agent} at {repo.head()[:12]}")
     return 0
 
@@ -212,8 +231,14 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.format not in default:
         raise InvalidArgument(f"unknown format {args.format!r}",
                               f"use one of {', '.join(default)}")
+    if args.output == "-":
+        if args.format == "tar.gz":
+            raise InvalidArgument("a tar.gz export needs a file", "pass -o FILE")
+        title = "AGENTS.md" if args.format == "agents-md" else "CLAUDE.md"
+        sys.stdout.write(exporting.render_markdown(store.repo, default_name(args.agent), title))
+        return 0
     target = Path(args.output or default[args.format])
-    exporting.export(store.repo, args.format, target, default_name(args.agent))
+    exporting.export(store.repo, args.format, target, default_name(args.agent), args.force)
     emit(f"exported {args.format} to {target}")
     return 0
 
@@ -240,10 +265,22 @@ def cmd_remote(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    repo = import_letta(Path(args.source), memory_dir(args.agent), default_name(args.agent),
+    if args.list:
+        found = letta_locations.find()
+        emit("\n".join(f"{m.agent_id}  {m.path}  ({m.mode} mode)" for m in found) if found
+             else "no Letta Code memories in " + " or ".join(
+                 str(root) for _, root in letta_locations.roots()))
+        return 0
+    if not args.source:
+        raise InvalidArgument("import needs a Letta memory folder or agent id",
+                              "e.g. memfs --agent NEW memory import ~/.letta/agents/<id>/memory, "
+                              "or list them with 'memfs memory import --list'")
+    source = letta_locations.locate(args.source)
+    repo = import_letta(source, memory_dir(args.agent), default_name(args.agent),
                         args.agent, force=args.force)
+    agent = args.runtime.agents.get(args.agent)  # registers a new agent
     findings = lint(repo.root)
-    emit(f"imported {args.source} as memory of {args.agent} ({len(findings)} lint findings; "
+    emit(f"imported {source} as memory of agent {agent.id} ({len(findings)} lint findings; "
          "see 'memfs memory lint')")
     return 0
 
@@ -336,7 +373,8 @@ def _args_restore(p: argparse.ArgumentParser) -> None:
 
 def _args_export(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", default="tar.gz", help="tar.gz | agents-md | claude-md")
-    p.add_argument("-o", "--output", help="target file")
+    p.add_argument("-o", "--output", help="target file ('-': print a markdown export)")
+    _force(p, "replace an existing target file")
 
 
 def _args_remote(p: argparse.ArgumentParser) -> None:
@@ -347,7 +385,9 @@ def _args_remote(p: argparse.ArgumentParser) -> None:
 
 
 def _args_import(p: argparse.ArgumentParser) -> None:
-    p.add_argument("source", help="a Letta Code memory folder")
+    p.add_argument("source", nargs="?", help="a Letta Code memory folder, or the id of a "
+                   "Letta Code agent (found in ~/.letta/agents and the local backend's memfs)")
+    p.add_argument("--list", action="store_true", help="list Letta Code memories found")
     _force(p, "replace existing memory (it is backed up first)")
 
 
@@ -356,7 +396,7 @@ def _none(p: argparse.ArgumentParser) -> None:
 
 
 COMMANDS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None], Handler]] = [
-    ("init", "create the agent's memory if missing", _none, cmd_init),
+    ("init", "create the agent (and its memory) if missing", _none, cmd_init),
     ("status", "HEAD, sizes, uncommitted changes, remote", _json, cmd_status),
     ("tree", "files with descriptions and token estimates", _json, cmd_tree),
     ("show", "print a file (optionally at a revision)", _args_show, cmd_show),
@@ -375,8 +415,10 @@ COMMANDS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None], Handle
     ("restore", "restore memory from a bundle", _args_restore, cmd_restore),
     ("export", "tar.gz, or one AGENTS.md / CLAUDE.md file", _args_export, cmd_export),
     ("remote", "show/set/unset the remote; pull, push, sync", _args_remote, cmd_remote),
-    ("import", "import a Letta Code memory folder", _args_import, cmd_import),
+    ("import", "import a Letta Code memory (a folder or a Letta agent id)", _args_import,
+     cmd_import),
 ]
+MAY_CREATE = {"init", "restore", "import"}
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -387,4 +429,4 @@ def register(parser: argparse.ArgumentParser) -> None:
     for name, help_text, add_args, handler in COMMANDS:
         p = sub.add_parser(name, help=help_text, description=help_text)
         add_args(p)
-        p.set_defaults(handler=handler)
+        p.set_defaults(handler=_for_agent(handler, name in MAY_CREATE))

@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from datetime import datetime
 
-from agent import sleeptime
 from agent.commands.doctor import doctor
 from agent.commands.init import Depth, init
 from agent.commands.remember import RememberResult, remember
+from agent.reflection_runs import Run
 from memfs_cli.agent_commands import runtime_for
 from memfs_cli.chat import render
 from memfs_cli.output import emit, emit_json, fail
@@ -86,8 +87,8 @@ def cmd_sleeptime(args: argparse.Namespace) -> int:
     agent = runtime.agent(args.agent)
     changes = {k: v for k, v in {"trigger": args.trigger, "step_count": args.step_count,
                                  "merge": args.merge}.items() if v is not None}
-    result = (sleeptime.save(runtime.workspace, agent.id, changes) if changes
-              else sleeptime.load(runtime.workspace, agent.id))
+    result = (runtime.set_sleeptime(agent.id, changes) if changes
+              else runtime.sleeptime(agent.id))
     if args.json:
         emit_json(result.to_dict())
     else:
@@ -96,10 +97,39 @@ def cmd_sleeptime(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_line(run: Run) -> str:
+    when = datetime.fromtimestamp(run.started).strftime("%Y-%m-%d %H:%M:%S")
+    text = f"{when}  {run.trigger:<10}  {run.status}"
+    if run.status in ("queued", "running"):
+        text += f" (process {run.pid})"
+    if run.message:
+        text += f": {run.message}"
+    if run.commit:
+        text += f" (commit {run.commit[:10]})"
+    return text
+
+
 def cmd_reflect(args: argparse.Namespace) -> int:
     runtime = runtime_for(args)
-    outcome = asyncio.run(runtime.reflect(args.conversation, args.agent))
-    emit_json(outcome.to_dict()) if args.json else emit(f"{outcome.status}: {outcome.message}")
+    if args.status:
+        agent = runtime.agent(args.agent)
+        runs = runtime.runs.recent(agent.id, args.limit)
+        if args.json:
+            emit_json([r.to_dict() for r in runs])
+            return 0
+        config = runtime.sleeptime(agent.id)
+        emit(f"{agent.name} ({agent.id}): trigger {config.trigger}"
+             + (f" every {config.step_count} user messages" if config.trigger == "step_count"
+                else "") + f", merge {config.merge}")
+        emit("\n".join(_run_line(r) for r in runs) if runs else "no reflection has run yet")
+        return 0
+    outcome = asyncio.run(runtime.reflect(args.conversation, args.agent, args.trigger,
+                                          args.run))
+    if args.json:
+        emit_json(outcome.to_dict())
+    else:
+        emit((f"run {args.run} ({args.trigger}, {outcome.agent_id}): " if args.run else "")
+             + f"{outcome.status}: {outcome.message}")
     return 0 if outcome.status in ("merged", "review", "no_changes", "nothing_new") else 1
 
 
@@ -110,12 +140,18 @@ def cmd_review(args: argparse.Namespace) -> int:
     result = asyncio.run(runtime.reflections.review(agent.id, runtime.memory(agent), accept))
     if args.json:
         emit_json(result)
-    elif not result.get("pending") and accept is None:
-        emit("no reflection is waiting for review")
-    elif accept is None:
-        emit(str(result["diff"]))
+        return 1 if accept is not None and (result.get("error") or "accepted" not in result) \
+            else 0
+    if accept is not None and "accepted" not in result and not result.get("error"):
+        return fail("no reflection is waiting for review, so there is nothing to "
+                    f"{'accept' if accept else 'reject'} (see 'memfs reflect --status')")
+    if result.get("error"):
+        return fail(str(result["error"]))
+    if accept is None:
+        emit(str(result["diff"]) if result.get("pending")
+             else "no reflection is waiting for review")
     else:
-        emit("merged" if result.get("commit") else result.get("error", "dropped"))
+        emit(f"merged as {str(result['commit'])[:10]}" if accept else "rejected; dropped it")
     return 0
 
 
@@ -147,10 +183,15 @@ def register(groups: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     p.add_argument("--workspace")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_sleeptime)
-    p = groups.add_parser("reflect", help="reflect on the conversation now")
+    p = groups.add_parser("reflect", help="reflect on the conversation now; --status: the "
+                          "latest reflections and how they ended")
     p.add_argument("--conversation")
+    p.add_argument("--status", action="store_true", help="show the latest reflection runs")
+    p.add_argument("--limit", type=int, default=5, help="runs shown by --status")
     p.add_argument("--workspace")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--trigger", default="manual", help=argparse.SUPPRESS)
+    p.add_argument("--run", type=int, help=argparse.SUPPRESS)  # a queued background run
     p.set_defaults(handler=cmd_reflect)
     p = groups.add_parser("review-reflection", help="show, accept or reject a reflection")
     decision = p.add_mutually_exclusive_group()

@@ -2,7 +2,8 @@
 litellm and runs turns for later invocations over a Unix socket.
 
 One worker serves one data home and one environment (its socket name is a hash of both), so
-a turn always runs with exactly the settings and API keys of the shell that asked for it. It
+a turn always runs with exactly the settings and API keys of the shell that asked for it;
+``memfs worker status|stop`` see every worker of the data home (asking each over its socket). It
 exits after ``MEMFS_WORKER_IDLE`` seconds without work (default 600). ``MEMFS_NO_WORKER=1``
 turns it off. The socket lives in a private folder (mode 0700) under the runtime directory.
 """
@@ -20,6 +21,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,15 +38,48 @@ def enabled() -> bool:
     return os.environ.get("MEMFS_NO_WORKER", "") in ("", "0")
 
 
+def _home_key(home: Path | None = None) -> str:
+    return str((home or memfs_home()).resolve())
+
+
+def socket_folder() -> Path:
+    """The private folder of this user's worker sockets."""
+    base = os.environ.get("XDG_RUNTIME_DIR") or tempfile.gettempdir()
+    folder = Path(base) / f"memfs-{os.getuid()}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    return folder
+
+
 def socket_path(home: Path | None = None) -> Path:
     """The worker socket for this data home and this environment."""
     env = {k: v for k, v in os.environ.items() if k not in _VOLATILE}
     digest = hashlib.sha256(json.dumps([str(home or memfs_home()), sorted(env.items())])
                             .encode()).hexdigest()[:16]
-    base = os.environ.get("XDG_RUNTIME_DIR") or tempfile.gettempdir()
-    folder = Path(base) / f"memfs-{os.getuid()}"
-    folder.mkdir(mode=0o700, exist_ok=True)
-    return folder / f"worker-{digest}.sock"
+    return socket_folder() / f"worker-{digest}.sock"
+
+
+@dataclass(frozen=True)
+class WorkerInfo:
+    """A running worker of this data home."""
+
+    pid: int
+    socket: Path
+    current: bool  # it serves this environment
+
+
+def workers(home: Path | None = None) -> list[WorkerInfo]:
+    """Every running worker of this data home, whatever environment it serves."""
+    current = socket_path(home)
+    found: list[WorkerInfo] = []
+    for path in sorted(socket_folder().glob("worker-*.sock")):
+        conn = _try_connect(path)
+        if conn is None:
+            continue
+        with conn:
+            info = next(iter(request(conn, {"op": "info"})), {})
+        if info.get("home") == _home_key(home) and isinstance(info.get("pid"), int):
+            found.append(WorkerInfo(int(info["pid"]), path, path == current))
+    return found
 
 
 # ----- client -------------------------------------------------------------------------------------
@@ -88,15 +123,16 @@ def request(conn: socket.socket, payload: dict[str, Any]) -> Iterator[dict[str, 
             yield json.loads(line)
 
 
-def stop() -> bool:
-    """Ask this environment's worker to exit; False when none runs."""
-    conn = connect(start=False)
-    if conn is None:
-        return False
-    with conn:
-        for _ in request(conn, {"op": "stop"}):
-            pass
-    return True
+def stop(home: Path | None = None) -> list[WorkerInfo]:
+    """Ask every worker of this data home to exit; returns those asked."""
+    stopped = workers(home)
+    for worker in stopped:
+        conn = _try_connect(worker.socket)
+        if conn is not None:
+            with conn:
+                for _ in request(conn, {"op": "stop"}):
+                    pass
+    return stopped
 
 
 # ----- server -------------------------------------------------------------------------------------
@@ -149,6 +185,11 @@ class Worker:
             if payload.get("op") == "stop":
                 self.done.set()
                 return
+            if payload.get("op") == "info":
+                writer.write(json.dumps({"pid": os.getpid(), "home": _home_key(),
+                                         "socket": str(self.path)}).encode() + b"\n")
+                await writer.drain()
+                return
             turn = asyncio.create_task(self.chat(payload, writer))
             hangup = asyncio.create_task(reader.read())  # EOF: the client went away (Ctrl-C)
             finished, _ = await asyncio.wait({turn, hangup}, return_when=asyncio.FIRST_COMPLETED)
@@ -165,6 +206,8 @@ class Worker:
 
     async def chat(self, payload: dict[str, Any], writer: asyncio.StreamWriter) -> None:
         from agent.runtime import Runtime
+        from memfs_cli.agent_commands import warnings
+        from memfs_cli.background import spawn_reflection
 
         async def send(data: dict[str, Any]) -> None:
             writer.write(json.dumps(data).encode() + b"\n")
@@ -173,8 +216,9 @@ class Worker:
         try:
             workspace = payload.get("workspace")
             runtime = Runtime(workspace=Path(workspace) if workspace else None)
-            for problem in runtime.report.problems:
-                await send({"kind": "warning", "message": problem})
+            runtime.detach = spawn_reflection
+            for note in warnings(runtime):
+                await send({"kind": "warning", "message": note})
             async for event in runtime.chat(payload["text"], payload.get("conversation"),
                                             payload.get("agent"), bool(payload.get("new"))):
                 await send(event.to_dict())

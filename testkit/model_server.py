@@ -168,6 +168,20 @@ class ScriptedModel:
                 return self.replies.popleft()
         return self.responder(request) if self.responder else self.default
 
+    def wait_for(self, predicate: Callable[[dict[str, Any]], bool], timeout: float = 120.0
+                 ) -> dict[str, Any]:
+        """The first recorded chat request matching ``predicate``, waiting until one arrives
+        (``timeout`` only bounds a test that would otherwise hang; TimeoutError then)."""
+        def match() -> dict[str, Any] | None:
+            return next((r for r in list(self.requests) if predicate(r)), None)
+
+        with self._arrived:
+            if not self._arrived.wait_for(lambda: match() is not None, timeout):
+                raise TimeoutError("no matching request reached the scripted model server")
+        found = match()
+        assert found is not None
+        return found
+
     def next_id(self) -> str:
         with self._lock:
             self._calls += 1

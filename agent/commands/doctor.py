@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agent.conversations import Conversations
-from agent.model import resolve
 from agent.runtime import Runtime
 from agent.subagent import MEMORY_TOOLS, run_subagent
 from agent.tools import ToolContext
@@ -59,7 +58,7 @@ async def doctor(runtime: Runtime, fix: bool = False, agent_id: str | None = Non
     report = DoctorReport(findings, before, before)
     if not fix:
         return report
-    config = resolve(agent, runtime.settings)
+    config = runtime.model_config(agent)
     block = (await asyncio.to_thread(project, store.repo)).text
     listing = "\n".join(str(f) for f in findings) or "(no findings)"
     ctx = ToolContext(store, Conversations(runtime.db), agent.id, None,

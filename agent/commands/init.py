@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from agent.commands.gather import ProjectContext, gather, render, slug
 from agent.conversations import Conversations
-from agent.model import NoModelConfigured, resolve
+from agent.model import NoModelConfigured
 from agent.runtime import Runtime
 from agent.subagent import MEMORY_TOOLS, run_subagent
 from agent.tools import ToolContext
@@ -95,7 +95,7 @@ async def init(
         report("reading past Claude Code and Codex sessions")
         digest, sessions = await asyncio.to_thread(history_digest, workspace, depth)
     try:
-        config = resolve(agent, runtime.settings)
+        config = runtime.model_config(agent)
     except NoModelConfigured:
         report("writing reference files")
         written = await asyncio.to_thread(write_reference_files, store, ctx, digest, sessions)

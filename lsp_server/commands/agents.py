@@ -27,13 +27,11 @@ async def list_all(ls: MemfsServer, *args: Any) -> dict[str, Any]:
 
 @guarded
 async def switch(ls: MemfsServer, *args: Any) -> dict[str, Any]:
-    """Use another agent in this workspace (with its main conversation)."""
+    """Use another agent in this workspace (in the conversation last used here with it)."""
     params, runtime = await resolve(ls, AgentParams, args)
 
     def run() -> dict[str, Any]:
-        agent = runtime.agents.get(params.agent_id)
-        conversation = runtime.conversations.default(agent.id)
-        runtime.bind(agent, conversation)
+        agent, conversation = runtime.switch_agent(params.agent_id)
         return {"agent": agent.to_dict(), "conversation": conversation.to_dict()}
 
     return await asyncio.to_thread(run)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from agent import sleeptime
 from lsp_server.errors import guarded
 from lsp_server.params import SleeptimeParams
 from lsp_server.sessions import resolve
@@ -23,7 +22,7 @@ async def run(ls: MemfsServer, *args: Any) -> dict[str, Any]:
     def apply() -> dict[str, Any]:
         agent = runtime.agent()
         if changes:
-            return sleeptime.save(runtime.workspace, agent.id, changes).to_dict()
-        return sleeptime.load(runtime.workspace, agent.id, runtime.editor_settings).to_dict()
+            return runtime.set_sleeptime(agent.id, changes).to_dict()
+        return runtime.sleeptime(agent.id).to_dict()
 
     return await asyncio.to_thread(apply)

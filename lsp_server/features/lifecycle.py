@@ -37,6 +37,9 @@ async def initialized(ls: MemfsServer, params: types.InitializedParams) -> None:
 
     await pull_settings(ls)
     ls.background(watch(ls))
+    from lsp_server.features.trust import ask_folders
+
+    ls.background(ask_folders(ls))  # consent for withheld project settings
     # Only now, so this handler's own imports never race the warm-up's.
     threading.Thread(target=_warm_up, name="memfs-warm-up", daemon=True).start()
 

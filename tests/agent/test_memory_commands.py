@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from agent import sleeptime
 from agent.commands.doctor import doctor
 from agent.commands.init import init
 from agent.commands.remember import remember
@@ -80,19 +80,24 @@ async def test_doctor_fix_commits_and_reports_tokens(runtime: Runtime,
     assert "Lint findings" in model.requests[0]["messages"][1]["content"]
 
 
-def test_sleeptime_settings_per_agent_over_a_global_default(workspace: Path) -> None:
-    assert sleeptime.load(workspace, "memory-agent").to_dict() == {
-        "trigger": "compaction", "stepCount": 25, "merge": "auto"}
-    sleeptime.save(None, "memory-agent", {"step_count": 40})
-    assert sleeptime.load(workspace, "memory-agent").step_count == 40
-    sleeptime.save(workspace, "memory-agent", {"trigger": "step_count", "merge": "review"})
-    local = json.loads((workspace / ".memfs" / "settings.local.json").read_text())
-    assert local["sleeptime"]["memory-agent"]["trigger"] == "step_count"
-    assert sleeptime.load(workspace, "other-agent").trigger == "compaction"
+def test_sleeptime_per_agent_in_the_data_home_over_file_defaults(workspace: Path) -> None:
+    user = Path(os.environ["XDG_CONFIG_HOME"]) / "memfs" / "settings.json"
+    user.parent.mkdir(parents=True)
+    user.write_text(json.dumps({"sleeptime": {"stepCount": 40}}))
+    runtime = Runtime(workspace=workspace)
+    assert runtime.sleeptime("memory-agent").to_dict() == {
+        "trigger": "compaction", "stepCount": 40, "merge": "auto"}
+    runtime.set_sleeptime("memory-agent", {"trigger": "step_count", "merge": "review"})
+    again = Runtime(workspace=workspace)
+    assert again.sleeptime("memory-agent").to_dict() == {
+        "trigger": "step_count", "stepCount": 40, "merge": "review"}
+    assert again.sleeptime(again.agents.create("Other").id).trigger == "compaction"
     with pytest.raises(InvalidArgument, match="trigger"):
-        sleeptime.save(workspace, "memory-agent", {"trigger": "hourly"})
-    editor = sleeptime.load(workspace, "memory-agent", {"sleeptime": {"trigger": "off"}})
-    assert editor.trigger == "off" and editor.merge == "review"
+        again.set_sleeptime("memory-agent", {"trigger": "hourly"})
+    editor = Runtime(workspace=workspace, editor_settings={"sleeptime": {"trigger": "off"}})
+    assert editor.sleeptime("memory-agent").trigger == "off"
+    assert editor.sleeptime("memory-agent").merge == "review"
+    assert list(workspace.iterdir()) == [], "nothing is written into the project"
 
 
 def _project(workspace: Path) -> None:

@@ -8,12 +8,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
+import threading
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
-from agent import sleeptime
 from agent.reflection import Outcome
 from agent.runtime import Runtime
 from testkit.model_server import Reply, ScriptedModel, ToolCall
@@ -37,13 +36,27 @@ def _git(root: Path, *args: str) -> str:
     return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True).stdout
 
 
-def _router(model: ScriptedModel, reflection: list[Reply], chat: list[Reply]) -> None:
+def _is_reflection(request: dict[str, Any]) -> bool:
+    return str(request["messages"][0]["content"]).startswith("You are the reflection")
+
+
+def _router(model: ScriptedModel, reflection: list[Reply], chat: list[Reply],
+            gate: threading.Event | None = None) -> None:
+    """Reflection and chat requests get their own scripted replies; with ``gate``, the
+    reflection's first reply is held back until the test opens it."""
     def route(request: dict[str, Any]) -> Reply:
-        system = str(request["messages"][0]["content"])
-        queue = reflection if system.startswith("You are the reflection") else chat
-        return queue.pop(0) if queue else Reply(text="done")
+        if _is_reflection(request):
+            if gate is not None:
+                gate.wait()
+            return reflection.pop(0) if reflection else Reply(text="done")
+        return chat.pop(0) if chat else Reply(text="done")
 
     model.responder = route
+
+
+async def _reflection_reached_the_model(model: ScriptedModel) -> None:
+    """Wait until the reflection (in its worktree by then) sent its request."""
+    await asyncio.to_thread(model.wait_for, _is_reflection)
 
 
 def _create(path: str, content: str, reason: str) -> ToolCall:
@@ -52,10 +65,10 @@ def _create(path: str, content: str, reason: str) -> ToolCall:
 
 
 async def test_step_count_trigger_reflects_in_the_background(
-    runtime: Runtime, model: ScriptedModel, workspace: Path
+    runtime: Runtime, model: ScriptedModel
 ) -> None:
     tasks = _host(runtime)
-    sleeptime.save(workspace, "memory-agent", {"trigger": "step_count", "step_count": 2})
+    runtime.set_sleeptime("memory-agent", {"trigger": "step_count", "step_count": 2})
     _router(model, [Reply(tool_calls=[_create("system/prefs.md", "Tabs.\n", "user: tabs")])],
             [Reply(text="one"), Reply(text="two")])
     await collect(runtime.chat("I use tabs"))
@@ -64,6 +77,8 @@ async def test_step_count_trigger_reflects_in_the_background(
     assert len(tasks) == 1, "the second user message fired the trigger"
     outcome: Outcome = await tasks[0]
     assert outcome.status == "merged" and outcome.files == ["system/prefs.md"]
+    [run] = runtime.runs.recent("memory-agent")
+    assert (run.trigger, run.status, run.commit) == ("step_count", "merged", outcome.commit)
     root = runtime.memory(runtime.agent()).root
     assert _git(root, "log", "-1", "--format=%s").strip() == "chore(reflection): user: tabs"
     conversation = runtime.conversation(runtime.agent())
@@ -87,14 +102,15 @@ async def test_compaction_trigger(model: ScriptedModel, workspace: Path) -> None
 
 
 async def test_chat_and_reflection_both_land(runtime: Runtime, model: ScriptedModel) -> None:
-    _router(model, [Reply(tool_calls=[_create("reflected.md", "from reflection\n", "r")],
-                          first_byte_delay=1.5)],
+    gate = threading.Event()
+    _router(model, [Reply(tool_calls=[_create("reflected.md", "from reflection\n", "r")])],
             [Reply(text="hi"), Reply(tool_calls=[_create("chat.md", "from chat\n", "c")]),
-             Reply(text="saved")])
+             Reply(text="saved")], gate)
     await collect(runtime.chat("hello"))
     reflection = asyncio.ensure_future(runtime.reflect())
-    await asyncio.sleep(0.5)
-    await collect(runtime.chat("note this"))
+    await _reflection_reached_the_model(model)
+    await collect(runtime.chat("note this"))  # lands on main while the reflection works
+    gate.set()
     outcome = await reflection
     assert outcome.status == "merged"
     root = runtime.memory(runtime.agent()).root
@@ -108,16 +124,17 @@ async def test_conflicting_edit_aborts_and_keeps_the_cursor(
 ) -> None:
     edit = {"command": "str_replace", "path": "system/human.md",
             "old_text": "Nothing recorded about the user yet."}
+    gate = threading.Event()
     _router(model, [Reply(tool_calls=[ToolCall("memory", {**edit, "new_text": "Name: Bob",
-                                                          "reason": "r"})],
-                          first_byte_delay=1.5)],
+                                                          "reason": "r"})])],
             [Reply(text="hi"), Reply(tool_calls=[ToolCall("memory", {
-                **edit, "new_text": "Name: Ada", "reason": "c"})]), Reply(text="ok")])
+                **edit, "new_text": "Name: Ada", "reason": "c"})]), Reply(text="ok")], gate)
     await collect(runtime.chat("hello"))
     before = runtime.conversation(runtime.agent()).reflection_cursor
     reflection = asyncio.ensure_future(runtime.reflect())
-    await asyncio.sleep(0.5)
+    await _reflection_reached_the_model(model)
     await collect(runtime.chat("my name is Ada"))
+    gate.set()
     outcome = await reflection
     assert outcome.status == "conflict" and "retry" in outcome.message
     store = runtime.memory(runtime.agent())
@@ -128,16 +145,20 @@ async def test_conflicting_edit_aborts_and_keeps_the_cursor(
 
 
 async def test_cancel_leaves_main_untouched(runtime: Runtime, model: ScriptedModel) -> None:
-    _router(model, [Reply(tool_calls=[_create("never.md", "x\n", "r")], first_byte_delay=5)],
-            [Reply(text="hi")])
+    gate = threading.Event()
+    _router(model, [Reply(tool_calls=[_create("never.md", "x\n", "r")])], [Reply(text="hi")],
+            gate)
     await collect(runtime.chat("hello"))
     root = runtime.memory(runtime.agent()).root
     head = _git(root, "rev-parse", "HEAD")
     task = asyncio.ensure_future(runtime.reflect())
-    await asyncio.sleep(1.0)
+    await _reflection_reached_the_model(model)
+    assert "memfs/reflection/" in _git(root, "branch"), "cancelled while at work"
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
+    gate.set()
+    assert runtime.runs.recent("memory-agent")[0].status == "cancelled"
     assert _git(root, "rev-parse", "HEAD") == head
     assert runtime.conversation(runtime.agent()).reflection_cursor == 0
     assert _git(root, "worktree", "list").count("\n") == 1
@@ -147,20 +168,21 @@ async def test_cancel_leaves_main_untouched(runtime: Runtime, model: ScriptedMod
 async def test_killed_mid_reflection_then_recovers(model: ScriptedModel,
                                                    workspace: Path) -> None:
     runtime = Runtime(workspace=workspace)
-    _router(model, [Reply(text="slow", first_byte_delay=30)], [Reply(text="hi")])
+    gate = threading.Event()
+    _router(model, [Reply(text="never sent")], [Reply(text="hi")], gate)
     await collect(runtime.chat("hello"))
     root = runtime.memory(runtime.agent()).root
     head = _git(root, "rev-parse", "HEAD")
     env = {**os.environ, "MEMFS_MODEL": "openai/scripted", "MEMFS_API_BASE": model.url}
     proc = subprocess.Popen([MEMFS, "reflect", "--workspace", str(workspace)], env=env,
                             start_new_session=True, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    while "memfs/reflection" not in _git(root, "branch"):
-        assert time.monotonic() < deadline and proc.poll() is None
-        await asyncio.sleep(0.1)
+    await _reflection_reached_the_model(model)
+    assert "memfs/reflection/" in _git(root, "branch") and proc.poll() is None
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
+    gate.set()
     assert _git(root, "rev-parse", "HEAD") == head
+    assert runtime.runs.recent("memory-agent")[0].status == "interrupted"
     _router(model, [Reply(tool_calls=[_create("later.md", "ok\n", "r")])], [])
     outcome = await runtime.reflect()
     assert outcome.status == "merged"
@@ -168,9 +190,9 @@ async def test_killed_mid_reflection_then_recovers(model: ScriptedModel,
     assert _git(root, "branch").split() == ["*", "main"]
 
 
-async def test_review_mode_waits_for_a_decision(runtime: Runtime, model: ScriptedModel,
-                                               workspace: Path) -> None:
-    sleeptime.save(workspace, "memory-agent", {"merge": "review"})
+async def test_review_mode_waits_for_a_decision(runtime: Runtime, model: ScriptedModel
+                                               ) -> None:
+    runtime.set_sleeptime("memory-agent", {"merge": "review"})
     _router(model, [Reply(tool_calls=[_create("reviewed.md", "ok\n", "r")])],
             [Reply(text="hi")])
     await collect(runtime.chat("hello"))

@@ -63,3 +63,56 @@ def test_chat_without_a_model_says_how_to_configure_one() -> None:
     assert done.stderr.count("\n") == 1 and "no model is configured" in done.stderr
     assert "MEMFS_MODEL" in done.stderr
     assert run("memory", "status").returncode == 0, "everything else works without a model"
+
+
+def test_accept_or_reject_with_nothing_pending_says_so_and_exits_1() -> None:
+    for decision in ("--accept", "--reject"):
+        done = run("review-reflection", decision)
+        assert done.returncode == 1, done.stdout
+        assert done.stderr.count("\n") == 1 and "no reflection is waiting" in done.stderr
+        assert "dropped" not in done.stdout + done.stderr
+    assert run("review-reflection").returncode == 0, "showing nothing is not a failure"
+
+
+def test_the_model_in_use_and_its_source_are_shown_everywhere(tmp_path: Path) -> None:
+    with ScriptedModel() as model:
+        model.script("from env model", "from own model")
+        env = {"MEMFS_MODEL": "openai/env-model", "MEMFS_API_BASE": model.url}
+        ws = ["--workspace", str(tmp_path)]
+        shown = run("agent", "model", "memory-agent", env=env).stdout
+        assert "in use here: openai/env-model (from environment)" in shown
+        assert run("chat", *ws, "one", env=env).returncode == 0
+        assert model.requests[-1]["model"] == "env-model"
+        shown = run("agent", "model", "memory-agent", "openai/own-model", env=env).stdout
+        assert "in use here: openai/own-model (from agent)" in shown
+        assert "wins over the model setting openai/env-model from environment" in shown
+        listed = run("agent", "list", env=env).stdout
+        assert "openai/own-model (from agent)" in listed
+        status = json.loads(run("status", *ws, "--json", env=env).stdout)
+        assert (status["model"]["name"], status["model"]["source"]) == (
+            "openai/own-model", "agent")
+        assert "model:        openai/own-model (from agent)" in run("status", *ws, env=env).stdout
+        assert run("chat", *ws, "two", env=env).returncode == 0
+        assert model.requests[-1]["model"] == "own-model", "what is shown is what is used"
+
+
+def test_a_bad_nested_setting_is_named(tmp_path: Path) -> None:
+    user = Path(os.environ["XDG_CONFIG_HOME"]) / "memfs" / "settings.json"
+    user.parent.mkdir(parents=True)
+    user.write_text(json.dumps({"sleeptime": {"trigger": "sometimes"}}))
+    done = run("sleeptime", "--workspace", str(tmp_path))
+    assert done.returncode == 0 and "trigger: compaction" in done.stdout
+    assert "'sleeptime.trigger'" in done.stderr and "sometimes" not in done.stdout
+
+
+def test_conversation_list_marks_the_current_one(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    subprocess.run(["git", "init", "-q"], cwd=ws, check=True)
+    side = json.loads(run("conversation", "new", "--title", "side", "--json", cwd=ws).stdout)
+    listed = json.loads(run("conversation", "list", "--json", cwd=ws).stdout)
+    assert [c["id"] for c in listed if c["is_current"]] == [side["id"]]
+    lines = run("conversation", "list", cwd=ws).stdout.splitlines()
+    assert [line.split()[1] for line in lines if line.startswith("*")] == [side["id"]]
+    elsewhere = json.loads(run("conversation", "list", "--json", cwd=tmp_path).stdout)
+    assert [c["title"] for c in elsewhere if c["is_current"]] == ["Main conversation"]

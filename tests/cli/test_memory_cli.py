@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,9 +11,10 @@ from pathlib import Path
 MEMFS = str(Path(sys.executable).parent / "memfs")
 
 
-def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def run(*args: str, stdin: str | None = None, cwd: Path | None = None,
+        env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([MEMFS, *args], input=stdin, capture_output=True, text=True,
-                          timeout=60)
+                          timeout=60, cwd=cwd, env={**os.environ, **(env or {})})
 
 
 def test_write_show_log_roundtrip() -> None:
@@ -107,3 +109,80 @@ def test_other_agents_and_letta_import(tmp_path: Path) -> None:
     done = run("--agent", "letta", "memory", "import", str(src))
     assert done.returncode == 0, done.stderr
     assert "Letta." in run("--agent", "letta", "memory", "prompt").stdout
+
+
+def test_export_never_replaces_a_file_without_force(tmp_path: Path) -> None:
+    run("memory", "write", "n", "--description", "N", "--reason", "r", stdin="exported\n")
+    mine = tmp_path / "CLAUDE.md"
+    mine.write_text("# My own instructions\n")
+    refused = run("memory", "export", "--format", "claude-md", "-o", str(mine))
+    assert refused.returncode == 1 and refused.stderr.count("\n") == 1
+    assert f"{mine} already exists" in refused.stderr and "not written by memfs" in refused.stderr
+    assert "--force" in refused.stderr and "-o -" in refused.stderr
+    assert mine.read_text() == "# My own instructions\n"
+    (tmp_path / "AGENTS.md").write_text("hand-written\n")
+    assert run("memory", "export", "--format", "agents-md", cwd=tmp_path).returncode == 1
+    assert (tmp_path / "AGENTS.md").read_text() == "hand-written\n"
+    printed = run("memory", "export", "--format", "claude-md", "-o", "-", cwd=tmp_path)
+    assert printed.returncode == 0 and printed.stdout.startswith("# Memory of")
+    assert "exported\n" in printed.stdout
+    assert mine.read_text() == "# My own instructions\n"
+    forced = run("memory", "export", "--format", "claude-md", "-o", str(mine), "--force")
+    assert forced.returncode == 0 and "exported\n" in mine.read_text()
+    again = run("memory", "export", "--format", "claude-md", "-o", str(mine))
+    assert again.returncode == 1 and "an earlier memfs export" in again.stderr
+
+
+def _letta_memory(root: Path, text: str) -> Path:
+    (root / "system").mkdir(parents=True)
+    (root / "system" / "persona.md").write_text(f"---\ndescription: Me\n---\n{text}\n")
+    return root
+
+
+def test_import_into_a_new_agent_creates_that_agent(tmp_path: Path) -> None:
+    src = _letta_memory(tmp_path / "letta", "Letta persona.")
+    done = run("--agent", "imported", "memory", "import", str(src))
+    assert done.returncode == 0, done.stderr
+    agents = json.loads(run("agent", "list", "--json").stdout)
+    assert "imported" in [a["id"] for a in agents]
+    assert "Letta persona." in run("--agent", "imported", "memory", "prompt").stdout
+    assert run("--agent", "nobody", "memory", "tree").returncode == 1
+
+
+def test_import_finds_letta_code_memories_where_letta_keeps_them(tmp_path: Path) -> None:
+    home = Path(os.environ["HOME"])
+    _letta_memory(home / ".letta" / "agents" / "agent-server1" / "memory", "Server mode.")
+    backend = tmp_path / "letta-local"
+    _letta_memory(backend / "memfs" / "agent-local1" / "memory", "Local mode.")
+    env = {"LETTA_LOCAL_BACKEND_DIR": str(backend)}
+    listed = run("memory", "import", "--list", env=env)
+    assert listed.returncode == 0
+    assert "agent-server1" in listed.stdout and "(server mode)" in listed.stdout
+    assert "agent-local1" in listed.stdout and "(local mode)" in listed.stdout
+    done = run("--agent", "from-local", "memory", "import", "agent-local1", env=env)
+    assert done.returncode == 0, done.stderr
+    assert "Local mode." in run("--agent", "from-local", "memory", "prompt").stdout
+    default_backend = run("--agent", "from-home", "memory", "import", "agent-server1")
+    assert default_backend.returncode == 0, default_backend.stderr
+    missing = run("--agent", "x", "memory", "import", "agent-nowhere", env=env)
+    assert missing.returncode == 1 and "--list" in missing.stderr
+
+
+def test_memory_commands_follow_the_workspace_agent(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    subprocess.run(["git", "init", "-q"], cwd=ws, check=True)
+    work = json.loads(run("agent", "create", "Work", "--json").stdout)["id"]
+    assert run("--agent", work, "conversation", "new", cwd=ws).returncode == 0  # binds Work
+    done = run("memory", "write", "notes/w", "--description", "W", "--reason", "r",
+               stdin="work only\n", cwd=ws)
+    assert done.returncode == 0, done.stderr
+    def paths(agent: str) -> list[str]:
+        return [e["path"] for e in json.loads(run("--agent", agent, "memory", "tree",
+                                                  "--json").stdout)]
+
+    assert "notes/w.md" in paths(work)
+    assert "notes/w.md" not in paths("memory-agent")
+    assert json.loads(run("memory", "status", "--json", cwd=ws).stdout)["agent"] == work
+    assert json.loads(run("memory", "status", "--json", cwd=tmp_path).stdout)["agent"] == (
+        "memory-agent")

@@ -97,3 +97,29 @@ def test_ctrl_c_cancels_the_turn_in_the_worker(
         time.sleep(0.05)
     assert messages[-1].status == "interrupted"
     assert messages[-1].body["content"].startswith("slow")
+
+
+def test_status_and_stop_see_every_worker_of_the_data_home(
+    env: tuple[dict[str, str], ScriptedModel], tmp_path: Path
+) -> None:
+    values, model = env
+    model.script("from a", "from b")
+    other = {**values, "MEMFS_CONTEXT_WINDOW": "50000"}
+    assert memfs(values, "chat", "--workspace", str(tmp_path), "a").returncode == 0
+    assert memfs(other, "chat", "--workspace", str(tmp_path), "b").returncode == 0
+    pids = _worker_pids(tmp_path / "run")
+    assert len(pids) == 2
+    seen = memfs(values, "worker").stdout.splitlines()
+    assert len(seen) == 2 and sum("(serves this environment)" in line for line in seen) == 1
+    assert {line.split()[1] for line in seen} == pids
+    third = {**values, "MEMFS_CONTEXT_WINDOW": "60000"}  # an environment with no worker
+    listed = memfs(third, "worker")
+    assert listed.returncode == 0 and len(listed.stdout.splitlines()) == 2
+    assert "serves this environment" not in listed.stdout
+    another_home = {**values, "MEMFS_HOME": str(tmp_path / "another-home")}
+    assert memfs(another_home, "worker").returncode == 1, "only this data home's workers"
+    assert memfs(third, "worker", "stop").stdout.strip() == "stopped 2 workers"
+    deadline = time.monotonic() + 30
+    while _worker_pids(tmp_path / "run") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _worker_pids(tmp_path / "run")

@@ -28,7 +28,8 @@ async def test_sleeptime_get_set_and_validation(lsp: Session, workspace: Path) -
     updated = await command(client, "memfs.sleeptime", {"trigger": "step_count",
                                                         "stepCount": 10})
     assert updated["trigger"] == "step_count" and updated["stepCount"] == 10
-    assert (workspace / ".memfs" / "settings.local.json").exists()
+    assert not (workspace / ".memfs").exists(), "kept in the data home, not the project"
+    assert (await command(client, "memfs.sleeptime", {}))["stepCount"] == 10
     with pytest.raises(JsonRpcException) as caught:
         await command(client, "memfs.sleeptime", {"trigger": "hourly"})
     assert "trigger" in str(caught.value)
