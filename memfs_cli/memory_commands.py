@@ -241,7 +241,7 @@ def cmd_remote(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     repo = import_letta(Path(args.source), memory_dir(args.agent), default_name(args.agent),
-                        args.agent, force=args.force)
+                        args.agent, force=args.force, history=args.history)
     findings = lint(repo.root)
     emit(f"imported {args.source} as memory of {args.agent} ({len(findings)} lint findings; "
          "see 'memfs memory lint')")
@@ -348,6 +348,8 @@ def _args_remote(p: argparse.ArgumentParser) -> None:
 
 def _args_import(p: argparse.ArgumentParser) -> None:
     p.add_argument("source", help="a Letta Code memory folder")
+    p.add_argument("--no-history", dest="history", action="store_false",
+                   help="import only the current files, not the git history")
     _force(p, "replace existing memory (it is backed up first)")
 
 

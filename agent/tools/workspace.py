@@ -1,16 +1,19 @@
 """Read-only workspace tools: ``read_file``, ``list_files`` (honours .gitignore) and
-``search_files``, confined to the workspace root with the memory path rules."""
+``search_files``, confined to the workspace: every path is resolved to its real path, and
+anything a symbolic link leads outside the workspace (whichever component is the link) is
+refused or left out. Search patterns run on RE2 (linear time). Credentials in what these
+tools return are redacted where every tool's output is produced (``agent.tools.execute``)."""
 
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 from pathlib import Path
 from typing import Any
 
 from agent.tools.base import Tool, ToolContext, ToolFailure, ToolResult, int_arg, string_arg
-from memfs.paths import normalize_workspace, resolve
+from memfs.paths import confine, inside, normalize_workspace
+from memfs.regex import compile_pattern
 
 MAX_FILE_BYTES = 2_000_000
 MAX_LIST = 2_000
@@ -24,20 +27,24 @@ def _root(ctx: ToolContext) -> Path:
 
 
 def _target(ctx: ToolContext, path: str) -> tuple[str, Path]:
+    """The workspace-relative path and the real path it names (refused when a link leads
+    it outside the workspace)."""
     root = _root(ctx)
     rel = normalize_workspace(path, root)
-    return rel, (resolve(root, rel) if rel else root)
+    return rel, confine(root, root / rel) if rel else Path(os.path.realpath(root))
 
 
 def workspace_files(root: Path) -> list[str]:
-    """Files of the workspace that git would not ignore (``git ls-files`` in a repo, else a
-    walk that applies the root .gitignore), sorted."""
+    """Regular files of the workspace that git would not ignore (``git ls-files`` in a repo,
+    else a walk that applies the root .gitignore), sorted; symbolic links, and files a linked
+    folder leads outside the workspace to (a folder git tracks, replaced by a link), are
+    left out."""
     done = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=root, capture_output=True, timeout=30)
+        ["git", "-c", "core.fsmonitor=false", "ls-files", "-z", "--cached", "--others",
+         "--exclude-standard"], cwd=root, capture_output=True, timeout=30)
     if done.returncode == 0:
         names = {n for n in done.stdout.decode("utf-8", "replace").split("\0") if n}
-        return sorted(n for n in names if (root / n).is_file() and not (root / n).is_symlink())
+        return sorted(n for n in names if _regular_inside(root, n))
     import pathspec
 
     ignore = root / ".gitignore"
@@ -55,6 +62,11 @@ def workspace_files(root: Path) -> list[str]:
             if not spec.match_file(rel) and not os.path.islink(os.path.join(dirpath, name)):
                 found.append(rel)
     return sorted(found)
+
+
+def _regular_inside(root: Path, name: str) -> bool:
+    path = root / name
+    return not path.is_symlink() and path.is_file() and inside(root, path) is not None
 
 
 def _read_text(path: Path) -> str:
@@ -106,17 +118,16 @@ def run_list_files(ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
 def run_search_files(ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
     query = string_arg(args, "query")
     rel, _ = _target(ctx, string_arg(args, "path", required=False))
-    try:
-        pattern = re.compile(query if args.get("regex") else re.escape(query), re.IGNORECASE)
-    except re.error as exc:
-        raise ToolFailure(f"invalid regex: {exc}") from None
+    pattern = compile_pattern(query, regex=bool(args.get("regex")))
     root = _root(ctx)
     prefix = rel + "/" if rel else ""
     hits: list[str] = []
     for name in workspace_files(root):
         if prefix and not (name.startswith(prefix) or name == rel):
             continue
-        path = root / name
+        path = inside(root, root / name)
+        if path is None:
+            continue
         try:
             if path.stat().st_size > MAX_FILE_BYTES:
                 continue
@@ -155,7 +166,9 @@ SEARCH_FILES = Tool(
     name="search_files",
     description="Find lines in the workspace's files (case-insensitive substring or regex).",
     parameters={"type": "object", "properties": {
-        "query": {"type": "string"}, "regex": {"type": "boolean"},
+        "query": {"type": "string"},
+        "regex": {"type": "boolean", "description": "RE2 syntax (no look-around or "
+                                                    "backreferences)"},
         "path": {"type": "string", "description": "limit to a folder or file"}},
         "required": ["query"]},
     run=run_search_files, needs_workspace=True,
