@@ -203,13 +203,13 @@ _PEM_PRIVATE_KEY = re.compile(
     r"(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|\Z)",
     re.DOTALL,
 )
-# A PEM body without its BEGIN line: three or more lines of 60-76 base64 characters (PEM
-# wraps at 64, OpenSSH at 70), up to the END line if there is one. Blocks that a BEGIN or END
+# A PEM body without its BEGIN line: three or more lines ending (the first) or made of (the
+# rest) 60-76 base64 characters (PEM wraps at 64, OpenSSH at 70), up to the END line if there
+# is one. Blocks that a BEGIN or END
 # line names as something public (a certificate, a public key, a signature) are left alone.
 _PEM_BODY = re.compile(
-    r"^[ \t]*[A-Za-z0-9+/]{60,76}\r?\n(?:[ \t]*[A-Za-z0-9+/]{60,76}\r?\n)+"
-    r"[ \t]*[A-Za-z0-9+/]{0,76}={0,2}(?:\r?\n[ \t]*(-----END [A-Z0-9 ]+-----))?",
-    re.MULTILINE,
+    r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{60,76}\r?\n(?:[ \t]*[A-Za-z0-9+/]{60,76}\r?\n)+"
+    r"[ \t]*[A-Za-z0-9+/]{0,76}={0,2}(?:\r?\n[ \t]*(-----END [A-Z0-9 ]+-----))?"
 )
 _PEM_BEGIN_BEFORE = re.compile(r"-----BEGIN [A-Z0-9 ]+-----[ \t]*\r?\n?\Z")
 _HEX = re.compile(r"[0-9a-fA-F\s]*")
@@ -296,13 +296,15 @@ def _spans(text: str) -> list[tuple[int, int, str]]:
     return merged
 
 
-def redact(text: str) -> tuple[str, int]:
+def redact(text: str, *, keep_lines: bool = False) -> tuple[str, int]:
     """``text`` with every credential the detectors find replaced by ``[REDACTED:<kind>]``,
-    and the number of replacements."""
+    and the number of replacements. With ``keep_lines`` a credential spanning lines (a
+    private key) leaves its line breaks, so the lines after it keep their numbers."""
     parts: list[str] = []
     done = 0
     spans = _spans(text)
     for start, end, kind in spans:
-        parts += [text[done:start], f"[REDACTED:{kind}]"]
+        breaks = "\n" * text.count("\n", start, end) if keep_lines else ""
+        parts += [text[done:start], f"[REDACTED:{kind}]", breaks]
         done = end
     return "".join(parts) + text[done:], len(spans)

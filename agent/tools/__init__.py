@@ -71,6 +71,7 @@ def _finished(result: ToolResult, limit: int) -> ToolResult:
 
     total = len(result.output)
     text, redacted = redact(result.output[:limit + REDACT_MARGIN])
+    redacted += result.redacted
     notes = []
     if total > limit or len(text) > limit:
         text = text[:limit]
@@ -81,7 +82,7 @@ def _finished(result: ToolResult, limit: int) -> ToolResult:
                      "as [REDACTED:<kind>]; the values stay out of the conversation)")
     if not notes:
         return result
-    return ToolResult("\n".join([text, *notes]), result.ok, result.commit)
+    return ToolResult("\n".join([text, *notes]), result.ok, result.commit, redacted)
 
 
 __all__ = ["TOOLS", "ToolContext", "ToolResult", "execute", "parse_arguments", "schemas"]

@@ -1,8 +1,9 @@
 """Read-only workspace tools: ``read_file``, ``list_files`` (honours .gitignore) and
 ``search_files``, confined to the workspace: every path is resolved to its real path, and
 anything a symbolic link leads outside the workspace (whichever component is the link) is
-refused or left out. Search patterns run on RE2 (linear time). Credentials in what these
-tools return are redacted where every tool's output is produced (``agent.tools.execute``)."""
+refused or left out. Search patterns run on RE2 (linear time). Credentials in file contents
+are redacted here, before lines are numbered or cut (a private key spans lines); every tool's
+output is redacted again where it is produced (``agent.tools.execute``)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import Any
 from agent.tools.base import Tool, ToolContext, ToolFailure, ToolResult, int_arg, string_arg
 from memfs.paths import confine, inside, normalize_workspace
 from memfs.regex import compile_pattern
+from memfs.secrets import redact
 
 MAX_FILE_BYTES = 2_000_000
 MAX_LIST = 2_000
@@ -69,7 +71,9 @@ def _regular_inside(root: Path, name: str) -> bool:
     return not path.is_symlink() and path.is_file() and inside(root, path) is not None
 
 
-def _read_text(path: Path) -> str:
+def _read_text(path: Path) -> tuple[str, int]:
+    """A text file's content with its credentials redacted (line numbers kept), and how many
+    were redacted."""
     if not path.is_file():
         raise ToolFailure("not a file (list folders with list_files)")
     if path.stat().st_size > MAX_FILE_BYTES:
@@ -77,18 +81,19 @@ def _read_text(path: Path) -> str:
     data = path.read_bytes()
     if b"\0" in data[:8192]:
         raise ToolFailure("binary file; only text files can be read")
-    return data.decode("utf-8", "replace")
+    return redact(data.decode("utf-8", "replace"), keep_lines=True)
 
 
 def run_read_file(ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
     rel, target = _target(ctx, string_arg(args, "path"))
-    lines = _read_text(target).splitlines()
+    text, redacted = _read_text(target)
+    lines = text.splitlines()
     start = int_arg(args, "start_line") or 1
     end = min(int_arg(args, "end_line") or len(lines), len(lines))
     if start < 1 or (lines and start > len(lines)) or end < start - 1:
         raise ToolFailure(f"line range {start}-{end} is outside {rel} (1-{len(lines)})")
     body = "\n".join(f"{n:>6}\t{lines[n - 1]}" for n in range(start, end + 1))
-    return ToolResult(f"{rel} (lines {start}-{end} of {len(lines)})\n{body}")
+    return ToolResult(f"{rel} (lines {start}-{end} of {len(lines)})\n{body}", redacted=redacted)
 
 
 def run_list_files(ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
@@ -122,6 +127,7 @@ def run_search_files(ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
     root = _root(ctx)
     prefix = rel + "/" if rel else ""
     hits: list[str] = []
+    redacted = 0
     for name in workspace_files(root):
         if prefix and not (name.startswith(prefix) or name == rel):
             continue
@@ -136,12 +142,21 @@ def run_search_files(ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
             continue
         if b"\0" in data[:8192]:
             continue
-        for number, line in enumerate(data.decode("utf-8", "replace").splitlines(), 1):
-            if pattern.search(line):
-                hits.append(f"{name}:{number}: {line.strip()[:200]}")
-                if len(hits) >= MAX_HITS:
-                    return ToolResult("\n".join(hits) + "\n... (more matches; narrow it)")
-    return ToolResult("\n".join(hits) or "no matches")
+        text = data.decode("utf-8", "replace")
+        lines = text.splitlines()
+        found = [n for n, line in enumerate(lines, 1) if pattern.search(line)]
+        if not found:
+            continue
+        # Lines are shown from the redacted text (a key may span lines: a private key).
+        clean, count = redact(text, keep_lines=True)
+        redacted += count
+        shown = clean.splitlines() if count else lines
+        for number in found:
+            hits.append(f"{name}:{number}: {shown[number - 1].strip()[:200]}")
+            if len(hits) >= MAX_HITS:
+                return ToolResult("\n".join(hits) + "\n... (more matches; narrow it)",
+                                  redacted=redacted)
+    return ToolResult("\n".join(hits) or "no matches", redacted=redacted)
 
 
 READ_FILE = Tool(
