@@ -348,12 +348,11 @@ class MemoryStore:
 
     # ----- helpers ---------------------------------------------------------------------------
     def _load(self, tx: Transaction, rel: str, force: bool) -> MemoryFile:
-        text = tx.read(rel)
-        if text is None:
-            raise NotFound(f"no memory file {rel}", _suggest(self, rel))
-        file = parse(text, rel)
-        if file.read_only and not force:
-            raise _read_only(rel)
+        """A valid file (an edit of the body only cannot repair a broken one)."""
+        text, file = self._load_any(tx, rel, force)
+        if file is None:
+            raise _left_invalid(rel, text, "repair it first with update_description or "
+                                "str_replace (an edit whose result is a valid file)")
         return file
 
     def _load_any(self, tx: Transaction, rel: str, force: bool
@@ -378,10 +377,8 @@ class MemoryStore:
         """Write the result of editing a broken file: only when it is a valid file."""
         try:
             file = parse(text, rel)
-        except InvalidFrontmatter as exc:
-            raise InvalidFrontmatter(
-                f"{rel} has invalid frontmatter and this edit would leave it invalid: "
-                f"{exc.message}", f"fix the frontmatter in the same edit ({exc.hint})") from None
+        except InvalidFrontmatter:
+            raise _left_invalid(rel, text, "fix the frontmatter in the same edit") from None
         if file.read_only and not force:
             raise ReadOnly(f"an edit may not make {rel} read_only",
                            "only the user can mark a file read_only (CLI --force)")
@@ -423,6 +420,18 @@ class MemoryStore:
 
     def _result(self, tx: Transaction, reason: str) -> EditResult:
         return EditResult(commit=tx.commit_sha or "", paths=tx.changed, message=reason.strip())
+
+
+def _left_invalid(rel: str, text: str, hint: str) -> InvalidFrontmatter:
+    """The refusal of an edit that would leave ``rel`` (now ``text``) with invalid
+    frontmatter, naming what is wrong."""
+    try:
+        parse(text, rel)
+        problem = "invalid frontmatter"
+    except InvalidFrontmatter as exc:
+        problem = f"{exc.message} ({exc.hint})"
+    return InvalidFrontmatter(f"{rel} has invalid frontmatter and this edit would leave it "
+                              f"invalid: {problem}", hint)
 
 
 def _read_only(rel: str) -> ReadOnly:
