@@ -28,6 +28,7 @@ from memfs.frontmatter import (
     parse,
     peek_description,
     render_meta,
+    split,
 )
 from memfs.home import DEFAULT_AGENT_ID, default_name, memory_dir
 from memfs.regex import compile_pattern
@@ -130,7 +131,9 @@ class MemoryStore:
                 header.append(f"limit: {file.limit} characters (now {len(file.body)})")
             body = file.body
         except InvalidFrontmatter as exc:
-            header = [f"path: {rel}", f"warning: {exc.message}"]
+            header = [f"path: {rel}", f"warning: {exc.message}",
+                      "repair: str_replace edits this file's whole text (shown below) until "
+                      "it is valid; update_description sets its description"]
             body = text
         lines = body.splitlines()
         first, last = 1, len(lines)
@@ -366,7 +369,10 @@ class MemoryStore:
             file = parse(text, rel)
         except InvalidFrontmatter:
             meta = load_lenient(text)[0]
-            if meta is not None and meta.get("read_only") is True and not force:
+            raw = split(text)
+            locked = (meta.get("read_only") is True if meta is not None
+                      else raw is not None and "read_only" in raw[0])
+            if locked and not force:
                 raise _read_only(rel) from None
             return text, None
         if file.read_only and not force:

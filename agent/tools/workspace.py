@@ -15,7 +15,6 @@ from typing import Any
 from agent.tools.base import Tool, ToolContext, ToolFailure, ToolResult, int_arg, string_arg
 from memfs.paths import confine, inside, normalize_workspace
 from memfs.regex import compile_pattern
-from memfs.secrets import redact
 
 MAX_FILE_BYTES = 2_000_000
 MAX_LIST = 2_000
@@ -81,7 +80,13 @@ def _read_text(path: Path) -> tuple[str, int]:
     data = path.read_bytes()
     if b"\0" in data[:8192]:
         raise ToolFailure("binary file; only text files can be read")
-    return redact(data.decode("utf-8", "replace"), keep_lines=True)
+    return _redact(data.decode("utf-8", "replace"))
+
+
+def _redact(text: str) -> tuple[str, int]:
+    from memfs.secrets import redact  # the detectors are heavy to import
+
+    return redact(text, keep_lines=True)
 
 
 def run_read_file(ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
@@ -148,7 +153,7 @@ def run_search_files(ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
         if not found:
             continue
         # Lines are shown from the redacted text (a key may span lines: a private key).
-        clean, count = redact(text, keep_lines=True)
+        clean, count = _redact(text)
         redacted += count
         shown = clean.splitlines() if count else lines
         for number in found:
