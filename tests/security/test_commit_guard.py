@@ -10,12 +10,15 @@ from pathlib import Path
 import pytest
 
 from agent.reflection import merge_branch
+from agent.runtime import Runtime
 from memfs import remote
 from memfs.errors import InvalidArgument, SecretDetected
 from memfs.home import memory_dir
 from memfs.letta_import import import_letta
 from memfs.secrets import find_secrets, redact
 from memfs.store import MemoryStore
+from testkit.model_server import Reply, ScriptedModel, ToolCall
+from tests.agent.conftest import collect
 from tests.memfs.conftest import commit_count
 from tests.security.keys import AWS_SECRET, LINES, TOKENS, git, leaked, run
 
@@ -222,3 +225,24 @@ def test_no_history_import_still_refuses_a_current_key(tmp_path: Path) -> None:
         import_letta(src, memory_dir("a"), "A", "a", history=False)
     with pytest.raises(InvalidArgument):
         import_letta(tmp_path / "missing", memory_dir("a"), "A", "a")
+
+
+async def test_a_hostile_reflection_lands_no_key(model: ScriptedModel, workspace: Path) -> None:
+    runtime = Runtime(workspace=workspace, editor_settings={"maxRetries": 1})
+    key = TOKENS["github-fine-grained"]
+
+    def create(path: str, reason: str) -> ToolCall:
+        return ToolCall("memory", {"command": "create", "path": path, "description": "Notes",
+                                   "content": "fine\n", "reason": reason})
+
+    model.script("hi", Reply(tool_calls=[
+        create(f"notes/{key}.md", "learn"), create("notes/a.md", f"learn {key}"),
+        create("notes/b.md", "learn")]), f"Merged {key} into notes.")
+    await collect(runtime.chat("hello"))
+    store = runtime.memory(runtime.agent())
+    store.create("notes/meanwhile.md", "Notes", "x\n", "meanwhile")  # forces a merge commit
+    outcome = await runtime.reflect()
+    assert outcome.status == "merged" and outcome.files == ["notes/b.md"]
+    results = [str(m["content"]) for m in model.requests[-1]["messages"] if m["role"] == "tool"]
+    assert [r.startswith("error") for r in results] == [True, True, False]
+    assert leaked(history_text(store.root)) == []
