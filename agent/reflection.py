@@ -24,6 +24,7 @@ from agent.model import ModelConfig
 from agent.settings import Settings
 from agent.subagent import MEMORY_TOOLS, run_subagent
 from agent.tools import ToolContext
+from memfs.errors import SecretDetected
 from memfs.home import agent_dir
 from memfs.projection import project
 from memfs.repo import MemoryRepo
@@ -57,7 +58,8 @@ make no edit and say so.
 class Outcome:
     """How a reflection ended."""
 
-    status: str  # merged | review | no_changes | nothing_new | conflict | dirty | busy_review
+    # merged | review | no_changes | nothing_new | conflict | dirty | busy_review | refused
+    status: str
     message: str
     agent_id: str
     conversation_id: str
@@ -201,7 +203,11 @@ class Reflections:
             base.status = "review"
             base.message = f"{len(files)} memory files changed; waiting for review"
             return base
-        merged = merge_branch(main, branch, summary)
+        try:
+            merged = merge_branch(main, branch, summary)
+        except SecretDetected as exc:
+            base.status, base.message = "refused", exc.message
+            return base
         if merged is None:
             base.status, base.message = "conflict", "will retry later (memory changed meanwhile)"
             return base
@@ -222,8 +228,12 @@ class Reflections:
             return {"pending": True, "branch": branch, "diff": diff}
         commit = None
         if accept:
-            commit = await asyncio.to_thread(merge_branch, memory.repo, branch,
-                                             "reviewed reflection")
+            try:
+                commit = await asyncio.to_thread(merge_branch, memory.repo, branch,
+                                                 "reviewed reflection")
+            except SecretDetected as exc:
+                return {"pending": True, "branch": branch, "diff": diff,
+                        "error": f"{exc.message}; reject it"}
             if commit is None:
                 return {"pending": True, "branch": branch, "diff": diff,
                         "error": "the reflection no longer merges cleanly; reject it"}
@@ -240,14 +250,21 @@ def review_file(home: Path, agent_id: str) -> Path:
 
 
 def merge_branch(repo: MemoryRepo, branch: str, summary: str) -> str | None:
-    """Merge ``branch`` into main (fast-forward, else a merge commit); None on a conflict."""
+    """Merge ``branch`` into main (fast-forward, else a merge commit); None on a conflict.
+    The branch's commits are checked by the secret guard first (SecretDetected names the
+    commit and path); the merge subject, taken from the model's summary, is redacted."""
+    from memfs.guard import check_incoming
+    from memfs.secrets import redact
+
     with repo.locked():
+        check_incoming(repo.git, [branch, "^main"], "the reflection",
+                       "the reflection is dropped and retried later; nothing was merged")
         code, _, _ = repo.git.run_full("merge", "--ff-only", "-q", branch)
         if code == 0:
             return repo.head()
-        first = (summary.strip().splitlines() or ["consolidated conversation"])[0][:72]
+        first = (summary.strip().splitlines() or ["consolidated conversation"])[0]
         code, _, _ = repo.git.run_full("merge", "--no-ff", "-q", "-m",
-                                       f"merge(reflection): {first}", branch)
+                                       f"merge(reflection): {redact(first)[0][:72]}", branch)
         if code != 0:
             repo.git.run_full("merge", "--abort")
             return None

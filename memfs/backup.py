@@ -60,7 +60,8 @@ def restore(
     """Replace the memory at ``root`` with the bundle's ``main``.
 
     Refuses to overwrite existing memory without ``force``; with it, the current memory is
-    backed up first, so a restore never destroys anything.
+    backed up first, so a restore never destroys anything. Every commit of the bundle is
+    checked by the secret guard before anything is replaced.
     """
     bundle = Path(bundle).expanduser().resolve()
     if not bundle.is_file():
@@ -80,9 +81,15 @@ def restore(
     root.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{root.name}-restore-", dir=root.parent))
     try:
-        Git(root.parent).run("clone", "-q", "--branch", "main", str(bundle), str(staging / "m"))
+        Git(root.parent).run("clone", "-q", "--branch", "main", "--single-branch", "--no-tags",
+                             str(bundle), str(staging / "m"))
         restored = MemoryRepo(staging / "m")
         restored.git.run("remote", "remove", "origin", ok_codes=(0, 2))
+        from memfs.guard import check_incoming  # the detectors are heavy to import
+
+        check_incoming(restored.git, ["HEAD"], f"backup {bundle.name}",
+                       "restore another backup ('memfs memory backups'), or remove the secret "
+                       "from that commit of the bundle's history first")
         restored.configure(agent_name, agent_id)
         old_url = replace_memory(root, staging / "m", agent_id, home)
         if old_url:

@@ -45,11 +45,15 @@ class MemoryFile:
             meta["read_only"] = True
         if self.limit is not None:
             meta["limit"] = self.limit
-        dumped = _dump(meta)
-        if self.newline != "\n":
-            dumped = dumped.replace("\n", self.newline)
-        nl = self.newline
-        return f"{_DELIM}{nl}{dumped}{_DELIM}{nl}{self.body}"
+        return render_meta(meta, self.body, self.newline)
+
+
+def render_meta(meta: dict[str, Any], body: str, newline: str = "\n") -> str:
+    """File text of frontmatter ``meta`` (any keys, in order) and ``body``."""
+    dumped = _dump(meta)
+    if newline != "\n":
+        dumped = dumped.replace("\n", newline)
+    return f"{_DELIM}{newline}{dumped}{_DELIM}{newline}{body}"
 
 
 def _dump(meta: dict[str, Any]) -> str:
@@ -105,6 +109,21 @@ def load_yaml(raw: str) -> Any:
             return yaml.load(raw, Loader=_LOADER)
         meta[match.group(1)] = match.group(2)
     return meta
+
+
+def load_lenient(text: str) -> tuple[dict[str, Any] | None, str, str]:
+    """(frontmatter mapping, body, newline style) of a file that may be invalid, without
+    validating keys or values: ``{}`` and the whole text as body without frontmatter; None
+    as the mapping when the frontmatter is not a YAML mapping."""
+    parts = split(text)
+    if parts is None:
+        return {}, text, "\r\n" if "\r\n" in text else "\n"
+    raw, body, nl = parts
+    try:
+        meta = load_yaml(raw)
+    except yaml.YAMLError:
+        return None, body, nl
+    return (meta if isinstance(meta, dict) else None), body, nl
 
 
 def parse(text: str, path: str = "") -> MemoryFile:

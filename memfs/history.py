@@ -89,8 +89,8 @@ _EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 
 def revert(repo: MemoryRepo, rev: str, reason: str | None = None) -> EditResult:
     """Undo one commit with a new commit; refuses when it cannot apply cleanly or would bring
-    back a credential."""
-    from memfs.secrets import guard  # heavy import, only needed here
+    back a credential (the guard checks it like any commit: content, paths, message)."""
+    from memfs.guard import check_commit  # heavy import, only needed here
 
     sha = repo.resolve_rev(rev)
     with repo.locked():
@@ -107,12 +107,9 @@ def revert(repo: MemoryRepo, rev: str, reason: str | None = None) -> EditResult:
             ]
             if not changed:
                 raise InvalidArgument(f"reverting {sha[:10]} changes nothing", "nothing to undo")
-            for rel in changed:
-                data = repo.read_at(rel, "")  # ":path" = staged content
-                if data is None or not rel.endswith(".md"):
-                    continue
-                guard(data.decode("utf-8", "replace"), rel)
             message = (reason or "").strip() or f"revert: {subject}"
+            # ":path" is the staged content; None for a path the revert removes
+            check_commit({rel: repo.read_at(rel, "") for rel in changed}, message, set())
             repo.git.run("commit", "-q", "--no-verify", "-m", message)
         except BaseException:
             repo.git.run_full("revert", "--abort")

@@ -1,7 +1,9 @@
 """Import an existing Letta Code memory folder (same file format) as an agent's memory.
 
-With a git history (``~/.letta/agents/<id>/memory``), the history is kept; without one the
-files are committed once. Credentials in the imported files stop the import.
+With a git history (``~/.letta/agents/<id>/memory``), the history is kept unless
+``history=False``; without one the current files are committed once. The secret guard checks
+every commit that would land (the content of every file, markdown or not, every path and
+every message) and a credential anywhere stops the import.
 """
 
 from __future__ import annotations
@@ -19,9 +21,12 @@ from memfs.repo import MemoryRepo
 
 def import_letta(
     src: Path, root: Path, agent_name: str, agent_id: str, *, force: bool = False,
-    home: Path | None = None,
+    home: Path | None = None, history: bool = True,
 ) -> MemoryRepo:
-    """Make ``root`` a copy of the Letta memory at ``src`` (history kept when it has one)."""
+    """Make ``root`` a copy of the Letta memory at ``src`` (its history kept when it has one
+    and ``history`` is set; otherwise its current files in one commit)."""
+    from memfs.guard import check_incoming  # the detectors are heavy to import
+
     src = Path(src).expanduser().resolve()
     if not src.is_dir():
         raise InvalidArgument(f"{src} is not a folder",
@@ -29,17 +34,18 @@ def import_letta(
     if (root / ".git").is_dir() and not force:
         raise AlreadyExists(f"agent {agent_id!r} already has memory",
                             "pass --force to replace it (it is backed up first), or --agent NEW")
-    _refuse_secrets(src)
     root.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{root.name}-import-", dir=root.parent))
     target = staging / "m"
     try:
-        if (src / ".git").exists():
-            Git(staging).run("clone", "-q", "--no-local", str(src), str(target))
+        if history and (src / ".git").exists():
+            Git(staging).run("clone", "-q", "--no-local", "--single-branch", "--no-tags",
+                             str(src), str(target))
             repo = MemoryRepo(target)
             repo.git.run("branch", "-M", "main")
             repo.git.run("remote", "remove", "origin", ok_codes=(0, 2))
-            repo.configure(agent_name, agent_id)
+            hint = (f"import only its current files with 'memfs memory import --no-history "
+                    f"{src}' (remove the secret from them first if it is still there)")
         else:
             _copy_tree(src, target)
             Git(target).run("init", "-q", "-b", "main")
@@ -48,25 +54,13 @@ def import_letta(
             repo.git.run("add", "-A")
             repo.git.run("commit", "-q", "--no-verify", "--allow-empty", "-m",
                          f"chore: import Letta Code memory from {src.name}")
+            hint = "remove the secret from that file first; memfs never stores secrets"
+        check_incoming(repo.git, ["HEAD"], f"Letta memory {src}", hint)
+        repo.configure(agent_name, agent_id)
         replace_memory(root, target, agent_id, home)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return MemoryRepo(root)
-
-
-def _refuse_secrets(src: Path) -> None:
-    from memfs.secrets import find_secrets  # heavy import, only needed here
-
-    for path in sorted(src.rglob("*.md")):
-        if ".git" in path.relative_to(src).parts or path.is_symlink():
-            continue
-        hits = find_secrets(path.read_bytes().decode("utf-8", "replace"))
-        if hits:
-            line, kind = hits[0]
-            raise InvalidArgument(
-                f"{path.relative_to(src)} holds a credential ({kind} on line {line})",
-                "remove it from the Letta memory first; memfs never stores secrets",
-            )
 
 
 def _copy_tree(src: Path, dest: Path) -> None:

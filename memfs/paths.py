@@ -1,12 +1,18 @@
-"""Path safety: every memory path is normalised here and checked before any read or write.
+"""Path safety: every memory path is normalised here and checked before any read or write,
+and every read of the user's files is confined to the folder it was asked to read.
 
 A memory path is relative to the memory root, uses ``/`` and names a markdown file.
-``memory/notes`` and ``/abs/root/notes.md`` both normalise to ``notes.md``.
+``memory/notes`` and ``/abs/root/notes.md`` both normalise to ``notes.md``. Memory paths are
+NFC-normalised and may not hold invisible, bidirectional-control or other control characters;
+a *new* memory file's name must also be one every common OS and git read as written
+(``check_new_name``).
 """
 
 from __future__ import annotations
 
 import os
+import re
+import unicodedata
 from pathlib import Path, PurePosixPath
 
 from memfs.errors import InvalidPath
@@ -19,8 +25,11 @@ def normalize(path: str, root: Path | None = None, *, markdown: bool = True) -> 
     """Return the canonical memory-relative form of ``path`` or raise InvalidPath.
 
     A leading ``memory/`` is dropped and a missing ``.md`` is added when ``markdown`` is set.
-    An absolute path is accepted only when it lies inside ``root``.
+    An absolute path is accepted only when it lies inside ``root``. The result is NFC.
     """
+    if isinstance(path, str):
+        path = unicodedata.normalize("NFC", path)
+        check_characters(path)
     parts = _clean_parts(path, root, allow_hidden=False)
     if parts[0] == "memory":
         parts = parts[1:]
@@ -89,6 +98,93 @@ def _strip_absolute(path: str, root: Path | None) -> str:
     if candidate != root_str and not candidate.startswith(root_str + os.sep):
         raise InvalidPath(f"absolute path {path!r} is outside memory", _FIX)
     return os.path.relpath(candidate, root_str)
+
+
+# Unicode categories never allowed in a memory path: format characters (zero-width spaces and
+# joiners, bidirectional controls, BOM), controls, private use, surrogates, line and paragraph
+# separators, unassigned code points.
+_BANNED_CATEGORIES = {"Cf": "an invisible or bidirectional-control character",
+                      "Cc": "a control character", "Co": "a private-use character",
+                      "Cs": "a surrogate", "Zl": "a line separator",
+                      "Zp": "a paragraph separator", "Cn": "an unassigned character"}
+_CONFUSABLE_SCRIPTS = ("LATIN", "CYRILLIC", "GREEK")
+_WINDOWS_RESERVED = re.compile(r"(?i)(?:CON|PRN|AUX|NUL|COM[0-9¹²³]|LPT[0-9¹²³])(?:\..*)?")
+_WINDOWS_BAD_CHARS = set('<>:"|?*')
+_WORDS = re.compile(r"[^\W\d_]+")  # runs of letters
+_NAME_FIX = "use letters, digits, '-', '_' and '.', e.g. 'notes/project-setup.md'"
+
+
+def check_characters(path: str) -> None:
+    """Refuse a path holding a character that hides or disguises what it names."""
+    for ch in path:
+        category = unicodedata.category(ch)
+        if category in _BANNED_CATEGORIES or (category == "Zs" and ch != " "):
+            what = _BANNED_CATEGORIES.get(category, "a space that is not an ordinary space")
+            raise InvalidPath(
+                f"path {path.encode('unicode_escape').decode('ascii')!r} holds {what} "
+                f"(U+{ord(ch):04X})", _NAME_FIX)
+
+
+def check_new_name(rel: str) -> None:
+    """Refuse a new memory path that would deceive a reader, or that git or a common OS would
+    not read as written: a component starting with '-' (an option to many commands) or ':'
+    (git pathspec magic), characters Windows cannot hold (``<>:"|?*``), Windows' reserved
+    device names (``CON``, ``NUL``, ``COM1``... with any extension), a trailing dot or space,
+    compatibility characters (fullwidth letters, ligatures) and a word mixing Latin,
+    Cyrillic or Greek letters (a homoglyph, as in 'systеm' with a Cyrillic 'е')."""
+    check_characters(rel)
+    if unicodedata.normalize("NFC", rel) != rel:
+        raise InvalidPath(f"path {rel!r} is not in Unicode normal form C", _NAME_FIX)
+    for part in rel.split("/"):
+        problem = _name_problem(part)
+        if problem:
+            raise InvalidPath(f"memory path {rel!r}: {problem}", _NAME_FIX)
+
+
+def _name_problem(part: str) -> str | None:
+    if part.startswith("-"):
+        return f"{part!r} starts with '-' (commands would read it as an option)"
+    if part.startswith(":"):
+        return f"{part!r} starts with ':' (git would read it as pathspec magic)"
+    bad = sorted(_WINDOWS_BAD_CHARS.intersection(part))
+    if bad:
+        return f"{part!r} holds {' '.join(bad)}, which Windows cannot hold in a name"
+    if _WINDOWS_RESERVED.fullmatch(part):
+        return f"{part!r} is a reserved device name on Windows"
+    if part.endswith((".", " ")) or part.startswith(" "):
+        return f"{part!r} starts or ends with a space or ends with a dot"
+    if unicodedata.normalize("NFKC", part) != part:
+        return f"{part!r} holds compatibility characters (fullwidth letters, ligatures...)"
+    for word in _WORDS.findall(part):
+        scripts = {unicodedata.name(ch, "").split(" ", 1)[0] for ch in word}
+        mixed = sorted(scripts.intersection(_CONFUSABLE_SCRIPTS))
+        if len(mixed) > 1:
+            return (f"{part.encode('unicode_escape').decode('ascii')!r} mixes "
+                    f"{' and '.join(s.title() for s in mixed)} letters in one word "
+                    "(a look-alike name)")
+    return None
+
+
+def confine(root: Path, path: Path) -> Path:
+    """The real path of ``path`` when it lies inside ``root`` once every symlink on the way is
+    resolved (whichever component is the link); InvalidPath otherwise. Reads of the user's
+    files go through here, so a link never leads a read out of the folder it was asked for."""
+    real_root = os.path.realpath(root)
+    real = os.path.realpath(path)
+    if real != real_root and not real.startswith(real_root.rstrip(os.sep) + os.sep):
+        raise InvalidPath(
+            f"{path} leads outside {root} through a symbolic link",
+            "only files inside the folder can be read; links out of it are not followed",
+        )
+    return Path(real)
+
+
+def inside(root: Path, path: Path) -> Path | None:
+    """``confine`` without the error: the real path, or None when it leads outside."""
+    try:
+        return confine(root, path)
+    except InvalidPath:
+        return None
 
 
 def resolve(root: Path, rel: str) -> Path:

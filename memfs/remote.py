@@ -1,7 +1,9 @@
 """Remote sync on git itself: one ``origin`` remote, branch ``main``.
 
-pull: fast-forward when possible, else rebase local commits onto the remote; on a conflict the
-rebase is aborted, every local commit is kept, and SyncConflict says what to do.
+pull: the remote's new commits are checked by the secret guard before they land (they would
+reach every prompt); then fast-forward when possible, else rebase local commits onto the
+remote; on a conflict the rebase is aborted, every local commit is kept, and SyncConflict says
+what to do.
 push: only when ahead; a rejected push pulls (rebase) once and pushes again.
 """
 
@@ -101,6 +103,11 @@ def _pull_locked(repo: MemoryRepo) -> None:
     ahead, behind = _counts(repo)
     if not behind:
         return
+    from memfs.guard import check_incoming  # the detectors are heavy to import
+
+    check_incoming(repo.git, [TRACKING, "^HEAD"], f"the remote {get_url(repo)}",
+                   "remove the secret from the remote's history (rewrite it and force-push), "
+                   "then pull again; local memory is unchanged")
     if not ahead:
         repo.git.run("merge", "-q", "--ff-only", TRACKING)
         return
@@ -121,7 +128,7 @@ def _require_remote(repo: MemoryRepo) -> None:
 
 
 def _fetch(repo: MemoryRepo) -> None:
-    code, _, err = repo.git.run_full("fetch", "-q", REMOTE)
+    code, _, err = repo.git.run_full("fetch", "-q", "--no-tags", REMOTE)
     if code != 0:
         detail = err.strip().splitlines()[-1] if err.strip() else f"exit {code}"
         raise GitError(

@@ -4,7 +4,9 @@ Write protocol (one transaction = one commit), all under an inter-process lock:
 1. recover whatever a killed writer left (journal, stale git lock files);
 2. journal the original bytes of every path the edit touches;
 3. replace files atomically in the working tree (temp file + rename);
-4. ``git add`` + ``git commit -- paths`` (only those paths);
+4. the guard checks what is about to be committed (``memfs.guard.check_commit``: the
+   resulting content of every path, every path, the message), then ``git add`` +
+   ``git commit -- paths`` (only those paths);
 5. drop the journal.
 A writer killed anywhere in 2-4 is rolled back by the next writer; one killed after the commit
 landed is simply cleaned up. Readers of the working tree see whole files only; prompt
@@ -233,7 +235,7 @@ class Transaction:
         self.changed: list[str] = []
         self.commit_sha: str | None = None
         self._journal = repo.git_dir / JOURNAL_DIR
-        self._new_paths = False
+        self._added: set[str] = set()
 
     def begin(self) -> None:
         """Journal the original bytes of every touched path (the journal's commit point is
@@ -245,7 +247,7 @@ class Transaction:
             if target.is_file():
                 shutil.copyfile(target, journal / f"orig-{index}")
             else:
-                self._new_paths = True
+                self._added.add(rel)
         manifest = {"head": self.repo.head(), "paths": self.touched}
         tmp = journal / "manifest.json.tmp"
         tmp.write_text(json.dumps(manifest))
@@ -283,12 +285,18 @@ class Transaction:
         self.changed.append(rel)
 
     def commit(self, reason: str) -> None:
-        """Stage and commit exactly the touched paths, then drop the journal."""
+        """Check what would be committed, stage and commit exactly the touched paths, then
+        drop the journal."""
         if self.changed:
+            from memfs.guard import check_commit  # the detectors are heavy to import
+
+            files = {rel: (target.read_bytes() if (target := self.path(rel)).is_file() else None)
+                     for rel in self.touched}
+            check_commit(files, reason, {rel for rel in self._added if files[rel] is not None})
             git = self.repo.git
             commit = ("commit", "-q", "--no-verify", "-m", reason, "--", *self.touched)
             # Tracked paths commit in one git call; new (or untracked) ones are added first.
-            if self._new_paths or git.run_full(*commit)[0] != 0:
+            if self._added or git.run_full(*commit)[0] != 0:
                 git.run("add", "-A", "--", *self.touched)
                 git.run(*commit)
             self.commit_sha = self.repo.head()

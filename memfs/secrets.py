@@ -1,14 +1,18 @@
-"""Secret guard: refuse to commit credentials into memory.
+"""Credential detection: one detector set for the memory guard (refuse to commit a
+credential) and for redaction (tool results, imported transcripts, anything sent to a model).
 
-Detection is Yelp's detect-secrets (its regex-based detectors, used directly, plus a few
-detectors of ours for newer provider keys written on its RegexBasedDetector API). The
-entropy detectors are left out on purpose: commit hashes and UUIDs are normal in memory.
+Detection is Yelp's detect-secrets (its regex-based detectors, used directly) plus detectors
+of ours, written on its RegexBasedDetector API, for formats it misses (newer provider keys,
+GitHub fine-grained tokens, AWS secret keys assigned without quotes, private key bodies
+without their BEGIN line, and the prefixed tokens of gitleaks' default rules). The entropy
+detectors are left out on purpose: commit hashes and UUIDs are normal in memory.
 Errors name the kind and line, never the secret.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from functools import lru_cache
 
 from detect_secrets.plugins.artifactory import ArtifactoryDetector
@@ -43,15 +47,74 @@ class AnthropicKeyDetector(RegexBasedDetector):
 
 
 class ProviderKeyDetector(RegexBasedDetector):
-    """Newer OpenAI-style project and service keys, Google, Hugging Face, Groq, xAI keys."""
+    """Newer OpenAI-style project and service keys, other ``sk-`` keys (legacy OpenAI,
+    DeepSeek, OpenRouter), Google, Hugging Face, Groq, xAI and Perplexity keys."""
 
     secret_type = "LLM Provider API Key"
     denylist = [
         re.compile(r"\bsk-(?:proj|svcacct|admin)-[A-Za-z0-9_\-]{20,}"),
+        re.compile(r"\bsk-or-v1-[a-f0-9]{64}\b"),
+        re.compile(r"\bsk-[A-Za-z0-9]{32,}\b"),
         re.compile(r"\bAIza[0-9A-Za-z_\-]{35}\b"),
         re.compile(r"\bhf_[A-Za-z0-9]{30,}\b"),
         re.compile(r"\bgsk_[A-Za-z0-9]{40,}\b"),
         re.compile(r"\bxai-[A-Za-z0-9]{40,}\b"),
+        re.compile(r"\bpplx-[A-Za-z0-9]{48}\b"),
+    ]
+
+
+class GitHubFineGrainedDetector(RegexBasedDetector):
+    """GitHub fine-grained personal access tokens (gitleaks: github-fine-grained-pat)."""
+
+    secret_type = "GitHub Token"
+    denylist = [re.compile(r"\bgithub_pat_\w{60,}")]
+
+
+class AWSSecretKeyDetector(RegexBasedDetector):
+    """An AWS secret access key assigned to its name, quoted or not (``~/.aws/credentials``,
+    ``.env``, JSON from ``aws sts``)."""
+
+    secret_type = "AWS Secret Access Key"
+    denylist = [re.compile(
+        r"(?i)(?:aws[_-]?)?secret[_-]?(?:access[_-]?)?key[\"']?\s*(?::=|=>|[:=])\s*[\"']?"
+        r"([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"
+    )]
+
+
+class PrivateKeyTailDetector(RegexBasedDetector):
+    """The END line of a private key whose BEGIN line was cut off."""
+
+    secret_type = "Private Key"
+    denylist = [re.compile(r"-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----")]
+
+
+class ServiceTokenDetector(RegexBasedDetector):
+    """Prefixed tokens of common services, after gitleaks' default rules: npm, PyPI, Slack
+    webhooks and app tokens, Google OAuth client secrets, HashiCorp Vault and Terraform,
+    DigitalOcean, Shopify, Linear, Postman, Databricks, Doppler, Grafana, Sentry, 1Password,
+    age, Azure AD client secrets."""
+
+    secret_type = "Service Token"
+    denylist = [
+        re.compile(r"\bnpm_[A-Za-z0-9]{36}\b"),
+        re.compile(r"\bpypi-AgE[A-Za-z0-9_\-]{50,}"),
+        re.compile(r"hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9+/]{43,56}"),
+        re.compile(r"\bxapp-\d-[A-Z0-9]+-\d+-[a-z0-9]+"),
+        re.compile(r"\bGOCSPX-[A-Za-z0-9_\-]{28}"),
+        re.compile(r"\bhvs\.[A-Za-z0-9_\-]{90,}"),
+        re.compile(r"\b[a-z0-9]{14}\.atlasv1\.[a-z0-9_=\-]{60,70}"),
+        re.compile(r"\bdo[opr]_v1_[a-f0-9]{64}\b"),
+        re.compile(r"\bshp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}\b"),
+        re.compile(r"\blin_api_[A-Za-z0-9]{40}\b"),
+        re.compile(r"\bPMAK-[a-f0-9]{24}-[a-f0-9]{34}\b"),
+        re.compile(r"\bdapi[a-f0-9]{32}(?:-\d)?\b"),
+        re.compile(r"\bdp\.pt\.[A-Za-z0-9]{43}\b"),
+        re.compile(r"\bglsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}\b"),
+        re.compile(r"\bglc_[A-Za-z0-9+/]{32,400}={0,2}"),
+        re.compile(r"\bsntry[su]_[A-Za-z0-9+/=_\-]{50,}"),
+        re.compile(r"\bops_eyJ[A-Za-z0-9+/]{250,}={0,3}"),
+        re.compile(r"\bAGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}"),
+        re.compile(r"(?<![\w~.])[A-Za-z0-9_~.]{3}\dQ~[A-Za-z0-9_~.\-]{31,34}(?![\w~.\-])"),
     ]
 
 
@@ -71,37 +134,35 @@ class GenericTokenAssignmentDetector(RegexBasedDetector):
 @lru_cache(maxsize=1)
 def _detectors() -> tuple[RegexBasedDetector, ...]:
     classes = (
-        PrivateKeyDetector, AWSKeyDetector, AzureStorageKeyDetector, GitHubTokenDetector,
+        PrivateKeyDetector, PrivateKeyTailDetector, AWSKeyDetector, AWSSecretKeyDetector,
+        AzureStorageKeyDetector, GitHubTokenDetector, GitHubFineGrainedDetector,
         GitLabTokenDetector, OpenAIDetector, SlackDetector, StripeDetector, SendGridDetector,
         TwilioKeyDetector, NpmDetector, PypiTokenDetector, JwtTokenDetector, BasicAuthDetector,
         DiscordBotTokenDetector, MailchimpDetector, SquareOAuthDetector, TelegramBotTokenDetector,
-        ArtifactoryDetector, AnthropicKeyDetector, ProviderKeyDetector,
+        ArtifactoryDetector, AnthropicKeyDetector, ProviderKeyDetector, ServiceTokenDetector,
         GenericTokenAssignmentDetector,
     )
     return tuple(cls() for cls in classes)
 
 
 def find_secrets(text: str) -> list[tuple[int, str]]:
-    """(1-based line, kind) for every credential found in ``text``."""
-    found: list[tuple[int, str]] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if len(line) < 16:
-            continue
-        for detector in _detectors():
-            if any(True for _ in detector.analyze_string(line)):
-                found.append((number, str(detector.secret_type)))
-                break
-    return found
+    """(1-based line, kind) for every line of ``text`` holding a credential (the kind of the
+    first one on that line)."""
+    starts = [0] + [m.end() for m in _NEWLINE.finditer(text)]
+    found: dict[int, str] = {}
+    for start, _end, kind in _spans(text):
+        found.setdefault(bisect_right(starts, start), kind)
+    return sorted(found.items())
 
 
-def guard(text: str, path: str) -> None:
-    """Raise SecretDetected when ``text`` (destined for ``path``) holds a credential."""
+def guard(text: str, where: str) -> None:
+    """Raise SecretDetected when ``text`` (destined for ``where``, a path) holds a credential."""
     hits = find_secrets(text)
     if hits:
         line, kind = hits[0]
         more = f" (and {len(hits) - 1} more)" if len(hits) > 1 else ""
         raise SecretDetected(
-            f"refusing to store a credential in {path}: {kind} on line {line}{more}",
+            f"refusing to store a credential in {where}: {kind} on line {line}{more}",
             "memory is committed to git; remove the secret and keep only where it lives "
             "(e.g. the environment variable's name)",
         )
@@ -121,6 +182,7 @@ def _any_of(*patterns: str) -> tuple[re.Pattern[str], ...]:
 
 _TRIGGERS: dict[type[RegexBasedDetector], _Triggers] = {
     AWSKeyDetector: (_any_of(r"A(?:3T|BIA|CCA|KIA|SIA)"), _any_of("aws")),
+    AWSSecretKeyDetector: ((), _any_of("secret")),
     SlackDetector: ((), _any_of("xox", r"hooks\.slack\.com")),
     StripeDetector: (_any_of("k_live_"), ()),
     JwtTokenDetector: (_any_of("eyJ"), ()),
@@ -128,8 +190,11 @@ _TRIGGERS: dict[type[RegexBasedDetector], _Triggers] = {
     MailchimpDetector: (_any_of(r"-us\d"), ()),
     TelegramBotTokenDetector: (_any_of(r":[\w-]{35}"), ()),
     ArtifactoryDetector: (_any_of(r"A(?:KC|P[\dA-F])"), ()),
-    ProviderKeyDetector: (_any_of(r"sk-(?:proj|svcacct|admin)-", "AIza", "hf_", "gsk_", "xai-"),
-                          ()),
+    ProviderKeyDetector: (_any_of("sk-", "AIza", "hf_", "gsk_", "xai-", "pplx-"), ()),
+    ServiceTokenDetector: (_any_of("npm_", "pypi-", r"hooks\.slack", "xapp-", "GOCSPX-",
+                                   r"hvs\.", r"atlasv1\.", r"do[opr]_v1_", "shp", "lin_api_",
+                                   "PMAK-", "dapi", r"dp\.pt\.", "glsa_", "glc_", "sntry",
+                                   "ops_eyJ", "AGE-SECRET", r"\dQ~"), ()),
     GenericTokenAssignmentDetector: ((), _any_of(r"key\s*[:=]", r"token\s*[:=]", r"secret\s*[:=]",
                                                  r"passw(?:or)?d\s*[:=]")),
 }
@@ -138,7 +203,19 @@ _PEM_PRIVATE_KEY = re.compile(
     r"(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|\Z)",
     re.DOTALL,
 )
+# A PEM body without its BEGIN line: three or more lines ending (the first) or made of (the
+# rest) 60-76 base64 characters (PEM wraps at 64, OpenSSH at 70), up to the END line if there
+# is one. Blocks that a BEGIN or END
+# line names as something public (a certificate, a public key, a signature) are left alone.
+_PEM_BODY = re.compile(
+    r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{60,76}\r?\n(?:[ \t]*[A-Za-z0-9+/]{60,76}\r?\n)+"
+    r"[ \t]*[A-Za-z0-9+/]{0,76}={0,2}(?:\r?\n[ \t]*(-----END [A-Z0-9 ]+-----))?"
+)
+_PEM_BEGIN_BEFORE = re.compile(r"-----BEGIN [A-Z0-9 ]+-----[ \t]*\r?\n?\Z")
+_HEX = re.compile(r"[0-9a-fA-F\s]*")
+_NEWLINE = re.compile(r"\n")
 _EDGES = frozenset(" \t\r\n\"'=:")  # delimiters some patterns match around a secret
+PRIVATE_KEY = "Private Key"
 
 
 def _regions(detector: RegexBasedDetector, text: str, lowered: str | None
@@ -176,30 +253,58 @@ def _secret_span(match: re.Match[str]) -> tuple[int, int]:
     return start, end
 
 
-def redact(text: str) -> tuple[str, int]:
-    """``text`` with every credential the detectors find replaced by ``[REDACTED:<kind>]``,
-    and the number of replacements. The detectors' regexes run over the text (what they match
-    line by line for ``find_secrets`` they match here too); a PEM private key is replaced whole
-    (header to footer, or to the end of ``text``), not just its header."""
-    text, count = _PEM_PRIVATE_KEY.subn("[REDACTED:Private Key]", text)
+def _pem_bodies(text: str) -> list[tuple[int, int, str]]:
+    """Private key bodies whose BEGIN line is missing."""
+    found: list[tuple[int, int, str]] = []
+    for match in _PEM_BODY.finditer(text):
+        block = match.group(0)
+        end_line = match.group(1)
+        if _HEX.fullmatch(block) or block.lower() == block or block.upper() == block:
+            continue  # hex digests and the like, not base64 of key material
+        if end_line is not None and "PRIVATE KEY" not in end_line:
+            continue
+        if end_line is None and _PEM_BEGIN_BEFORE.search(text, 0, match.start()):
+            continue
+        found.append((match.start(), match.end(), PRIVATE_KEY))
+    return found
+
+
+def _spans(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, kind) of every credential in ``text``, sorted and merged where they
+    overlap. The detectors' regexes run over the text (what they would match line by line
+    they match here too); a PEM private key is one span, header to footer (or to the end of
+    ``text``), and so is a key body without its header."""
+    spans = [(m.start(), m.end(), PRIVATE_KEY) for m in _PEM_PRIVATE_KEY.finditer(text)]
+    spans += _pem_bodies(text)
     lowered: str | None = text.lower()
     if lowered is not None and len(lowered) != len(text):  # a few characters lower to two
         lowered = None
-    spans: list[tuple[int, int, str]] = []
     for detector in _detectors():
         kind = str(detector.secret_type)
+        valid = (JwtTokenDetector.is_formally_valid if isinstance(detector, JwtTokenDetector)
+                 else None)
         for start, end in _regions(detector, text, lowered):
             spans += [(*_secret_span(m), kind) for regex in detector.denylist
-                      for m in regex.finditer(text, start, end)]
+                      for m in regex.finditer(text, start, end)
+                      if valid is None or valid(m.group(0))]
     merged: list[tuple[int, int, str]] = []
     for start, end, kind in sorted(spans):
         if merged and start < merged[-1][1]:
             merged[-1] = (merged[-1][0], max(end, merged[-1][1]), merged[-1][2])
         elif end > start:
             merged.append((start, end, kind))
+    return merged
+
+
+def redact(text: str, *, keep_lines: bool = False) -> tuple[str, int]:
+    """``text`` with every credential the detectors find replaced by ``[REDACTED:<kind>]``,
+    and the number of replacements. With ``keep_lines`` a credential spanning lines (a
+    private key) leaves its line breaks, so the lines after it keep their numbers."""
     parts: list[str] = []
     done = 0
-    for start, end, kind in merged:
-        parts += [text[done:start], f"[REDACTED:{kind}]"]
+    spans = _spans(text)
+    for start, end, kind in spans:
+        breaks = "\n" * text.count("\n", start, end) if keep_lines else ""
+        parts += [text[done:start], f"[REDACTED:{kind}]", breaks]
         done = end
-    return "".join(parts) + text[done:], count + len(merged)
+    return "".join(parts) + text[done:], len(spans)

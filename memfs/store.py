@@ -1,11 +1,12 @@
 """Memory operations: view, create, str_replace, insert, delete, rename, update_description,
-write and search. Every edit is validated, secret-checked and committed as one commit whose
-message is the caller's reason.
+write and search. Every edit is validated and committed as one commit whose message is the
+caller's reason (the commit itself is secret-checked, see ``memfs.guard``). An edit of a file
+whose frontmatter is already invalid is allowed when its result is valid, so a broken file
+can be repaired with the same tools.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -20,8 +21,17 @@ from memfs.errors import (
     NotFound,
     ReadOnly,
 )
-from memfs.frontmatter import MemoryFile, check_limit, parse, peek_description
+from memfs.frontmatter import (
+    MemoryFile,
+    check_limit,
+    load_lenient,
+    parse,
+    peek_description,
+    render_meta,
+    split,
+)
 from memfs.home import DEFAULT_AGENT_ID, default_name, memory_dir
+from memfs.regex import compile_pattern
 from memfs.repo import MemoryRepo, Transaction
 
 MAX_SEARCH_HITS = 200
@@ -121,7 +131,9 @@ class MemoryStore:
                 header.append(f"limit: {file.limit} characters (now {len(file.body)})")
             body = file.body
         except InvalidFrontmatter as exc:
-            header = [f"path: {rel}", f"warning: {exc.message}"]
+            header = [f"path: {rel}", f"warning: {exc.message}",
+                      "repair: str_replace edits this file's whole text (shown below) until "
+                      "it is valid; update_description sets its description"]
             body = text
         lines = body.splitlines()
         first, last = 1, len(lines)
@@ -173,13 +185,7 @@ class MemoryStore:
         """Lines matching ``query`` (substring or regex) across memory; (hits, truncated)."""
         if not query:
             raise InvalidArgument("empty search query", "pass the text or regex to look for")
-        flags = re.IGNORECASE if ignore_case else 0
-        try:
-            pattern = re.compile(query if regex else re.escape(query), flags)
-        except re.error as exc:
-            raise InvalidArgument(
-                f"invalid regex {query!r}: {exc}", "escape special characters"
-            ) from None
+        pattern = compile_pattern(query, regex=regex, ignore_case=ignore_case)
         hits: list[SearchHit] = []
         for rel in self.list_files():
             if not rel.endswith(".md"):
@@ -205,7 +211,7 @@ class MemoryStore:
             if tx.read(rel) is not None:
                 raise AlreadyExists(f"{rel} already exists", "edit it, or choose another path")
             self._check_clash(rel)
-            self._put(tx, rel, file, scan=content + "\n" + (description or ""))
+            self._put(tx, rel, file)
         return self._result(tx, reason)
 
     def write(
@@ -224,7 +230,7 @@ class MemoryStore:
                 self._check_writable(old, rel, force)
                 if old == file.render():
                     raise NoOpEdit(f"{rel} already has exactly this content", "nothing to do")
-            self._put(tx, rel, file, scan=content + "\n" + (description or ""))
+            self._put(tx, rel, file)
         return self._result(tx, reason)
 
     def str_replace(
@@ -237,16 +243,22 @@ class MemoryStore:
         if old_text == new_text:
             raise NoOpEdit("old_text and new_text are identical", "nothing to change")
         with self.repo.transaction([rel], reason) as tx:
-            file = self._load(tx, rel, force)
-            count = file.body.count(old_text)
+            text, file = self._load_any(tx, rel, force)
+            # A valid file's body is edited; a broken file's whole text, so that the edit
+            # can repair its frontmatter.
+            target = text if file is None else file.body
+            count = target.count(old_text)
             if count != 1:
                 hint = ("copy the text exactly as 'memory_view' shows it (without line numbers)"
                         if count == 0 else "include more surrounding text so it matches once")
                 raise MatchError(
                     f"old_text must occur exactly once in {rel}, found {count} matches", hint
                 )
-            self._put(tx, rel, replace(file, body=file.body.replace(old_text, new_text)),
-                      scan=new_text)
+            edited = target.replace(old_text, new_text)
+            if file is None:
+                self._put_repaired(tx, rel, edited, force)
+            else:
+                self._put(tx, rel, replace(file, body=edited))
         return self._result(tx, reason)
 
     def insert(
@@ -270,7 +282,7 @@ class MemoryStore:
                 lines[-1] += nl
             chunk = content if content.endswith(("\n", "\r")) else content + nl
             lines.insert(line - 1, chunk)
-            self._put(tx, rel, replace(file, body="".join(lines)), scan=content)
+            self._put(tx, rel, replace(file, body="".join(lines)))
         return self._result(tx, reason)
 
     def update_description(
@@ -279,10 +291,19 @@ class MemoryStore:
         """Change a file's description."""
         rel = self.norm(path)
         with self.repo.transaction([rel], reason) as tx:
-            file = self._load(tx, rel, force)
-            if file.description == description:
-                raise NoOpEdit(f"{rel} already has this description", "nothing to change")
-            self._put(tx, rel, replace(file, description=description or ""), scan=description)
+            text, file = self._load_any(tx, rel, force)
+            if file is None:
+                meta, body, nl = load_lenient(text)
+                if meta is None:
+                    raise InvalidFrontmatter(
+                        f"the frontmatter of {rel} is not valid YAML, so its description "
+                        "cannot be set alone", "rewrite the frontmatter with str_replace")
+                meta["description"] = description or ""
+                self._put_repaired(tx, rel, render_meta(meta, body, nl), force)
+            else:
+                if file.description == description:
+                    raise NoOpEdit(f"{rel} already has this description", "nothing to change")
+                self._put(tx, rel, replace(file, description=description or ""))
         return self._result(tx, reason)
 
     def delete(self, path: str, reason: str, *, force: bool = False) -> EditResult:
@@ -316,8 +337,6 @@ class MemoryStore:
     def commit_file(self, path: str, reason: str) -> EditResult:
         """Commit a file as it stands in the working tree (an edit saved by the user's editor),
         after the same checks as any write; NoOpEdit when it matches HEAD."""
-        from memfs.secrets import guard
-
         rel = self.norm(path)
         with self.repo.transaction([rel], reason) as tx:
             text = tx.read(rel)
@@ -325,7 +344,6 @@ class MemoryStore:
                 raise NotFound(f"no memory file {rel}", _suggest(self, rel))
             file = parse(text, rel)
             check_limit(file, rel)
-            guard(text, rel)
             if self.repo.read_at(rel) == text.encode("utf-8"):
                 raise NoOpEdit(f"{rel} has no unsaved changes", "nothing to commit")
             tx.mark_changed(rel)
@@ -333,13 +351,45 @@ class MemoryStore:
 
     # ----- helpers ---------------------------------------------------------------------------
     def _load(self, tx: Transaction, rel: str, force: bool) -> MemoryFile:
+        """A valid file (an edit of the body only cannot repair a broken one)."""
+        text, file = self._load_any(tx, rel, force)
+        if file is None:
+            raise _left_invalid(rel, text, "repair it first with update_description or "
+                                "str_replace (an edit whose result is a valid file)")
+        return file
+
+    def _load_any(self, tx: Transaction, rel: str, force: bool
+                  ) -> tuple[str, MemoryFile | None]:
+        """A file's text and its parsed form (None when its frontmatter is invalid); a
+        read_only file is refused either way."""
         text = tx.read(rel)
         if text is None:
             raise NotFound(f"no memory file {rel}", _suggest(self, rel))
-        file = parse(text, rel)
+        try:
+            file = parse(text, rel)
+        except InvalidFrontmatter:
+            meta = load_lenient(text)[0]
+            raw = split(text)
+            locked = (meta.get("read_only") is True if meta is not None
+                      else raw is not None and "read_only" in raw[0])
+            if locked and not force:
+                raise _read_only(rel) from None
+            return text, None
         if file.read_only and not force:
             raise _read_only(rel)
-        return file
+        return text, file
+
+    def _put_repaired(self, tx: Transaction, rel: str, text: str, force: bool) -> None:
+        """Write the result of editing a broken file: only when it is a valid file."""
+        try:
+            file = parse(text, rel)
+        except InvalidFrontmatter:
+            raise _left_invalid(rel, text, "fix the frontmatter in the same edit") from None
+        if file.read_only and not force:
+            raise ReadOnly(f"an edit may not make {rel} read_only",
+                           "only the user can mark a file read_only (CLI --force)")
+        check_limit(file, rel)
+        tx.write(rel, text)
 
     def _check_writable(self, text: str, rel: str, force: bool) -> None:
         if force:
@@ -351,10 +401,7 @@ class MemoryStore:
         if file.read_only:
             raise _read_only(rel)
 
-    def _put(self, tx: Transaction, rel: str, file: MemoryFile, scan: str) -> None:
-        from memfs.secrets import guard  # detect-secrets is heavy to import; only writes need it
-
-        guard(scan, rel)
+    def _put(self, tx: Transaction, rel: str, file: MemoryFile) -> None:
         rendered = file.render()
         parse(rendered, rel)
         check_limit(file, rel)
@@ -379,6 +426,18 @@ class MemoryStore:
 
     def _result(self, tx: Transaction, reason: str) -> EditResult:
         return EditResult(commit=tx.commit_sha or "", paths=tx.changed, message=reason.strip())
+
+
+def _left_invalid(rel: str, text: str, hint: str) -> InvalidFrontmatter:
+    """The refusal of an edit that would leave ``rel`` (now ``text``) with invalid
+    frontmatter, naming what is wrong."""
+    try:
+        parse(text, rel)
+        problem = "invalid frontmatter"
+    except InvalidFrontmatter as exc:
+        problem = f"{exc.message} ({exc.hint})"
+    return InvalidFrontmatter(f"{rel} has invalid frontmatter and this edit would leave it "
+                              f"invalid: {problem}", hint)
 
 
 def _read_only(rel: str) -> ReadOnly:

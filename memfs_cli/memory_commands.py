@@ -277,7 +277,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                               "or list them with 'memfs memory import --list'")
     source = letta_locations.locate(args.source)
     repo = import_letta(source, memory_dir(args.agent), default_name(args.agent),
-                        args.agent, force=args.force)
+                        args.agent, force=args.force, history=args.history)
     agent = args.runtime.agents.get(args.agent)  # registers a new agent
     findings = lint(repo.root)
     emit(f"imported {source} as memory of agent {agent.id} ({len(findings)} lint findings; "
@@ -388,6 +388,8 @@ def _args_import(p: argparse.ArgumentParser) -> None:
     p.add_argument("source", nargs="?", help="a Letta Code memory folder, or the id of a "
                    "Letta Code agent (found in ~/.letta/agents and the local backend's memfs)")
     p.add_argument("--list", action="store_true", help="list Letta Code memories found")
+    p.add_argument("--no-history", dest="history", action="store_false",
+                   help="import only the current files, not the git history")
     _force(p, "replace existing memory (it is backed up first)")
 
 

@@ -1,5 +1,7 @@
 """Deterministic project context for /init: git facts, docs, build files, commands, layout,
-languages. No model involved."""
+languages. No model involved. Every file is read through its real path and only when that
+lies inside the workspace: a link out of it (``AGENTS.md`` -> ``~/.ssh/id_rsa``, a rules
+folder -> ``/etc``) is not followed."""
 
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from memfs.paths import inside
 
 DOCS = ("README.md", "README.rst", "README", "CONTRIBUTING.md", "AGENTS.md", "CLAUDE.md",
         ".github/copilot-instructions.md")
@@ -25,6 +29,7 @@ LANGUAGES = {".py": "Python", ".ts": "TypeScript", ".tsx": "TypeScript", ".js": 
              ".cs": "C#", ".swift": "Swift", ".lua": "Lua", ".sh": "Shell", ".ex": "Elixir",
              ".scala": "Scala", ".md": "Markdown"}
 DOC_CHARS = {"quick": 4_000, "standard": 12_000, "deep": 30_000}
+BUILD_FILE_CHARS = 1_000_000
 
 
 @dataclass
@@ -50,8 +55,24 @@ def slug(name: str) -> str:
 
 
 def _git(root: Path, *args: str) -> str:
-    done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=30)
+    done = subprocess.run(["git", "-c", "core.fsmonitor=false", *args], cwd=root,
+                          capture_output=True, text=True, timeout=30)
     return done.stdout if done.returncode == 0 else ""
+
+
+def _file(root: Path, name: str) -> Path | None:
+    """The real path of the regular file ``name`` names, when it lies inside ``root``."""
+    real = inside(root, root / name)
+    return real if real is not None and real.is_file() else None
+
+
+def _read(root: Path, name: str, limit: int) -> str | None:
+    """At most ``limit`` characters of a file inside ``root`` (None when there is none)."""
+    real = _file(root, name)
+    if real is None:
+        return None
+    with real.open(encoding="utf-8", errors="replace") as handle:
+        return handle.read(limit)
 
 
 def _files(root: Path) -> list[str]:
@@ -73,14 +94,17 @@ def gather(root: Path, depth: str = "standard") -> ProjectContext:
     ctx.contributors = [line.strip() for line in
                         _git(root, "shortlog", "-sne", "HEAD").splitlines()[:20]]
     for name in DOCS:
-        path = root / name
-        if path.is_file():
-            ctx.docs[name] = path.read_text(errors="replace")[:limit]
+        text = _read(root, name, limit)
+        if text is not None:
+            ctx.docs[name] = text
     for folder in RULE_DIRS:
-        for rule in sorted((root / folder).glob("*"))[:20]:
-            if rule.is_file():
-                ctx.docs[f"{folder}/{rule.name}"] = rule.read_text(errors="replace")[:limit]
-    ctx.build_files = [name for name in BUILD_FILES if (root / name).is_file()]
+        real = inside(root, root / folder)
+        rules = sorted(p.name for p in real.iterdir()) if real and real.is_dir() else []
+        for rule in rules[:20]:
+            text = _read(root, f"{folder}/{rule}", limit)
+            if text is not None:
+                ctx.docs[f"{folder}/{rule}"] = text
+    ctx.build_files = [name for name in BUILD_FILES if _file(root, name) is not None]
     ctx.commands = commands(root)
     ctx.layout = sorted(p.name + ("/" if p.is_dir() else "") for p in root.iterdir()
                         if p.name != ".git")[:80]
@@ -93,31 +117,30 @@ def gather(root: Path, depth: str = "standard") -> ProjectContext:
 def commands(root: Path) -> list[str]:
     """Build, test and run commands the project declares."""
     found: list[str] = []
-    makefile = root / "Makefile"
-    if makefile.is_file():
-        targets = re.findall(r"^([A-Za-z0-9][A-Za-z0-9_.-]*):(?!=)", makefile.read_text(
-            errors="replace"), flags=re.M)
+    makefile = _read(root, "Makefile", BUILD_FILE_CHARS)
+    if makefile is not None:
+        targets = re.findall(r"^([A-Za-z0-9][A-Za-z0-9_.-]*):(?!=)", makefile, flags=re.M)
         found += [f"make {t}" for t in dict.fromkeys(targets)][:15]
-    package = root / "package.json"
-    if package.is_file():
+    package = _read(root, "package.json", BUILD_FILE_CHARS)
+    if package is not None:
         try:
-            scripts = json.loads(package.read_text()).get("scripts") or {}
+            scripts = json.loads(package).get("scripts") or {}
             found += [f"npm run {name}" for name in list(scripts)[:15]]
-        except (ValueError, AttributeError):
+        except (ValueError, AttributeError, RecursionError):
             pass
-    pyproject = root / "pyproject.toml"
-    if pyproject.is_file():
+    pyproject = _read(root, "pyproject.toml", BUILD_FILE_CHARS)
+    if pyproject is not None:
         try:
-            data = tomllib.loads(pyproject.read_text())
+            data = tomllib.loads(pyproject)
             found += [f"{name} (console script)" for name in
                       (data.get("project", {}).get("scripts") or {})][:10]
-            if "pytest" in pyproject.read_text():
+            if "pytest" in pyproject:
                 found.append("pytest")
-        except tomllib.TOMLDecodeError:
+        except (tomllib.TOMLDecodeError, AttributeError, RecursionError):
             pass
-    if (root / "Cargo.toml").is_file():
+    if _file(root, "Cargo.toml") is not None:
         found += ["cargo build", "cargo test"]
-    if (root / "go.mod").is_file():
+    if _file(root, "go.mod") is not None:
         found += ["go build ./...", "go test ./..."]
     return found
 

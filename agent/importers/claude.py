@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from agent.importers.jsonl import last_time, records, scan
+from agent.importers.jsonl import MALFORMED, last_time, records, scan
 from agent.importers.model import (
     TEXT_LIMIT,
     TOOL_ARGS_LIMIT,
@@ -19,6 +19,7 @@ from agent.importers.model import (
     Step,
     Trajectory,
     Workspace,
+    confined,
     injected,
     parse_time,
     raw_clip,
@@ -39,7 +40,8 @@ def discover(workspace: Workspace, config_dir: Path) -> list[Session]:
     is gone. Compaction side-runs (``agent-acompact-*``) are left out: their output is the
     compact summary, which is not imported either."""
     projects = config_dir / "projects"
-    paths = sorted(projects.glob("*/*.jsonl")) + sorted(projects.glob("*/*/subagents/*.jsonl"))
+    paths = confined(config_dir, [*sorted(projects.glob("*/*.jsonl")),
+                                  *sorted(projects.glob("*/*/subagents/*.jsonl"))])
     found: list[Session] = []
     for path in paths:
         if path.name.startswith("agent-acompact"):
@@ -53,7 +55,8 @@ def discover(workspace: Workspace, config_dir: Path) -> list[Session]:
         found.append(Session("claude-code", path, str(session_id or path.stem),
                              str(first["cwd"]), sidechain, last_time(path)))
     known = {s.session_id for s in found}
-    return found + history(workspace, config_dir / "history.jsonl", known)
+    prompts = confined(config_dir, [config_dir / "history.jsonl"])
+    return found + (history(workspace, prompts[0], known) if prompts else [])
 
 
 def history(workspace: Workspace, path: Path, known: set[str]) -> list[Session]:
@@ -64,23 +67,31 @@ def history(workspace: Workspace, path: Path, known: set[str]) -> list[Session]:
         return []
     sessions: dict[str, Session] = {}
     for entry in records(path):
-        session_id = str(entry.get("sessionId") or "")
-        text = entry.get("display")
-        if session_id in known or not workspace.contains(entry.get("project")):
+        try:
+            _history_entry(workspace, path, entry, known, sessions)
+        except MALFORMED:
             continue
-        when = parse_time(entry.get("timestamp"))
-        session = sessions.setdefault(session_id, Session(
-            "claude-code", path, session_id, str(entry["project"]), False, when,
-            transcript=False))
-        if when is not None and (session.last is None or when > session.last):
-            session.last = when
-        text = text.strip() if isinstance(text, str) else ""
-        if text and not text.startswith("/"):
-            session.prompts.append(Step("user", raw_clip(text, TEXT_LIMIT), when))
-        else:
-            reason = "command" if text else "empty"
-            session.skipped[reason] = session.skipped.get(reason, 0) + 1
     return list(sessions.values())
+
+
+def _history_entry(workspace: Workspace, path: Path, entry: dict[str, Any], known: set[str],
+                   sessions: dict[str, Session]) -> None:
+    session_id = str(entry.get("sessionId") or "")
+    text = entry.get("display")
+    if session_id in known or not workspace.contains(entry.get("project")):
+        return
+    when = parse_time(entry.get("timestamp"))
+    session = sessions.setdefault(session_id, Session(
+        "claude-code", path, session_id, str(entry["project"]), False, when,
+        transcript=False))
+    if when is not None and (session.last is None or when > session.last):
+        session.last = when
+    text = text.strip() if isinstance(text, str) else ""
+    if text and not text.startswith("/"):
+        session.prompts.append(Step("user", raw_clip(text, TEXT_LIMIT), when))
+    else:
+        reason = "command" if text else "empty"
+        session.skipped[reason] = session.skipped.get(reason, 0) + 1
 
 
 @dataclass
@@ -100,43 +111,59 @@ class _Reply:
 
 
 def steps(path: Path, trajectory: Trajectory) -> Iterator[Step]:
-    """The steps of one transcript, streaming; skipped lines are counted on ``trajectory``.
-    Sidechain records inside a main session (older versions wrote subagents inline) are
-    skipped: subagents are their own trajectories."""
+    """The steps of one transcript, streaming; skipped lines are counted on ``trajectory``
+    (a line of an unexpected shape is counted as ``malformed``, never fatal). Sidechain
+    records inside a main session (older versions wrote subagents inline) are skipped:
+    subagents are their own trajectories."""
     reply: _Reply | None = None
     for record in records(path, trajectory):
-        kind = record.get("type")
-        if kind not in ("user", "assistant"):
-            if kind == "system":
-                compaction = record.get("subtype") == "compact_boundary"
-                trajectory.skip("compaction" if compaction else "bookkeeping")
-            else:
-                trajectory.skip("bookkeeping" if kind in BOOKKEEPING else "unknown_type")
-        elif record.get("isSidechain") is True and not trajectory.sidechain:
-            trajectory.skip("sidechain")
-        elif kind == "user":
-            prompt = _prompt(record, trajectory)
-            if prompt is not None:
-                if reply is not None:
-                    yield from reply.steps()
-                    reply = None
-                yield Step("user", raw_clip(prompt, TEXT_LIMIT),
-                           parse_time(record.get("timestamp")))
-        else:
-            message = record.get("message")
-            if not isinstance(message, dict) or message.get("model") == "<synthetic>":
-                trajectory.skip("synthetic" if isinstance(message, dict) else "malformed")
-                continue
-            when = parse_time(record.get("timestamp"))
-            message_id = message.get("id")
-            if reply is None or message_id is None or message_id != reply.message_id:
-                if reply is not None:
-                    yield from reply.steps()
-                reply = _Reply(message_id, when)
-            if not _add(reply, message.get("content"), when):
-                trajectory.skip("reasoning" if _has_thinking(message) else "empty")
+        try:
+            done, reply = _record(record, reply, trajectory)
+        except MALFORMED:
+            trajectory.skip("malformed")
+            continue
+        yield from done
     if reply is not None:
         yield from reply.steps()
+
+
+def _record(record: dict[str, Any], reply: _Reply | None, trajectory: Trajectory
+            ) -> tuple[list[Step], _Reply | None]:
+    """The steps one record completes, and the assistant reply still being gathered."""
+    kind = record.get("type")
+    done: list[Step] = []
+    if not isinstance(kind, str):
+        trajectory.skip("malformed")
+    elif kind not in ("user", "assistant"):
+        if kind == "system":
+            compaction = record.get("subtype") == "compact_boundary"
+            trajectory.skip("compaction" if compaction else "bookkeeping")
+        else:
+            trajectory.skip("bookkeeping" if kind in BOOKKEEPING else "unknown_type")
+    elif record.get("isSidechain") is True and not trajectory.sidechain:
+        trajectory.skip("sidechain")
+    elif kind == "user":
+        prompt = _prompt(record, trajectory)
+        if prompt is not None:
+            if reply is not None:
+                done += reply.steps()
+                reply = None
+            done.append(Step("user", raw_clip(prompt, TEXT_LIMIT),
+                             parse_time(record.get("timestamp"))))
+    else:
+        message = record.get("message")
+        if not isinstance(message, dict) or message.get("model") == "<synthetic>":
+            trajectory.skip("synthetic" if isinstance(message, dict) else "malformed")
+            return done, reply
+        when = parse_time(record.get("timestamp"))
+        message_id = message.get("id")
+        if reply is None or message_id is None or message_id != reply.message_id:
+            if reply is not None:
+                done += reply.steps()
+            reply = _Reply(message_id, when)
+        if not _add(reply, message.get("content"), when):
+            trajectory.skip("reasoning" if _has_thinking(message) else "empty")
+    return done, reply
 
 
 def _prompt(record: dict[str, Any], trajectory: Trajectory) -> str | None:

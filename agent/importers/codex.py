@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from agent.importers.jsonl import last_time, records, scan
+from agent.importers.jsonl import MALFORMED, last_time, records, scan
 from agent.importers.model import (
     TEXT_LIMIT,
     TOOL_ARGS_LIMIT,
@@ -21,6 +21,7 @@ from agent.importers.model import (
     Step,
     Trajectory,
     Workspace,
+    confined,
     injected,
     parse_time,
     raw_clip,
@@ -38,14 +39,19 @@ _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 def discover(workspace: Workspace, home: Path) -> list[Session]:
     """The workspace's rollouts (active and archived); their ``history.jsonl`` prompts are
     attached for use when a rollout holds no prompt of its own."""
-    paths = sorted({*home.glob("sessions/**/rollout-*.jsonl"),
-                    *home.glob("archived_sessions/**/rollout-*.jsonl")})
+    paths = confined(home, sorted({*home.glob("sessions/**/rollout-*.jsonl"),
+                                   *home.glob("archived_sessions/**/rollout-*.jsonl")}))
     found: list[Session] = []
     for path in paths:
-        session_id, cwd, sidechain = _identify(path)
+        try:
+            session_id, cwd, sidechain = _identify(path)
+        except MALFORMED:
+            continue
         if workspace.contains(cwd):
             found.append(Session("codex", path, session_id, cwd, sidechain, last_time(path)))
-    _attach_history(found, home / "history.jsonl")
+    prompts = confined(home, [home / "history.jsonl"])
+    if prompts:
+        _attach_history(found, prompts[0])
     return found
 
 
@@ -82,34 +88,47 @@ def _attach_history(sessions: list[Session], path: Path) -> None:
         return
     for entry in records(path):
         text = entry.get("text")
+        if not isinstance(text, str) or not text.strip():
+            continue
         for session in by_id.get(str(entry.get("session_id")), []):
-            if isinstance(text, str) and text.strip():
-                when = parse_time(entry.get("ts"))
-                session.prompts.append(Step("user", raw_clip(text.strip(), TEXT_LIMIT), when))
+            when = parse_time(entry.get("ts"))
+            session.prompts.append(Step("user", raw_clip(text.strip(), TEXT_LIMIT), when))
 
 
 def steps(path: Path, trajectory: Trajectory) -> Iterator[Step]:
-    """The steps of one rollout, streaming; skipped lines are counted on ``trajectory``."""
+    """The steps of one rollout, streaming; skipped lines are counted on ``trajectory`` (a
+    line of an unexpected shape is counted as ``malformed``, never fatal)."""
     for record in records(path, trajectory):
-        when = parse_time(record.get("timestamp"))
-        kind = record.get("type")
-        payload = record.get("payload")
-        if isinstance(payload, dict) and isinstance(kind, str):
-            if kind == "response_item":
-                yield from _item(payload, when, trajectory, wrapped=True)
-            elif kind == "event_msg":
-                yield from _event(payload, when, trajectory)
-            elif kind == "compacted":
-                trajectory.skip("compaction")
-            else:
-                trajectory.skip("bookkeeping" if kind in BOOKKEEPING else "unknown_type")
-        elif kind in ITEM_TYPES:  # legacy: bare items
-            yield from _item(record, when, trajectory, wrapped=False)
-        elif kind is None and ("id" in record and "timestamp" in record
-                               or record.get("record_type") == "state"):
-            trajectory.skip("bookkeeping")  # legacy header and state lines
+        try:
+            done = list(_record(record, trajectory))
+        except MALFORMED:
+            trajectory.skip("malformed")
+            continue
+        yield from done
+
+
+def _record(record: dict[str, Any], trajectory: Trajectory) -> Iterator[Step]:
+    when = parse_time(record.get("timestamp"))
+    kind = record.get("type")
+    payload = record.get("payload")
+    if kind is not None and not isinstance(kind, str):
+        trajectory.skip("malformed")
+    elif isinstance(payload, dict) and isinstance(kind, str):
+        if kind == "response_item":
+            yield from _item(payload, when, trajectory, wrapped=True)
+        elif kind == "event_msg":
+            yield from _event(payload, when, trajectory)
+        elif kind == "compacted":
+            trajectory.skip("compaction")
         else:
-            trajectory.skip("unknown_type")
+            trajectory.skip("bookkeeping" if kind in BOOKKEEPING else "unknown_type")
+    elif kind in ITEM_TYPES:  # legacy: bare items
+        yield from _item(record, when, trajectory, wrapped=False)
+    elif kind is None and ("id" in record and "timestamp" in record
+                           or record.get("record_type") == "state"):
+        trajectory.skip("bookkeeping")  # legacy header and state lines
+    else:
+        trajectory.skip("unknown_type")
 
 
 def _item(item: dict[str, Any], when: datetime | None, trajectory: Trajectory,

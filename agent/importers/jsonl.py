@@ -1,4 +1,5 @@
-"""Streaming reads of JSON-lines files: one line in memory at a time."""
+"""Streaming reads of JSON-lines files: one line in memory at a time. A line that is not a
+JSON object (not JSON, nested too deep to decode, another type) is skipped and counted."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ TAIL_BYTES = 64 * 1024
 
 _DECODE = json.JSONDecoder().raw_decode
 BLANK = object()  # what ``_parse`` returns for a blank line
+# What reading one record of an unexpected shape may raise; the record is skipped, counted.
+MALFORMED = (TypeError, ValueError, AttributeError, KeyError, IndexError, RecursionError)
 
 
 def _parse(line: str) -> object:
@@ -22,12 +25,14 @@ def _parse(line: str) -> object:
     line that is not JSON, ``BLANK`` for a blank one."""
     try:
         value, end = _DECODE(line)
+    except RecursionError:  # nested deeper than the decoder goes
+        return None
     except ValueError:
         if line.isspace():
             return BLANK
         try:
             return json.loads(line)  # leading whitespace
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
     return value if end == len(line) or line[end:].isspace() else None
 

@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
+from memfs.paths import inside
+
 Source = Literal["claude-code", "codex"]
 StepKind = Literal["user", "assistant", "tool_call"]
 SOURCES: tuple[Source, ...] = ("claude-code", "codex")
@@ -80,6 +82,17 @@ class Session:
     transcript: bool = True
     prompts: list[Step] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)
+
+
+def confined(root: Path, paths: list[Path]) -> list[Path]:
+    """The real paths of the regular files among ``paths`` that lie inside ``root`` once
+    symbolic links are resolved (a transcript linked from elsewhere is not read)."""
+    found: list[Path] = []
+    for path in paths:
+        real = inside(root, path)
+        if real is not None and real.is_file():
+            found.append(real)
+    return found
 
 
 def parse_time(value: object) -> datetime | None:

@@ -1,4 +1,5 @@
-"""The agent's tools and the one function that runs a tool call safely."""
+"""The agent's tools and the one function that runs a tool call safely: every result, whatever
+the tool, has its credentials redacted before it reaches the model or the database."""
 
 from __future__ import annotations
 
@@ -58,16 +59,30 @@ def execute(ctx: ToolContext, name: str, args: dict[str, Any]) -> ToolResult:
         log.exception("tool %s failed", name)
         result = ToolResult(f"error: the tool failed unexpectedly ({type(exc).__name__}: {exc})",
                             ok=False)
-    return _capped(result, ctx.output_limit)
+    return _finished(result, ctx.output_limit)
 
 
-def _capped(result: ToolResult, limit: int) -> ToolResult:
-    if len(result.output) <= limit:
+REDACT_MARGIN = 1_000  # characters beyond the cut that are redacted with it (a key across it)
+
+
+def _finished(result: ToolResult, limit: int) -> ToolResult:
+    """The result cut to ``limit`` characters, credentials redacted and both said."""
+    from memfs.secrets import redact  # the detectors are heavy to import
+
+    total = len(result.output)
+    text, redacted = redact(result.output[:limit + REDACT_MARGIN])
+    redacted += result.redacted
+    notes = []
+    if total > limit or len(text) > limit:
+        text = text[:limit]
+        notes.append(f"... (output truncated at {limit} of {total} characters; ask for a "
+                     "narrower range)")
+    if redacted:
+        notes.append(f"({redacted} credential{'s' if redacted != 1 else ''} redacted: shown "
+                     "as [REDACTED:<kind>]; the values stay out of the conversation)")
+    if not notes:
         return result
-    cut = result.output[:limit]
-    note = (f"\n... (output truncated at {limit} of {len(result.output)} characters; ask for "
-            "a narrower range)")
-    return ToolResult(cut + note, result.ok, result.commit)
+    return ToolResult("\n".join([text, *notes]), result.ok, result.commit, redacted)
 
 
 __all__ = ["TOOLS", "ToolContext", "ToolResult", "execute", "parse_arguments", "schemas"]

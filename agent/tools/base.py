@@ -27,11 +27,13 @@ class ToolContext:
 
 @dataclass(frozen=True)
 class ToolResult:
-    """A tool's answer to the model; ``commit`` is set when memory changed."""
+    """A tool's answer to the model; ``commit`` is set when memory changed; ``redacted``
+    counts the credentials the tool already replaced in ``output``."""
 
     output: str
     ok: bool = True
     commit: EditResult | None = None
+    redacted: int = 0
 
 
 class ToolFailure(Exception):

@@ -109,7 +109,11 @@ MEMORY_SEARCH = Tool(
     description="Find lines in memory files (case-insensitive substring, or a regex).",
     parameters={
         "type": "object",
-        "properties": {"query": {"type": "string"}, "regex": {"type": "boolean"}},
+        "properties": {
+            "query": {"type": "string"},
+            "regex": {"type": "boolean",
+                      "description": "RE2 syntax (no look-around or backreferences)"},
+        },
         "required": ["query"],
     },
     run=run_search,

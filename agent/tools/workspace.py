@@ -1,16 +1,20 @@
 """Read-only workspace tools: ``read_file``, ``list_files`` (honours .gitignore) and
-``search_files``, confined to the workspace root with the memory path rules."""
+``search_files``, confined to the workspace: every path is resolved to its real path, and
+anything a symbolic link leads outside the workspace (whichever component is the link) is
+refused or left out. Search patterns run on RE2 (linear time). Credentials in file contents
+are redacted here, before lines are numbered or cut (a private key spans lines); every tool's
+output is redacted again where it is produced (``agent.tools.execute``)."""
 
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 from pathlib import Path
 from typing import Any
 
 from agent.tools.base import Tool, ToolContext, ToolFailure, ToolResult, int_arg, string_arg
-from memfs.paths import normalize_workspace, resolve
+from memfs.paths import confine, inside, normalize_workspace
+from memfs.regex import compile_pattern
 
 MAX_FILE_BYTES = 2_000_000
 MAX_LIST = 2_000
@@ -24,20 +28,24 @@ def _root(ctx: ToolContext) -> Path:
 
 
 def _target(ctx: ToolContext, path: str) -> tuple[str, Path]:
+    """The workspace-relative path and the real path it names (refused when a link leads
+    it outside the workspace)."""
     root = _root(ctx)
     rel = normalize_workspace(path, root)
-    return rel, (resolve(root, rel) if rel else root)
+    return rel, confine(root, root / rel) if rel else Path(os.path.realpath(root))
 
 
 def workspace_files(root: Path) -> list[str]:
-    """Files of the workspace that git would not ignore (``git ls-files`` in a repo, else a
-    walk that applies the root .gitignore), sorted."""
+    """Regular files of the workspace that git would not ignore (``git ls-files`` in a repo,
+    else a walk that applies the root .gitignore), sorted; symbolic links, and files a linked
+    folder leads outside the workspace to (a folder git tracks, replaced by a link), are
+    left out."""
     done = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=root, capture_output=True, timeout=30)
+        ["git", "-c", "core.fsmonitor=false", "ls-files", "-z", "--cached", "--others",
+         "--exclude-standard"], cwd=root, capture_output=True, timeout=30)
     if done.returncode == 0:
         names = {n for n in done.stdout.decode("utf-8", "replace").split("\0") if n}
-        return sorted(n for n in names if (root / n).is_file() and not (root / n).is_symlink())
+        return sorted(n for n in names if _regular_inside(root, n))
     import pathspec
 
     ignore = root / ".gitignore"
@@ -57,7 +65,14 @@ def workspace_files(root: Path) -> list[str]:
     return sorted(found)
 
 
-def _read_text(path: Path) -> str:
+def _regular_inside(root: Path, name: str) -> bool:
+    path = root / name
+    return not path.is_symlink() and path.is_file() and inside(root, path) is not None
+
+
+def _read_text(path: Path) -> tuple[str, int]:
+    """A text file's content with its credentials redacted (line numbers kept), and how many
+    were redacted."""
     if not path.is_file():
         raise ToolFailure("not a file (list folders with list_files)")
     if path.stat().st_size > MAX_FILE_BYTES:
@@ -65,18 +80,25 @@ def _read_text(path: Path) -> str:
     data = path.read_bytes()
     if b"\0" in data[:8192]:
         raise ToolFailure("binary file; only text files can be read")
-    return data.decode("utf-8", "replace")
+    return _redact(data.decode("utf-8", "replace"))
+
+
+def _redact(text: str) -> tuple[str, int]:
+    from memfs.secrets import redact  # the detectors are heavy to import
+
+    return redact(text, keep_lines=True)
 
 
 def run_read_file(ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
     rel, target = _target(ctx, string_arg(args, "path"))
-    lines = _read_text(target).splitlines()
+    text, redacted = _read_text(target)
+    lines = text.splitlines()
     start = int_arg(args, "start_line") or 1
     end = min(int_arg(args, "end_line") or len(lines), len(lines))
     if start < 1 or (lines and start > len(lines)) or end < start - 1:
         raise ToolFailure(f"line range {start}-{end} is outside {rel} (1-{len(lines)})")
     body = "\n".join(f"{n:>6}\t{lines[n - 1]}" for n in range(start, end + 1))
-    return ToolResult(f"{rel} (lines {start}-{end} of {len(lines)})\n{body}")
+    return ToolResult(f"{rel} (lines {start}-{end} of {len(lines)})\n{body}", redacted=redacted)
 
 
 def run_list_files(ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
@@ -106,17 +128,17 @@ def run_list_files(ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
 def run_search_files(ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
     query = string_arg(args, "query")
     rel, _ = _target(ctx, string_arg(args, "path", required=False))
-    try:
-        pattern = re.compile(query if args.get("regex") else re.escape(query), re.IGNORECASE)
-    except re.error as exc:
-        raise ToolFailure(f"invalid regex: {exc}") from None
+    pattern = compile_pattern(query, regex=bool(args.get("regex")))
     root = _root(ctx)
     prefix = rel + "/" if rel else ""
     hits: list[str] = []
+    redacted = 0
     for name in workspace_files(root):
         if prefix and not (name.startswith(prefix) or name == rel):
             continue
-        path = root / name
+        path = inside(root, root / name)
+        if path is None:
+            continue
         try:
             if path.stat().st_size > MAX_FILE_BYTES:
                 continue
@@ -125,12 +147,21 @@ def run_search_files(ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
             continue
         if b"\0" in data[:8192]:
             continue
-        for number, line in enumerate(data.decode("utf-8", "replace").splitlines(), 1):
-            if pattern.search(line):
-                hits.append(f"{name}:{number}: {line.strip()[:200]}")
-                if len(hits) >= MAX_HITS:
-                    return ToolResult("\n".join(hits) + "\n... (more matches; narrow it)")
-    return ToolResult("\n".join(hits) or "no matches")
+        text = data.decode("utf-8", "replace")
+        lines = text.splitlines()
+        found = [n for n, line in enumerate(lines, 1) if pattern.search(line)]
+        if not found:
+            continue
+        # Lines are shown from the redacted text (a key may span lines: a private key).
+        clean, count = _redact(text)
+        redacted += count
+        shown = clean.splitlines() if count else lines
+        for number in found:
+            hits.append(f"{name}:{number}: {shown[number - 1].strip()[:200]}")
+            if len(hits) >= MAX_HITS:
+                return ToolResult("\n".join(hits) + "\n... (more matches; narrow it)",
+                                  redacted=redacted)
+    return ToolResult("\n".join(hits) or "no matches", redacted=redacted)
 
 
 READ_FILE = Tool(
@@ -155,7 +186,9 @@ SEARCH_FILES = Tool(
     name="search_files",
     description="Find lines in the workspace's files (case-insensitive substring or regex).",
     parameters={"type": "object", "properties": {
-        "query": {"type": "string"}, "regex": {"type": "boolean"},
+        "query": {"type": "string"},
+        "regex": {"type": "boolean", "description": "RE2 syntax (no look-around or "
+                                                    "backreferences)"},
         "path": {"type": "string", "description": "limit to a folder or file"}},
         "required": ["query"]},
     run=run_search_files, needs_workspace=True,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from memfs.errors import AlreadyExists, InvalidArgument
+from memfs.errors import AlreadyExists, SecretDetected
 from memfs.home import memory_dir
 from memfs.letta_import import import_letta
 from memfs.store import MemoryStore
@@ -55,6 +55,6 @@ def test_import_refuses_existing_memory_and_secrets(tmp_path: Path) -> None:
     with pytest.raises(AlreadyExists, match="--force"):
         import_letta(src, memory_dir("memory-agent"), "Memory Agent", "memory-agent")
     (src / "leak.md").write_text("---\ndescription: d\n---\nAKIAIOSFODNN7EXAMPLE\n")
-    with pytest.raises(InvalidArgument, match="credential"):
+    with pytest.raises(SecretDetected, match="credential in leak.md"):
         import_letta(src, memory_dir("other"), "Other", "other")
     assert not memory_dir("other").exists()
