@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
-from agent import model, settings, sleeptime
+from agent import embeddings, model, settings, sleeptime
 from agent.agents import Agent, Agents
 from agent.compaction import compact, history_tokens
 from agent.conversations import Conversation, Conversations
@@ -116,7 +116,9 @@ class Runtime:
         await self._after_turn(turn, compacted)
 
     async def _after_turn(self, turn: Turn, compacted: bool) -> None:
-        """Start a background reflection when the agent's sleeptime trigger fires."""
+        """Wake the background recall worker (indexes, embeddings); start a background
+        reflection when the agent's sleeptime trigger fires."""
+        embeddings.start(self.db.path, embeddings.config(self.settings))
         if self.spawn is None:
             return
         config = sleeptime.load(self.workspace, turn.agent.id, self.editor_settings)

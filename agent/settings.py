@@ -41,6 +41,8 @@ class Settings(BaseModel):
     tool_output_limit: int = Field(16_000, ge=1000, description="characters per tool result")
     request_timeout: float = Field(120.0, gt=0, description="seconds per model request")
     max_retries: int = Field(3, ge=0, le=10, description="retries of transient model errors")
+    embedding_model: str | None = Field(None, description="litellm embedding model for "
+                                        "semantic recall (trusted settings only)")
 
 
 @dataclass
