@@ -39,6 +39,7 @@ BATCH_TIMEOUT = 60.0
 QUERY_TIMEOUT = 5.0
 COOL_DOWN = 60.0  # seconds search skips the provider after a failed query embedding
 IDLE_POLL = 30.0
+MIN_SIMILARITY = 0.2  # cosine below which a vector hit is noise rather than a match
 MAX_BACKOFF = 300.0
 
 
@@ -125,36 +126,39 @@ class Worker:
         try:
             recall.index_all(db)
             while self.cfg is not None and not self.stop.is_set():
-                if not self.step(db, self.cfg):
+                delay = self.step(db, self.cfg)
+                if delay is None:
                     self.idle.set()
                     self.wake.wait(IDLE_POLL)
                     self.wake.clear()
+                elif delay:
+                    self.idle.set()  # nothing more happens before the retry
+                    self.stop.wait(delay)
         except sqlite3.Error as exc:  # e.g. the data home went away: end quietly
             log.warning("background recall work stopped: %s", exc)
         finally:
             self.idle.set()
             db.close()
 
-    def step(self, db: Database, cfg: EmbeddingConfig) -> bool:
-        """Embed one batch; False when nothing is pending."""
+    def step(self, db: Database, cfg: EmbeddingConfig) -> float | None:
+        """Embed one batch: None when nothing is pending, 0 after a stored batch, else the
+        seconds to wait before retrying a failed one."""
         rows = pending(db, cfg.model, BATCH)
         if not rows:
-            return False
+            return None
         self.idle.clear()
         try:
             vectors = embed(cfg, [str(r["text"]) for r in rows], BATCH_TIMEOUT)
         except Exception as exc:  # any provider failure: retry later, quietly
             self.failures += 1
-            delay = min(MAX_BACKOFF, 5.0 * 2 ** (self.failures - 1))
+            delay = min(MAX_BACKOFF, 5.0 * 2.0 ** (self.failures - 1))
             level = logging.WARNING if self.failures == 1 else logging.DEBUG
             log.log(level, "embedding with %s failed (%s); retrying in %.0fs", cfg.model,
                     str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__, delay)
-            self.idle.set()  # nothing more will happen before the retry
-            self.stop.wait(delay)
-            return True
+            return delay
         self.failures = 0
         store(db, cfg.model, rows, vectors)
-        return True
+        return 0.0
 
 
 _workers: dict[tuple[str, str | None, str | None], Worker] = {}
@@ -192,7 +196,8 @@ _cool_down: dict[tuple[str, str | None], float] = {}
 
 def nearest(db: Database, agent_id: str, model: str, query: list[float], limit: int
             ) -> list[int]:
-    """The agent's message ids by cosine similarity to ``query``, best first."""
+    """The agent's message ids by cosine similarity to ``query`` (at least
+    ``MIN_SIMILARITY``), best first."""
     import numpy
 
     key = (str(db.path), agent_id, model)
@@ -216,7 +221,8 @@ def nearest(db: Database, agent_id: str, model: str, query: list[float], limit: 
     scores = stacked @ _unit(query)
     count = min(limit, len(ids))
     top = numpy.argpartition(-scores, count - 1)[:count]
-    return [ids[i] for i in sorted(top.tolist(), key=lambda i: -float(scores[i]))]
+    ranked = sorted(top.tolist(), key=lambda i: -float(scores[i]))
+    return [ids[i] for i in ranked if float(scores[i]) >= MIN_SIMILARITY]
 
 
 def semantic(db: Database, cfg: EmbeddingConfig | None, agent_id: str, text: str

@@ -263,13 +263,21 @@ def _stem(word: str) -> str:
     return word
 
 
+_FUNCTION_WORDS = frozenset({"the", "and", "are", "was", "were", "for", "with", "that", "this",
+                             "what", "did", "you", "our", "use", "its", "from", "has", "have",
+                             "how", "who", "why", "when", "which"})
+
+
 def embed_text(text: str) -> list[float]:
-    """A deterministic unit vector: hashed stemmed words (weight 1) and their trigrams (0.3)."""
+    """A deterministic unit vector: hashed stemmed words (weight 1) and their character
+    trigrams (0.6 each), short and function words left out."""
     vector = [0.0] * EMBEDDING_DIMENSIONS
     for word in re.findall(r"[a-z0-9]+", text.lower()):
+        if len(word) < 3 or word in _FUNCTION_WORDS:
+            continue
         stem = _stem(word)
         padded = f"#{stem}#"
-        features = [(stem, 1.0)] + [(padded[i:i + 3], 0.3) for i in range(len(padded) - 2)]
+        features = [(stem, 1.0)] + [(padded[i:i + 3], 0.6) for i in range(len(padded) - 2)]
         for feature, weight in features:
             digest = hashlib.blake2b(feature.encode(), digest_size=8).digest()
             slot = int.from_bytes(digest[:4], "little") % EMBEDDING_DIMENSIONS

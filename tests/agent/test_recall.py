@@ -10,11 +10,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from agent.agents import DEFAULT_AGENT_ID
 from agent.conversations import Conversation, message_text
 from agent.db import MIGRATIONS, Database, db_path
 from agent.events import ToolCallFinished
 from agent.runtime import Runtime
+from memfs.home import DEFAULT_AGENT_ID
 from memfs.tokens import estimate_text_tokens
 from testkit.model_server import Reply, ScriptedModel, ToolCall
 from tests.agent.conftest import collect
