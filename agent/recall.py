@@ -5,9 +5,10 @@ and its candidates are that agent's messages only. A query becomes an OR of its 
 words and quoted phrases (stop-words dropped; ``AND`` / ``NOT`` / ``word*`` honoured; every
 term quoted, so punctuation never breaks the expression). To stay fast at 100,000 messages,
 the candidates are the messages holding one of the query's rarer terms (the rarest first, up to
-``CANDIDATE_BUDGET`` postings); the commoner terms still score those candidates, so each
-candidate's BM25 is exact. Hits come back grouped by exchange, with one message of context on
-each side; the conversation's in-context window can be excluded.
+``CANDIDATE_BUDGET`` postings); the commoner terms still score those candidates (FTS5 seeks
+into their postings rather than walking them), and the rarer terms count double. Hits come back
+grouped by exchange, with one message of context on each side; the conversation's in-context
+window can be excluded.
 """
 
 from __future__ import annotations
@@ -367,14 +368,12 @@ def rank(db: Database, query: Query, plan: _Plan, limit: int = 30) -> list[tuple
         total += count
     common = [t for _, t in counted[len(rare):]]
     rare_expr = " OR ".join(t.expr for t in rare)
-    scores = dict(_ranked(db, plan, rare_expr, limit))
-    if common:
-        # Candidates holding a common term too get their full score; together with the
-        # rare-only scores above this is the exact BM25 top of every candidate.
-        both = f"({rare_expr}) AND ({' OR '.join(t.expr for t in common)})"
-        for message_id, score in _ranked(db, plan, both, limit):
-            scores[message_id] = min(score, scores.get(message_id, 0.0))
-    return sorted(scores.items(), key=lambda pair: pair[1])[:limit]
+    if not common:
+        return _ranked(db, plan, rare_expr, limit)
+    # The commoner terms only score the candidates (FTS5 seeks them, never walks them); the
+    # rarer ones, named twice, count double.
+    every = " OR ".join(t.expr for t in terms)
+    return _ranked(db, plan, f"({rare_expr}) AND ({every})", limit)
 
 
 def ranked_ids(db: Database, text: str, scope: Scope, filters: Filters = Filters(),
@@ -384,15 +383,20 @@ def ranked_ids(db: Database, text: str, scope: Scope, filters: Filters = Filters
 
 
 # ----- results ---------------------------------------------------------------------------------
-def _snippets(db: Database, table: str, expr: str, ids: Sequence[int]) -> dict[int, str]:
-    found: dict[int, str] = {}
-    for message_id in ids:
-        rows = db.query(f"SELECT snippet({table}, 0, ?, ?, ' … ', {SNIPPET_TOKENS}) FROM "
-                        f"{table} WHERE {table} MATCH ? AND rowid = ?",
-                        (MARK, MARK, expr, message_id))
-        if rows and rows[0][0]:
-            found[message_id] = " ".join(str(rows[0][0]).split())
-    return found
+def _snippets(db: Database, expr: str, texts: dict[int, str]) -> dict[int, str]:
+    """Marked excerpts of the hits: FTS5's snippet() over a scratch index of just these texts
+    in this connection's temp schema (same tokenizer; cheap, whatever the agent's index size)."""
+    conn = db.connection()
+    conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.recall_excerpts USING fts5(text, "
+                 f"tokenize={_sql_text(TOKENIZER)})")
+    conn.execute("DELETE FROM temp.recall_excerpts")
+    conn.executemany("INSERT INTO temp.recall_excerpts (rowid, text) VALUES (?, ?)",
+                     list(texts.items()))
+    rows = conn.execute(f"SELECT rowid, snippet(recall_excerpts, 0, ?, ?, ' … ', "
+                        f"{SNIPPET_TOKENS}) FROM temp.recall_excerpts WHERE recall_excerpts "
+                        "MATCH ?", (MARK, MARK, expr)).fetchall()
+    conn.execute("DELETE FROM temp.recall_excerpts")
+    return {int(r[0]): " ".join(str(r[1]).split()) for r in rows if r[1]}
 
 
 def _excerpt(text: str) -> str:
@@ -400,17 +404,21 @@ def _excerpt(text: str) -> str:
     return flat if len(flat) <= CONTEXT_CHARS else flat[:CONTEXT_CHARS - 1].rstrip() + "…"
 
 
-def _neighbour(db: Database, conversation_id: str, message_id: int, before: bool
-               ) -> sqlite3.Row | None:
+def _neighbours(db: Database, ids: Sequence[int]) -> dict[int, tuple[int, int]]:
+    """For each message id, the ids of the searched messages just before and after it in its
+    conversation (itself when there is none)."""
     roles = ", ".join("?" for _ in SEARCHED_ROLES)
-    op, order = ("<", "DESC") if before else (">", "ASC")
-    rows = db.query(f"SELECT id, role, created, text FROM messages WHERE conversation_id = ? "
-                    f"AND id {op} ? AND role IN ({roles}) ORDER BY id {order} LIMIT 1",
-                    (conversation_id, message_id, *SEARCHED_ROLES))
-    return rows[0] if rows else None
+    marks = ", ".join("?" for _ in ids)
+    rows = db.query(
+        f"SELECT m.id, (SELECT max(p.id) FROM messages p WHERE p.conversation_id = "
+        f"m.conversation_id AND p.id < m.id AND p.role IN ({roles})), (SELECT min(n.id) FROM "
+        f"messages n WHERE n.conversation_id = m.conversation_id AND n.id > m.id AND n.role IN "
+        f"({roles})) FROM messages m WHERE m.id IN ({marks})",
+        (*SEARCHED_ROLES, *SEARCHED_ROLES, *ids))
+    return {int(r[0]): (int(r[1] or r[0]), int(r[2] or r[0])) for r in rows}
 
 
-def group(db: Database, table: str, expr: str, ranked: Sequence[int], limit: int,
+def group(db: Database, expr: str, ranked: Sequence[int], limit: int,
           hidden: Callable[[int], bool] = lambda _: False) -> list[RecallGroup]:
     """Hits (best first) gathered into at most ``limit`` exchanges: a hit next to one already
     shown joins its group; each group shows one message of context on each side."""
@@ -420,6 +428,7 @@ def group(db: Database, table: str, expr: str, ranked: Sequence[int], limit: int
     rows = {int(r["id"]): r for r in db.query(
         f"SELECT id, conversation_id, role, created, text FROM messages WHERE id IN ({marks})",
         tuple(ranked))}
+    around = _neighbours(db, ranked)
     spans: list[tuple[str, int, int, list[int]]] = []  # conversation, first, last, hits
     for message_id in ranked:
         row = rows.get(message_id)
@@ -428,31 +437,30 @@ def group(db: Database, table: str, expr: str, ranked: Sequence[int], limit: int
         if len(spans) >= limit:
             break
         conversation = str(row["conversation_id"])
-        before = _neighbour(db, conversation, message_id, before=True)
-        after = _neighbour(db, conversation, message_id, before=False)
-        low = int(before["id"]) if before is not None else message_id
-        high = int(after["id"]) if after is not None else message_id
+        low, high = around[message_id]
         for index, (conv, first, last, hits) in enumerate(spans):
             if conv == conversation and low <= last and high >= first:
                 spans[index] = (conv, min(first, low), max(last, high), hits + [message_id])
                 break
         else:
             spans.append((conversation, low, high, [message_id]))
-    hit_ids = [h for span in spans for h in span[3]]
-    snippets = _snippets(db, table, expr, hit_ids)
+    snippets = _snippets(db, expr, {h: str(rows[h]["text"]) for span in spans for h in span[3]})
     titles = {str(r[0]): str(r[1]) for r in db.query(
         f"SELECT id, title FROM conversations WHERE id IN ({', '.join('?' for _ in spans)})",
         tuple(span[0] for span in spans))}
-    result: list[RecallGroup] = []
     roles = ", ".join("?" for _ in SEARCHED_ROLES)
+    ranges = " OR ".join("(conversation_id = ? AND id BETWEEN ? AND ?)" for _ in spans)
+    shown: dict[str, list[sqlite3.Row]] = {}
+    for row in db.query(f"SELECT id, conversation_id, role, created, text FROM messages WHERE "
+                        f"({ranges}) AND role IN ({roles}) ORDER BY id",
+                        (*(v for span in spans for v in span[:3]), *SEARCHED_ROLES)):
+        shown.setdefault(str(row["conversation_id"]), []).append(row)
+    result: list[RecallGroup] = []
     for conversation, first, last, hits in spans:
-        shown = db.query(f"SELECT id, role, created, text FROM messages WHERE conversation_id "
-                         f"= ? AND id BETWEEN ? AND ? AND role IN ({roles}) ORDER BY id",
-                         (conversation, first, last, *SEARCHED_ROLES))
         messages = []
-        for row in shown:
+        for row in shown.get(conversation, []):
             message_id = int(row["id"])
-            if hidden(message_id):
+            if not first <= message_id <= last or hidden(message_id):
                 continue
             hit = message_id in hits
             text = snippets.get(message_id) if hit else None
@@ -499,7 +507,7 @@ def search(db: Database, text: str, scope: Scope, filters: Filters = Filters(),
             ids = fuse([ids, [m for m in by_meaning if m in allowed]])
             used_vectors = True
     hidden = in_window(db, scope)
-    groups = group(db, plan.table, query.expression(), ids, limit, hidden)
+    groups = group(db, query.expression(), ids, limit, hidden)
     searched = " OR ".join(t.words for t in query.terms)
     return RecallResult(groups, searched, used_vectors,
                         bool(scope.current_conversation and scope.exclude_window))
