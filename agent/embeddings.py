@@ -84,12 +84,10 @@ def _unit(vector: list[float]) -> numpy.ndarray[Any, Any]:
 # ----- the background worker ---------------------------------------------------------------------
 def pending(db: Database, model: str, limit: int) -> list[sqlite3.Row]:
     """Searchable messages without a vector of ``model``, newest first."""
-    roles = ", ".join("?" for _ in recall.SEARCHED_ROLES)
     return db.query(
-        f"SELECT m.id, m.agent_id, m.text FROM messages m WHERE m.role IN ({roles}) AND "
-        "m.text != '' AND NOT EXISTS (SELECT 1 FROM message_vectors v WHERE v.message_id = "
-        "m.id AND v.model = ?) ORDER BY m.id DESC LIMIT ?",
-        (*recall.SEARCHED_ROLES, model, limit))
+        f"SELECT m.id, m.agent_id, m.text FROM messages m WHERE {recall.searchable('m')} AND "
+        "NOT EXISTS (SELECT 1 FROM message_vectors v WHERE v.message_id = m.id AND v.model = ?) "
+        "ORDER BY m.id DESC LIMIT ?", (model, limit))
 
 
 def store(db: Database, model: str, rows: list[sqlite3.Row], vectors: list[list[float]]) -> None:

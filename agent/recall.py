@@ -25,6 +25,10 @@ from memfs.errors import InvalidArgument
 
 TOKENIZER = "porter unicode61 remove_diacritics 2 tokenchars '+#'"
 SEARCHED_ROLES = ("user", "assistant")
+# An assistant message that is only a call of one of these (no words of its own) says nothing
+# worth finding again; memory edits (the ``memory`` tool) stay searchable.
+QUIET_TOOLS = ("conversation_search", "memory_search", "memory_view", "read_file", "list_files",
+               "search_files")
 CANDIDATE_BUDGET = 3000  # postings of the rarer terms that define the candidates
 MAX_TERMS = 16
 SNIPPET_TOKENS = 24
@@ -163,25 +167,33 @@ def _sql_text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def searchable(row: str) -> str:
+    """SQL that is true for the messages search covers (``row``: a table alias, ``new`` or
+    ``old``): user and assistant messages with words, except bare calls of QUIET_TOOLS."""
+    roles = ", ".join(_sql_text(r) for r in SEARCHED_ROLES)
+    calls = " OR ".join(f"instr({row}.text, {_sql_text(name + ' ')}) = 1" for name in QUIET_TOOLS)
+    return (f"({row}.role IN ({roles}) AND {row}.text != '' AND NOT ({row}.role = 'assistant' "
+            f"AND ({calls})))")
+
+
 def _create_index(conn: sqlite3.Connection, number: int, agent_id: str) -> None:
     """The agent's FTS5 table, the triggers that keep it current, and its backfill."""
     name = f"recall_fts_{number}"
     agent = _sql_text(agent_id)
-    roles = ", ".join(_sql_text(r) for r in SEARCHED_ROLES)
     conn.execute(f"CREATE VIRTUAL TABLE {name} USING fts5(text, content='messages', "
                  f"content_rowid='id', tokenize={_sql_text(TOKENIZER)})")
     conn.execute(f"CREATE TRIGGER {name}_ai AFTER INSERT ON messages WHEN new.agent_id = "
-                 f"{agent} AND new.role IN ({roles}) BEGIN INSERT INTO {name}(rowid, text) "
+                 f"{agent} AND {searchable('new')} BEGIN INSERT INTO {name}(rowid, text) "
                  "VALUES (new.id, new.text); END")
     conn.execute(f"CREATE TRIGGER {name}_ad AFTER DELETE ON messages WHEN old.agent_id = "
-                 f"{agent} AND old.role IN ({roles}) BEGIN INSERT INTO {name}({name}, rowid, "
+                 f"{agent} AND {searchable('old')} BEGIN INSERT INTO {name}({name}, rowid, "
                  "text) VALUES ('delete', old.id, old.text); END")
-    conn.execute(f"CREATE TRIGGER {name}_au AFTER UPDATE OF text ON messages WHEN old.agent_id "
-                 f"= {agent} AND old.role IN ({roles}) BEGIN INSERT INTO {name}({name}, rowid, "
-                 f"text) VALUES ('delete', old.id, old.text); INSERT INTO {name}(rowid, text) "
-                 "VALUES (new.id, new.text); END")
-    conn.execute(f"INSERT INTO {name}(rowid, text) SELECT id, text FROM messages "
-                 f"WHERE agent_id = ? AND role IN ({roles})", (agent_id,))
+    conn.execute(f"CREATE TRIGGER {name}_au AFTER UPDATE OF text, role ON messages WHEN "
+                 f"old.agent_id = {agent} BEGIN INSERT INTO {name}({name}, rowid, text) SELECT "
+                 f"'delete', old.id, old.text WHERE {searchable('old')}; INSERT INTO {name}(rowid, "
+                 f"text) SELECT new.id, new.text WHERE {searchable('new')}; END")
+    conn.execute(f"INSERT INTO {name}(rowid, text) SELECT id, text FROM messages m "
+                 f"WHERE agent_id = ? AND {searchable('m')}", (agent_id,))
 
 
 def _drop_index(conn: sqlite3.Connection, number: int) -> None:
@@ -321,6 +333,11 @@ def _plan(db: Database, scope: Scope, filters: Filters) -> _Plan:
         if not target:
             raise InvalidArgument("there is no current conversation here",
                                   "pass a conversation id, or leave 'conversation' out")
+        if not db.query("SELECT 1 FROM conversations WHERE id = ? AND agent_id = ?",
+                        (target, scope.agent_id)):
+            raise InvalidArgument(f"argument 'conversation': no conversation {target!r} of "
+                                  "this agent", "pass 'current', 'others' or an id from a "
+                                  "search result")
         plan.where.append("f.rowid IN (SELECT id FROM messages WHERE conversation_id = ?)")
         plan.params.append(target)
     elif conversation == "others" and scope.current_conversation:
@@ -407,14 +424,12 @@ def _excerpt(text: str) -> str:
 def _neighbours(db: Database, ids: Sequence[int]) -> dict[int, tuple[int, int]]:
     """For each message id, the ids of the searched messages just before and after it in its
     conversation (itself when there is none)."""
-    roles = ", ".join("?" for _ in SEARCHED_ROLES)
     marks = ", ".join("?" for _ in ids)
     rows = db.query(
         f"SELECT m.id, (SELECT max(p.id) FROM messages p WHERE p.conversation_id = "
-        f"m.conversation_id AND p.id < m.id AND p.role IN ({roles})), (SELECT min(n.id) FROM "
-        f"messages n WHERE n.conversation_id = m.conversation_id AND n.id > m.id AND n.role IN "
-        f"({roles})) FROM messages m WHERE m.id IN ({marks})",
-        (*SEARCHED_ROLES, *SEARCHED_ROLES, *ids))
+        f"m.conversation_id AND p.id < m.id AND {searchable('p')}), (SELECT min(n.id) FROM "
+        f"messages n WHERE n.conversation_id = m.conversation_id AND n.id > m.id AND "
+        f"{searchable('n')}) FROM messages m WHERE m.id IN ({marks})", tuple(ids))
     return {int(r[0]): (int(r[1] or r[0]), int(r[2] or r[0])) for r in rows}
 
 
@@ -448,12 +463,11 @@ def group(db: Database, expr: str, ranked: Sequence[int], limit: int,
     titles = {str(r[0]): str(r[1]) for r in db.query(
         f"SELECT id, title FROM conversations WHERE id IN ({', '.join('?' for _ in spans)})",
         tuple(span[0] for span in spans))}
-    roles = ", ".join("?" for _ in SEARCHED_ROLES)
-    ranges = " OR ".join("(conversation_id = ? AND id BETWEEN ? AND ?)" for _ in spans)
+    ranges = " OR ".join("(s.conversation_id = ? AND s.id BETWEEN ? AND ?)" for _ in spans)
     shown: dict[str, list[sqlite3.Row]] = {}
-    for row in db.query(f"SELECT id, conversation_id, role, created, text FROM messages WHERE "
-                        f"({ranges}) AND role IN ({roles}) ORDER BY id",
-                        (*(v for span in spans for v in span[:3]), *SEARCHED_ROLES)):
+    for row in db.query(f"SELECT id, conversation_id, role, created, text FROM messages s WHERE "
+                        f"({ranges}) AND {searchable('s')} ORDER BY id",
+                        tuple(v for span in spans for v in span[:3])):
         shown.setdefault(str(row["conversation_id"]), []).append(row)
     result: list[RecallGroup] = []
     for conversation, first, last, hits in spans:
@@ -519,9 +533,7 @@ def _allowed(db: Database, plan: _Plan, agent_id: str, ids: Sequence[int]) -> li
         return []
     marks = ", ".join("?" for _ in ids)
     where = "".join(f" AND {w}" for w in plan.where)
-    roles = ", ".join("?" for _ in SEARCHED_ROLES)
-    rows = db.query(f"SELECT f.rowid FROM (SELECT id AS rowid FROM messages WHERE id IN "
-                    f"({marks}) AND agent_id = ? AND role IN ({roles})) f JOIN messages m ON "
-                    f"m.id = f.rowid WHERE 1{where}",
-                    (*ids, agent_id, *SEARCHED_ROLES, *plan.params))
+    rows = db.query(f"SELECT f.rowid FROM (SELECT id AS rowid FROM messages s WHERE id IN "
+                    f"({marks}) AND agent_id = ? AND {searchable('s')}) f JOIN messages m ON "
+                    f"m.id = f.rowid WHERE 1{where}", (*ids, agent_id, *plan.params))
     return [int(r[0]) for r in rows]

@@ -73,6 +73,8 @@ async def test_natural_question_finds_a_message_holding_only_some_of_its_words(
     assert len(hits(result.output)) >= 1
     assert "**retry** **failed** **uploads**" in hits(result.output)[0]
     assert "weather" not in "\n".join(hits(result.output))
+    again = await search(runtime, model, query="retrying failed uploads")
+    assert "conversation_search" not in again.output  # past searches are not hits
 
 
 async def test_inflections_match_through_stemming(runtime: Runtime,
@@ -178,6 +180,8 @@ async def test_date_role_and_conversation_filters(runtime: Runtime,
     assert "Mondays" in only_march.output and "Fridays" not in only_march.output
     bad = await search(runtime, model, query="billing", start_date="last week")
     assert not bad.ok and "start_date" in bad.output
+    unknown = await search(runtime, model, query="billing", conversation="conv-nope")
+    assert not unknown.ok and "conversation" in unknown.output
     schema = next(t for t in model.requests[0]["tools"]
                   if t["function"]["name"] == "conversation_search")["function"]["parameters"]
     assert {"start_date", "end_date", "role", "conversation"} <= set(schema["properties"])
