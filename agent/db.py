@@ -78,7 +78,8 @@ MIGRATIONS: list[str] = [
     DROP TABLE IF EXISTS messages_fts;
     CREATE TABLE recall_indexes (
         number INTEGER PRIMARY KEY AUTOINCREMENT,
-        agent_id TEXT NOT NULL UNIQUE
+        agent_id TEXT NOT NULL UNIQUE,
+        version INTEGER NOT NULL
     );
     CREATE INDEX messages_by_agent_time ON messages(agent_id, created);
     CREATE TABLE message_vectors (

@@ -24,6 +24,7 @@ from agent.db import Database
 from memfs.errors import InvalidArgument
 
 TOKENIZER = "porter unicode61 remove_diacritics 2 tokenchars '+#'"
+INDEX_VERSION = 1  # raise when the tokenizer or what is indexed changes: indexes are rebuilt
 SEARCHED_ROLES = ("user", "assistant")
 # An assistant message that is only a call of one of these (no words of its own) says nothing
 # worth finding again; memory edits (the ``memory`` tool) stay searchable.
@@ -205,22 +206,24 @@ def _drop_index(conn: sqlite3.Connection, number: int) -> None:
 
 
 def index_table(db: Database, agent_id: str) -> str:
-    """The name of the agent's FTS5 table, built (from its stored messages) on first use.
-
-    Indexes of deleted agents are dropped at the same time."""
-    rows = db.query("SELECT number FROM recall_indexes WHERE agent_id = ?", (agent_id,))
+    """The name of the agent's FTS5 table, built (from its stored messages) on first use and
+    rebuilt when INDEX_VERSION changed. Indexes of deleted agents are dropped meanwhile."""
+    rows = db.query("SELECT number FROM recall_indexes WHERE agent_id = ? AND version = ?",
+                    (agent_id, INDEX_VERSION))
     if rows:
         return f"recall_fts_{rows[0][0]}"
     with db.write() as conn:
-        row = conn.execute("SELECT number FROM recall_indexes WHERE agent_id = ?",
+        row = conn.execute("SELECT number, version FROM recall_indexes WHERE agent_id = ?",
                            (agent_id,)).fetchone()
-        if row is None:
-            for (gone,) in conn.execute("SELECT number FROM recall_indexes WHERE agent_id NOT "
-                                        "IN (SELECT id FROM agents)").fetchall():
-                _drop_index(conn, gone)
-            cursor = conn.execute("INSERT INTO recall_indexes (agent_id) VALUES (?)",
-                                  (agent_id,))
-            row = (int(cursor.lastrowid or 0),)
+        if row is None or row[1] != INDEX_VERSION:
+            stale = conn.execute("SELECT number FROM recall_indexes WHERE agent_id NOT IN "
+                                 "(SELECT id FROM agents) OR (agent_id = ? AND version != ?)",
+                                 (agent_id, INDEX_VERSION)).fetchall()
+            for (number,) in stale:
+                _drop_index(conn, number)
+            cursor = conn.execute("INSERT INTO recall_indexes (agent_id, version) VALUES (?, ?)",
+                                  (agent_id, INDEX_VERSION))
+            row = (int(cursor.lastrowid or 0), INDEX_VERSION)
             _create_index(conn, row[0], agent_id)
     return f"recall_fts_{row[0]}"
 
@@ -228,8 +231,8 @@ def index_table(db: Database, agent_id: str) -> str:
 def index_all(db: Database) -> None:
     """Build the index of every agent that has none yet (long-running hosts call this in the
     background, so a large history is indexed before the first search)."""
-    for (agent_id,) in db.query("SELECT id FROM agents WHERE id NOT IN "
-                                "(SELECT agent_id FROM recall_indexes)"):
+    for (agent_id,) in db.query("SELECT id FROM agents WHERE id NOT IN (SELECT agent_id FROM "
+                                "recall_indexes WHERE version = ?)", (INDEX_VERSION,)):
         index_table(db, agent_id)
 
 
