@@ -297,16 +297,17 @@ class _Plan:
 
 
 class _FrequencyCache:
-    """Document frequencies per (table, term), kept for ``DF_TTL`` seconds: they only choose
-    which terms define the candidates, never a score."""
+    """Document frequencies per (database, table, term), kept for ``DF_TTL`` seconds: they only
+    choose which terms define the candidates, never a score (and they only grow, so a stale one
+    never hides a term's messages)."""
 
     def __init__(self, size: int = 4096) -> None:
         self._lock = threading.Lock()
-        self._values: dict[tuple[str, str], tuple[int, float]] = {}
+        self._values: dict[tuple[str, str, str], tuple[int, float]] = {}
         self._size = size
 
     def get(self, db: Database, table: str, term: Term) -> int:
-        key = (table, term.expr)
+        key = (str(db.path), table, term.expr)
         now = time.monotonic()
         with self._lock:
             cached = self._values.get(key)
