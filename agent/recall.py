@@ -298,8 +298,7 @@ class _Plan:
 
 class _FrequencyCache:
     """Document frequencies per (database, table, term), kept for ``DF_TTL`` seconds: they only
-    choose which terms define the candidates, never a score (and they only grow, so a stale one
-    never hides a term's messages)."""
+    choose which terms define the candidates, never a score."""
 
     def __init__(self, size: int = 4096) -> None:
         self._lock = threading.Lock()
