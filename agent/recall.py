@@ -536,7 +536,8 @@ def _allowed(db: Database, plan: _Plan, agent_id: str, ids: Sequence[int]) -> li
         return []
     marks = ", ".join("?" for _ in ids)
     where = "".join(f" AND {w}" for w in plan.where)
+    # "+s.agent_id": look the ids up by key, not by scanning the agent's index
     rows = db.query(f"SELECT f.rowid FROM (SELECT id AS rowid FROM messages s WHERE id IN "
-                    f"({marks}) AND agent_id = ? AND {searchable('s')}) f JOIN messages m ON "
-                    f"m.id = f.rowid WHERE 1{where}", (*ids, agent_id, *plan.params))
+                    f"({marks}) AND +s.agent_id = ? AND {searchable('s')}) f JOIN messages m "
+                    f"ON m.id = f.rowid WHERE 1{where}", (*ids, agent_id, *plan.params))
     return [int(r[0]) for r in rows]

@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from agent import recall
+from agent import embeddings, recall
 from agent.conversations import message_text
 from agent.runtime import Runtime
 from bench.agent_env import UNUSED_API_BASE, agent_env
@@ -35,6 +35,7 @@ QUICK = (20_000, 4_000, 150)
 KS = (5, 10, 20)
 PASSES = 3
 TARGET_P95_S = 0.010
+VECTOR_DIMENSIONS = 256
 
 
 def _progress(message: str) -> None:
@@ -170,6 +171,44 @@ def _evaluate(runtime: Runtime, corpus: Corpus, ours: list[int], theirs: list[in
     return rows
 
 
+def _vector_rows(runtime: Runtime, agent_id: str, ours: list[int], questions: list[str]
+                 ) -> list[Row]:
+    """Speed of semantic recall on a plain table: random unit vectors for every message (only
+    the time is measured here), the first search's load of the matrix, then nearest-vector
+    search and the whole fused search."""
+    import numpy
+
+    rng = numpy.random.default_rng(7)
+    model = "bench/random"
+    with runtime.db.write() as conn:
+        conn.executemany("INSERT INTO message_vectors (message_id, agent_id, model, vector) "
+                         "VALUES (?, ?, ?, ?)",
+                         ((i, agent_id, model, rng.standard_normal(VECTOR_DIMENSIONS)
+                           .astype(numpy.float32).tobytes()) for i in ours))
+    queries = {q: [float(x) for x in rng.standard_normal(VECTOR_DIMENSIONS)] for q in questions}
+    db = runtime.db
+    started = time.perf_counter()
+    embeddings.nearest(db, agent_id, model, queries[questions[0]], 30)
+    load_s = time.perf_counter() - started
+    _, nearest_times, _ = _timed_passes(
+        lambda q: embeddings.nearest(db, agent_id, model, queries[q], 30), questions)
+    scope = recall.Scope(agent_id)
+
+    def fused(question: str) -> list[int]:
+        def by_meaning(limit: int) -> list[int]:
+            return embeddings.nearest(db, agent_id, model, queries[question], limit)
+
+        result = recall.search(db, question, scope, limit=10, semantic=by_meaning)
+        return [m.id for g in result.groups for m in g.messages]
+
+    _, fused_times, _ = _timed_passes(fused, questions)
+    size = f"{len(ours) // 1000}k msgs x {VECTOR_DIMENSIONS} dims"
+    return [Row(f"recall vectors: first load, {size}", secs(load_s), "-", None),
+            Row(f"recall vectors: nearest p95, {size}", ms(p95(nearest_times)), "-", None),
+            Row(f"recall search + vectors (RRF) p95, {size}", ms(p95(fused_times)), "-",
+                None)]
+
+
 def bench_recall(tmp: Path, quick: bool) -> list[Row]:
     """Recall@k and latency of conversation_search beside a stemmed BM25 baseline."""
     messages, other_messages, facts = QUICK if quick else FULL
@@ -185,6 +224,9 @@ def bench_recall(tmp: Path, quick: bool) -> list[Row]:
             recall.index_table(runtime.db, other.id)
             _progress(f"stored {len(ours) + len(theirs):,} messages in "
                       f"{time.perf_counter() - started:.1f}s")
-            return _evaluate(runtime, corpus, ours, theirs, agent.id)
+            rows = _evaluate(runtime, corpus, ours, theirs, agent.id)
+            _progress("vectors ...")
+            return rows + _vector_rows(runtime, agent.id, ours,
+                                       [q.text for q in corpus.questions])
         finally:
             runtime.db.close()
