@@ -1,4 +1,5 @@
-"""Conversations (message threads of one agent) and their messages, with full-text recall.
+"""Conversations (message threads of one agent) and their messages (recall:
+agent/recall.py).
 
 A tool call and its result are stored together: the assistant message that calls tools is
 written in one transaction with a placeholder result per call (status ``interrupted``), which
@@ -10,7 +11,6 @@ always see each call directly followed by its result.
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 import time
 import uuid
@@ -22,7 +22,6 @@ from agent.db import Database
 from memfs.errors import InvalidArgument, MemfsError, NotFound
 from memfs.tokens import estimate_text_tokens
 
-RECALL_WINDOW = 2000  # newest matches ranked by conversation_search
 BUSY_WAIT = 2.0  # seconds a second turn waits for a conversation before it is told it is busy
 NO_RESULT = ("no result was recorded: the call was interrupted before it finished (if it was a "
              "memory edit, the memory log shows whether it landed)")
@@ -78,17 +77,6 @@ class StoredMessage:
     tokens: int
     status: str
     created: float
-
-
-@dataclass(frozen=True)
-class RecallHit:
-    """A conversation_search result."""
-
-    conversation_id: str
-    message_id: int
-    role: str
-    created: float
-    snippet: str
 
 
 def _conversation(row: sqlite3.Row) -> Conversation:
@@ -309,27 +297,3 @@ class Conversations:
         rows = self.db.query("SELECT * FROM messages WHERE conversation_id = ? AND id > ? "
                              "ORDER BY id LIMIT ?", (conversation_id, after, limit))
         return [_message(r) for r in rows]
-
-    def search(self, agent_id: str, query: str, limit: int = 10) -> list[RecallHit]:
-        """Full-text search over the agent's past messages, best matches first."""
-        terms = re.findall(r"\w+", query, flags=re.UNICODE)
-        if not terms:
-            raise InvalidArgument("empty search query", "pass words to look for")
-        match = " ".join(f'"{t}"' for t in terms[:16])
-        # Rank only the newest RECALL_WINDOW matches (a word in most messages would otherwise
-        # rank them all), and build snippets only for the rows returned.
-        rows = self.db.query(
-            "WITH hits AS (SELECT rowid AS id, bm25(messages_fts) AS score FROM messages_fts "
-            "WHERE messages_fts MATCH ? ORDER BY rowid DESC LIMIT ?) "
-            "SELECT m.id, m.conversation_id, m.role, m.created FROM hits "
-            "JOIN messages m ON m.id = hits.id "
-            "WHERE m.agent_id = ? AND m.role IN ('user', 'assistant') "
-            "ORDER BY hits.score LIMIT ?", (match, RECALL_WINDOW, agent_id, limit))
-        hits = []
-        for r in rows:
-            snippet = self.db.query(
-                "SELECT snippet(messages_fts, 0, '[', ']', ' ... ', 24) FROM messages_fts "
-                "WHERE messages_fts MATCH ? AND rowid = ?", (match, r["id"]))
-            hits.append(RecallHit(r["conversation_id"], r["id"], r["role"], r["created"],
-                                  snippet[0][0] if snippet else ""))
-        return hits

@@ -103,6 +103,29 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX reflection_runs_by_agent ON reflection_runs(agent_id, id DESC);
     """,
+    # 3: recall. The one full-text index over every agent's messages gives way to one index per
+    # agent with English stemming (agent/recall.py builds them from the stored messages on
+    # first use); message vectors for optional semantic search (agent/embeddings.py).
+    """
+    DROP TRIGGER IF EXISTS messages_ai;
+    DROP TRIGGER IF EXISTS messages_ad;
+    DROP TRIGGER IF EXISTS messages_au;
+    DROP TABLE IF EXISTS messages_fts;
+    CREATE TABLE recall_indexes (
+        number INTEGER PRIMARY KEY AUTOINCREMENT,
+        agent_id TEXT NOT NULL UNIQUE,
+        version INTEGER NOT NULL
+    );
+    CREATE INDEX messages_by_agent_time ON messages(agent_id, created);
+    CREATE TABLE message_vectors (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        message_id INTEGER NOT NULL UNIQUE REFERENCES messages(id) ON DELETE CASCADE,
+        agent_id TEXT NOT NULL,
+        model TEXT NOT NULL,
+        vector BLOB NOT NULL
+    );
+    CREATE INDEX message_vectors_by_agent ON message_vectors(agent_id, model, seq);
+    """,
 ]
 
 

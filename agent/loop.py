@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agent import llm
+from agent import embeddings, llm
 from agent.agents import Agent
 from agent.compaction import Budget, compact, history_tokens
 from agent.conversations import (
@@ -84,7 +84,9 @@ async def prepare(turn: Turn) -> tuple[str, list[dict[str, Any]], Budget, ToolCo
     system = system_prompt(turn.agent.name, turn.agent.id, turn.conversation.id, block,
                            turn.workspace)
     ctx = ToolContext(turn.memory, turn.conversations, turn.agent.id, turn.workspace,
-                      turn.settings.tool_output_limit, commit_prefix=turn.commit_prefix)
+                      turn.settings.tool_output_limit, commit_prefix=turn.commit_prefix,
+                      conversation_id=turn.conversation.id,
+                      embedding=embeddings.config(turn.settings))
     tools = schemas(ctx)
     fixed = estimate_text_tokens(system) + estimate_text_tokens(json.dumps(tools))
     return system, tools, Budget(window, fixed), ctx

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from agent import effective, settings, sleeptime
+from agent import effective, embeddings, settings, sleeptime
 from agent.agents import Agent, Agents
 from agent.bindings import Bindings
 from agent.compaction import compact, history_tokens
@@ -160,8 +160,10 @@ class Runtime:
         await self._after_turn(turn, compacted)
 
     async def _after_turn(self, turn: Turn, compacted: bool) -> None:
-        """Start a reflection when the agent's sleeptime trigger fires (unless one for this
-        conversation is already queued or running)."""
+        """Wake the background recall worker (indexes, embeddings); start a reflection when the
+        agent's sleeptime trigger fires (unless one for this conversation is already queued or
+        running)."""
+        embeddings.start(self.db.path, embeddings.config(self.settings))
         if self.spawn is None and self.detach is None:
             return
         config = await asyncio.to_thread(self.sleeptime, turn.agent.id)

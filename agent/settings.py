@@ -75,6 +75,8 @@ class Settings(BaseModel):
     request_timeout: float = Field(120.0, gt=0, description="seconds a model may stay silent")
     turn_timeout: float = Field(600.0, gt=0, description="seconds a whole turn may take")
     max_retries: int = Field(3, ge=0, le=10, description="retries of transient model errors")
+    embedding_model: str | None = Field(None, description="litellm embedding model for "
+                                        "semantic recall (trusted settings only)")
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,11 @@
-"""Run every memfs benchmark and print one table: ``python -m bench [--quick] [--only ...]``.
+"""Run the memfs benchmarks and print one table: ``python -m bench [--quick] [NAME ...]``.
 
-Ratios are ours / baseline, both measured in this run (baselines: plain file reads for
-projection and lint, the git CLI for edits, bare litellm / sqlite / file reads for the agent
-runtime). Progress goes to stderr, the table to stdout.
+NAME is a section (storage, agent, lsp, import) or one agent benchmark (loop, setup, recall,
+one-shot, reflection); none runs everything. Ratios are ours / baseline, both measured in this
+run (baselines: plain file reads for projection and lint, the git CLI for edits, bare litellm /
+sqlite / file reads for the agent runtime, bm25s for recall). Progress goes to stderr, the
+table to stdout. A full (not --quick) run also records its rows in bench/results.json and
+rewrites the README's table from it, so the README shows each benchmark's latest full run.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from bench.loop_overhead import bench_loop_overhead
 from bench.one_shot import bench_one_shot
 from bench.projection import bench_projection, describe
 from bench.recall import bench_recall
-from bench.report import Row, render
+from bench.report import Row, render, save_results, write_readme
 from bench.settle import settle
 from bench.turn_setup import bench_turn_setup
 
@@ -32,13 +35,20 @@ FULL_SIZES = (100, 1_000, 10_000)
 QUICK_SIZES = (100, 1_000)
 EDIT_REPO_FILES = 1_000
 SECTIONS = ("storage", "agent", "lsp", "import")
+AGENT_STEPS = {"loop": ("turn loop overhead", bench_loop_overhead),
+               "setup": ("turn setup", bench_turn_setup),
+               "recall": ("conversation search", bench_recall),
+               "one-shot": ("one-shot chat", bench_one_shot),
+               "reflection": ("reflection TTFD", reflection_bench.bench_reflection)}
+ORDER = ["storage", *AGENT_STEPS, "lsp", "import"]
+ROOT = Path(__file__).resolve().parent.parent
 BASELINES = (
     "baselines: projection/lint = os.walk + read of the same working tree; "
     "edits = git CLI (write, git add, git commit) in an equivalent repo",
     "  turn = bare litellm.acompletion stream from the same scripted server; turn setup = "
     "sqlite3 SELECT of the conversation's bodies + read of the memory files",
-    "  recall = SELECT ... WHERE text LIKE '%word%' LIMIT 10; one-shot chat = a fresh "
-    "interpreter importing litellm",
+    "  recall = bm25s (Snowball stemmer, stop-words) over the same messages; one-shot chat = "
+    "a fresh interpreter importing litellm",
     "  lsp = a bare pygls server (initialize), the same scripted reply via httpx / litellm "
     "(deltas/s); reflection TTFD = the same turns with no reflection running",
     "  import = bare json.loads of the same transcript lines",
@@ -77,58 +87,68 @@ def storage_benchmarks(tmp: Path, quick: bool) -> list[Row]:
     return rows
 
 
-def agent_benchmarks(tmp: Path, quick: bool) -> list[Row]:
-    """Agent runtime benchmarks against the scripted model server."""
+def agent_benchmarks(tmp: Path, quick: bool, steps: tuple[str, ...]) -> dict[str, list[Row]]:
+    """Agent runtime benchmarks against the scripted model server, by step."""
     from agent import llm
 
     started = time.perf_counter()
     llm.litellm()  # once, untimed: only the one-shot benchmark is about the import
     _progress(f"imported litellm in {time.perf_counter() - started:.1f}s")
-    rows: list[Row] = []
-    steps = (("turn loop overhead", bench_loop_overhead), ("turn setup", bench_turn_setup),
-             ("conversation search", bench_recall), ("one-shot chat", bench_one_shot),
-             ("reflection TTFD", reflection_bench.bench_reflection))
-    for name, bench in steps:
+    rows: dict[str, list[Row]] = {}
+    for key in steps:
+        name, bench = AGENT_STEPS[key]
         _progress(f"{name} ...")
-        found = bench(tmp, quick)
-        _progress(describe(found))
-        rows += found
+        rows[key] = bench(tmp, quick)
+        _progress(describe(rows[key]))
     return rows
 
 
-def run(quick: bool, sections: tuple[str, ...] = SECTIONS) -> list[Row]:
-    """The chosen benchmarks; data lives in a temporary folder removed at the end."""
-    rows: list[Row] = []
+def run(quick: bool, names: tuple[str, ...] = SECTIONS) -> dict[str, list[Row]]:
+    """The chosen benchmarks' rows by benchmark; data lives in a temporary folder."""
+    steps = tuple(k for k in AGENT_STEPS if "agent" in names or k in names)
+    rows: dict[str, list[Row]] = {}
     with tempfile.TemporaryDirectory(prefix="memfs-bench-") as tmp:
-        if "storage" in sections:
-            rows += storage_benchmarks(Path(tmp), quick)
-        if "agent" in sections:
-            rows += agent_benchmarks(Path(tmp), quick)
-    if "lsp" in sections:
+        if "storage" in names:
+            rows["storage"] = storage_benchmarks(Path(tmp), quick)
+        if steps:
+            rows.update(agent_benchmarks(Path(tmp), quick, steps))
+    if "lsp" in names:
         _progress("language server ...")
-        rows += lsp_bench.run(quick)
-    if "import" in sections:
+        rows["lsp"] = lsp_bench.run(quick)
+    if "import" in names:
         _progress("transcript import ...")
-        rows += import_bench.run(quick)
+        rows["import"] = import_bench.run(quick)
     return rows
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("names", nargs="*", metavar="NAME",
+                        help=f"what to run: {', '.join([*SECTIONS, *AGENT_STEPS])} "
+                             "(default: everything)")
     parser.add_argument("--quick", action="store_true",
-                        help="smoke run: smaller sizes, fewer iterations")
+                        help="smoke run: smaller sizes, fewer iterations (README untouched)")
     parser.add_argument("--only", choices=SECTIONS, action="append",
-                        help="run only this section (repeatable; default: all)")
+                        help="run only this section (repeatable; same as naming it)")
     args = parser.parse_args(argv)
+    unknown = [n for n in args.names if n not in (*SECTIONS, *AGENT_STEPS)]
+    if unknown:
+        parser.error(f"unknown benchmark {unknown[0]!r}; choose from "
+                     f"{', '.join([*SECTIONS, *AGENT_STEPS])}")
     started = time.perf_counter()
-    rows = run(args.quick, tuple(args.only or SECTIONS))
-    print(f"memfs benchmarks ({'quick' if args.quick else 'full'}): {_environment()}")
-    print("ratio = ours / baseline, both measured in this run; medians unless marked p95")
-    print("\n".join(BASELINES))
+    found = run(args.quick, tuple(args.names or args.only or SECTIONS))
+    header = [f"memfs benchmarks ({'quick' if args.quick else 'full'}): {_environment()}",
+              "ratio = ours / baseline, both measured in this run; medians unless marked p95",
+              *BASELINES]
+    print("\n".join(header))
     print()
-    print(render(rows))
+    print(render([row for rows in found.values() for row in rows]))
     print()
     print(f"total {time.perf_counter() - started:.0f}s")
+    if not args.quick:
+        every = save_results(ROOT / "bench" / "results.json", header, found, ORDER)
+        if write_readme(ROOT / "README.md", header, every):
+            _progress("README.md: benchmark table updated")
     return 0
 
 

@@ -1,8 +1,16 @@
-"""Result rows and the plain-text table they are printed as."""
+"""Result rows, the plain-text table they are printed as, and the README block that shows the
+latest figures (``bench/results.json`` keeps the rows of each benchmark's latest full run, so
+running one benchmark refreshes its rows and keeps the others)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+BEGIN = "<!-- bench:begin (written by make bench) -->"
+END = "<!-- bench:end -->"
 
 HEADERS = ("benchmark", "ours", "baseline", "ratio", "target", "")
 WIDTHS = (36, 16, 16, 9, 10, 6)
@@ -69,3 +77,37 @@ def render(rows: list[Row]) -> str:
     out = [line(HEADERS), "-" * sum(widths), *(line(c) for c in cells)]
     out += [f"[{number}] {text}" for number, text in enumerate(notes, 1)]
     return "\n".join(out)
+
+
+def load_results(path: Path) -> dict[str, Any]:
+    """``{"header": [lines], "rows": {benchmark: [row dicts]}}`` of earlier runs, or empty."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {"header": [], "rows": {}}
+    return data if isinstance(data, dict) else {"header": [], "rows": {}}
+
+
+def save_results(path: Path, header: list[str], found: dict[str, list[Row]],
+                 order: list[str]) -> list[Row]:
+    """Merge this run's rows (by benchmark) into ``path``; returns every row, in ``order``."""
+    data = load_results(path)
+    rows: dict[str, list[dict[str, Any]]] = dict(data.get("rows") or {})
+    for name, benchmark_rows in found.items():
+        rows[name] = [asdict(r) for r in benchmark_rows]
+    names = [n for n in order if n in rows] + sorted(n for n in rows if n not in order)
+    merged = {n: rows[n] for n in names}
+    path.write_text(json.dumps({"header": header, "rows": merged}, indent=1) + "\n",
+                    encoding="utf-8")
+    return [Row(**r) for n in names for r in merged[n]]
+
+
+def write_readme(readme: Path, header: list[str], rows: list[Row]) -> bool:
+    """Replace the table between the README's markers; False when the markers are missing."""
+    text = readme.read_text(encoding="utf-8")
+    start, end = text.find(BEGIN), text.find(END)
+    if start < 0 or end < start:
+        return False
+    block = "\n".join([BEGIN, "```text", *header, "", render(rows), "```", END])
+    readme.write_text(text[:start] + block + text[end + len(END):], encoding="utf-8")
+    return True

@@ -9,11 +9,19 @@ agent sent, and lets a test wait until a request arrived (``wait_for_requests``)
 reply until it says so (``Reply.gate``). Compaction requests (system prompt starting "You are
 compacting") are answered with ``summary`` and recorded separately. ``refused_port`` gives an
 address where nothing listens.
+
+``POST /v1/embeddings`` answers with deterministic vectors: a hashed bag of crudely stemmed
+words and their character trigrams (``EMBEDDING_DIMENSIONS`` wide, unit length), so texts that
+share words or word stems are near. ``embedding_status`` (not 200) makes it fail; every input
+list is recorded in ``embedding_requests``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import math
+import re
 import socket
 import threading
 import time
@@ -24,6 +32,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+EMBEDDING_DIMENSIONS = 256
 
 
 @dataclass
@@ -90,6 +100,9 @@ class ScriptedModel:
         self.responder: Callable[[dict[str, Any]], Reply] | None = None
         self.strict = False  # refuse unpaired tool calls / results with OpenAI's 400
         self.hangups = 0  # streams the client closed before the reply ended
+        self.embedding_requests: list[list[str]] = []
+        self.embedding_status = 200
+        self.embedded = threading.Condition()
         self._server = _QuietServer(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -181,6 +194,22 @@ class ScriptedModel:
         found = match()
         assert found is not None
         return found
+    def embeddings(self, request: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """The status and body answering an embeddings request (and record it)."""
+        texts = request.get("input") or []
+        texts = [texts] if isinstance(texts, str) else [str(t) for t in texts]
+        with self.embedded:
+            self.embedding_requests.append(texts)
+            self.embedded.notify_all()
+        if self.embedding_status != 200:
+            return self.embedding_status, {"error": {"message": "scripted embedding failure",
+                                                     "type": "scripted",
+                                                     "code": self.embedding_status}}
+        data = [{"object": "embedding", "index": i, "embedding": embed_text(t)}
+                for i, t in enumerate(texts)]
+        tokens = sum(len(t.split()) for t in texts)
+        return 200, {"object": "list", "data": data, "model": request.get("model", "scripted"),
+                     "usage": {"prompt_tokens": tokens, "total_tokens": tokens}}
 
     def next_id(self) -> str:
         with self._lock:
@@ -205,6 +234,9 @@ def _handler(model: ScriptedModel) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             request = json.loads(self.rfile.read(length) or b"{}")
+            if self.path.rstrip("/").endswith("/embeddings"):
+                self._json(*model.embeddings(request))
+                return
             reply = model.next_reply(request)
             if reply.gate is not None:
                 while not reply.gate.wait(0.05) and not model._stopping.is_set():
@@ -386,3 +418,33 @@ def _completion(reply: Reply, model: ScriptedModel) -> dict[str, Any]:
             "model": "scripted", "choices": [{"index": 0, "message": message,
                                               "finish_reason": "stop"}],
             "usage": _usage(reply)}
+
+
+def _stem(word: str) -> str:
+    for suffix in ("ing", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+_FUNCTION_WORDS = frozenset({"the", "and", "are", "was", "were", "for", "with", "that", "this",
+                             "what", "did", "you", "our", "use", "its", "from", "has", "have",
+                             "how", "who", "why", "when", "which"})
+
+
+def embed_text(text: str) -> list[float]:
+    """A deterministic unit vector: hashed stemmed words (weight 1) and their character
+    trigrams (0.6 each), short and function words left out."""
+    vector = [0.0] * EMBEDDING_DIMENSIONS
+    for word in re.findall(r"[a-z0-9]+", text.lower()):
+        if len(word) < 3 or word in _FUNCTION_WORDS:
+            continue
+        stem = _stem(word)
+        padded = f"#{stem}#"
+        features = [(stem, 1.0)] + [(padded[i:i + 3], 0.6) for i in range(len(padded) - 2)]
+        for feature, weight in features:
+            digest = hashlib.blake2b(feature.encode(), digest_size=8).digest()
+            slot = int.from_bytes(digest[:4], "little") % EMBEDDING_DIMENSIONS
+            vector[slot] += weight if digest[4] & 1 else -weight
+    norm = math.sqrt(sum(x * x for x in vector)) or 1.0
+    return [x / norm for x in vector]

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.conversations import Conversations
+from agent.embeddings import EmbeddingConfig
 from memfs.store import EditResult, MemoryStore
 
 
@@ -23,6 +24,8 @@ class ToolContext:
     commit_prefix: str = ""  # e.g. "chore(reflection):", prepended to every memory reason
     tools: tuple[str, ...] | None = None  # the tools offered (None: all that apply)
     archive_deletes: bool = False  # deleting moves the file to archive/ (doctor, reflection)
+    conversation_id: str | None = None  # the turn's conversation (recall leaves its window out)
+    embedding: EmbeddingConfig | None = None  # semantic recall, when an embedding model is set
 
 
 @dataclass(frozen=True)
