@@ -11,6 +11,7 @@ always see each call directly followed by its result.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import time
 import uuid
