@@ -4,21 +4,23 @@ conversation). Runtimes are created lazily, off the event loop."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from pygls.uris import to_fs_path
 
 from agent.runtime import Runtime
-from lsp_server.features.reflection_host import attach
 from lsp_server.params import P, parse
 
 
 class Sessions:
-    """Runtimes by workspace folder, sharing the editor's settings."""
+    """Runtimes by workspace folder, sharing the editor's settings; ``on_new`` sees each
+    runtime once, when it is created (the server attaches its reflection host there)."""
 
-    def __init__(self, server: Any) -> None:
+    def __init__(self, server: Any, on_new: Callable[[Runtime], None]) -> None:
         self.server = server  # holds ``folders`` and ``editor_settings``
+        self.on_new = on_new
         self._runtimes: dict[str, Runtime] = {}
         self._lock = asyncio.Lock()
 
@@ -42,7 +44,7 @@ class Sessions:
                 runtime = await asyncio.to_thread(
                     Runtime, workspace=Path(path) if path else None,
                     editor_settings=self.server.editor_settings)
-                attach(self.server, runtime)
+                self.on_new(runtime)
                 self._runtimes[folder] = runtime
         return runtime
 

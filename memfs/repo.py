@@ -73,13 +73,23 @@ class MemoryRepo:
         """Initialise a repo on branch ``main``, seed persona and human, commit.
 
         Built in a temporary sibling folder and renamed into place, so a killed process never
-        leaves a half-made memory; when another process wins the race, its memory is opened.
+        leaves a half-made memory; creators take turns (a lock beside the folder), and one
+        that finds the memory made meanwhile opens it.
         """
+        from filelock import FileLock
+
         root = Path(root)
         if (root / ".git").exists():
             raise InvalidArgument(f"memory already exists at {root}", "open it instead")
         root.parent.mkdir(parents=True, exist_ok=True)
-        for stale in root.parent.glob(f".{root.name}-new-*"):
+        with FileLock(str(root.parent / f".{root.name}-create.flock")):
+            if (root / ".git").is_dir():
+                return cls(root)
+            return cls._build(root, agent_name, agent_id)
+
+    @classmethod
+    def _build(cls, root: Path, agent_name: str, agent_id: str) -> MemoryRepo:
+        for stale in root.parent.glob(f".{root.name}-new-*"):  # left by a killed creator
             shutil.rmtree(stale, ignore_errors=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{root.name}-new-", dir=root.parent))
         try:

@@ -87,7 +87,7 @@ def cmd_sleeptime(args: argparse.Namespace) -> int:
     result = (sleeptime.save(runtime.workspace, agent.id, changes) if changes
               else sleeptime.load(runtime.workspace, agent.id))
     if args.json:
-        emit_json(result.to_dict())
+        emit_json(result.model_dump())
     else:
         emit(f"trigger: {result.trigger}, stepCount: {result.step_count}, "
              f"merge: {result.merge}")

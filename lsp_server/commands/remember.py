@@ -17,17 +17,16 @@ if TYPE_CHECKING:
 @guarded
 async def run(ls: MemfsServer, *args: Any) -> dict[str, Any]:
     params, runtime = await resolve(ls, RememberParams, args)
-    commits: list[dict[str, Any]] = []
+    commits: list[MemoryCommit] = []
     reply, error = "", None
     async for event in remember(runtime, params.text, params.conversation_id):
         if isinstance(event, MemoryCommit):
-            commits.append({"commit": event.commit, "paths": event.paths,
-                            "message": event.message})
+            commits.append(event)
             ls.own_commits[event.commit] = "remember"
         elif isinstance(event, ErrorEvent):
-            error = {"code": event.code, "message": event.message, "hint": event.hint}
+            error = event
         elif isinstance(event, Done):
             reply = event.text
-    return {"files": sorted({p for c in commits for p in c["paths"]}), "commits": commits,
-            "commit": commits[-1]["commit"] if commits else None, "reply": reply,
+    return {"files": sorted({p for c in commits for p in c.paths}), "commits": commits,
+            "commit": commits[-1].commit if commits else None, "reply": reply,
             "error": error}

@@ -15,15 +15,15 @@ if TYPE_CHECKING:
 
 
 @guarded
-async def run(ls: MemfsServer, *args: Any) -> dict[str, Any]:
+async def run(ls: MemfsServer, *args: Any) -> sleeptime.Sleeptime:
     params, runtime = await resolve(ls, SleeptimeParams, args)
     changes = {k: v for k, v in {"trigger": params.trigger, "step_count": params.step_count,
                                  "merge": params.merge}.items() if v is not None}
 
-    def apply() -> dict[str, Any]:
+    def apply() -> sleeptime.Sleeptime:
         agent = runtime.agent()
         if changes:
-            return sleeptime.save(runtime.workspace, agent.id, changes).to_dict()
-        return sleeptime.load(runtime.workspace, agent.id, runtime.editor_settings).to_dict()
+            return sleeptime.save(runtime.workspace, agent.id, changes)
+        return sleeptime.load(runtime.workspace, agent.id, runtime.editor_settings)
 
     return await asyncio.to_thread(apply)

@@ -85,9 +85,9 @@ def _section(value: Any) -> dict[str, Any]:
 
 
 def _warm_up() -> None:
-    from lsp_server.server import feature_modules, load_module
+    from lsp_server.server import handler_modules, load_module
 
-    for name in feature_modules():
+    for name in handler_modules():
         load_module(name)
     from agent.llm import litellm
 
