@@ -9,11 +9,12 @@ and notification leaves through ``lsp_server.wire.to_wire`` (camelCase field nam
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import logging
 import sys
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -88,15 +89,20 @@ class MemfsServer(LanguageServer):
         self.busy = 0
         self.tasks: set[asyncio.Task[Any]] = set()
         self.own_commits: dict[str, str] = {}  # commit -> source, for memoryChanged
+        self.own_work = 0  # handlers and background tasks running (they label their commits)
         self.cancellable: dict[Any, asyncio.Task[Any]] = {}  # progress token -> task
+        self.watcher: asyncio.Future[Any] | None = None  # memory HEADs baseline, once taken
+        self.document_events: asyncio.Task[Any] | None = None  # the last one queued
 
     @property
     def sessions(self) -> Sessions:
         if self._sessions is None:
+            from lsp_server import watcher
             from lsp_server.reflections import attach
             from lsp_server.sessions import Sessions
 
-            self._sessions = Sessions(self, lambda runtime: attach(self, runtime))
+            self._sessions = Sessions(self, on_new=lambda runtime: attach(self, runtime),
+                                      ready=lambda: watcher.start(self))
         return self._sessions
 
     def notify(self, method: str, params: Any) -> None:
@@ -107,9 +113,27 @@ class MemfsServer(LanguageServer):
         """Tell the client the server is busy, idle or errored (``memfs/status``)."""
         self.notify("memfs/status", {"state": state, "message": message, "busy": self.busy})
 
-    def background(self, coro: Awaitable[Any]) -> asyncio.Task[Any]:
-        """Run a coroutine in the background, keeping a reference until it finishes."""
-        task: asyncio.Task[Any] = asyncio.ensure_future(coro)
+    @contextlib.contextmanager
+    def working(self) -> Iterator[None]:
+        """Count this as the server's own work: until it ends, a memory commit that carries no
+        label (``own_commits``) yet may be ours, so the watcher waits before calling it
+        external."""
+        self.own_work += 1
+        try:
+            yield
+        finally:
+            self.own_work -= 1
+
+    def background(self, coro: Awaitable[Any], *, own_work: bool = True) -> asyncio.Task[Any]:
+        """Run a coroutine in the background (as own work, unless told otherwise), keeping a
+        reference until it finishes."""
+        async def run() -> Any:
+            if not own_work:
+                return await coro
+            with self.working():
+                return await coro
+
+        task: asyncio.Task[Any] = asyncio.ensure_future(run())
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
         return task
@@ -153,6 +177,11 @@ class MemfsServer(LanguageServer):
             log.debug("TCP server stopped")
 
 
+# Notifications about one document are handled one after another, in the order they came
+# (a didSave must see the reason of the willSave before it; diagnostics follow the edits).
+IN_ORDER = {types.TEXT_DOCUMENT_DID_OPEN, types.TEXT_DOCUMENT_DID_CHANGE,
+            types.TEXT_DOCUMENT_WILL_SAVE, types.TEXT_DOCUMENT_DID_SAVE,
+            types.TEXT_DOCUMENT_DID_CLOSE}
 _IMPORT_LOCK = threading.Lock()
 _LOADED: dict[str, ModuleType] = {}
 
@@ -182,20 +211,42 @@ def _lazy(target: str) -> Callable[..., Awaitable[Any]]:
             # initialize must answer at once: its module is tiny; others load off the loop
             module = (load_module(name) if module_name == "features.lifecycle"
                       else await asyncio.to_thread(load_module, name))
-        result = getattr(module, function_name)(ls, *args)
-        if asyncio.iscoroutine(result):
-            result = await result
+        with ls.working():
+            result = getattr(module, function_name)(ls, *args)
+            if asyncio.iscoroutine(result):
+                result = await result
         return to_wire(result)
 
     handler.__name__ = function_name
     return handler
 
 
+def _in_order(method: str, handler: Callable[..., Awaitable[Any]]) -> Callable[..., None]:
+    """A notification handler that queues ``handler`` behind the previous document event."""
+
+    def queue(ls: MemfsServer, params: Any) -> None:
+        previous = ls.document_events
+
+        async def run() -> None:
+            if previous is not None:
+                await asyncio.wait([previous])
+            try:
+                await handler(ls, params)
+            except Exception:
+                log.exception("handling %s failed", method)
+
+        ls.document_events = ls.background(run())
+
+    return queue
+
+
 def build(version: str) -> MemfsServer:
     """A server with every feature and command registered (none of them imported yet)."""
     server = MemfsServer(version)
     for method, target, options in FEATURES:
-        server.feature(method, options)(_lazy(target))
+        handler = _lazy(target)
+        server.feature(method, options)(_in_order(method, handler) if method in IN_ORDER
+                                        else handler)
     for name, target in COMMANDS.items():
         server.command(name)(_lazy(f"commands.{target}"))
     return server

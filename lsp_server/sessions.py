@@ -4,7 +4,7 @@ conversation). Runtimes are created lazily, off the event loop."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +15,16 @@ from lsp_server.params import P, parse
 
 
 class Sessions:
-    """Runtimes by workspace folder, sharing the editor's settings; ``on_new`` sees each
-    runtime once, when it is created (the server attaches its reflection host there)."""
+    """Runtimes by workspace folder, sharing the editor's settings. ``ready`` is awaited
+    before the first runtime is handed out (the server takes its memory watcher's baseline
+    there); ``on_new`` sees each runtime once, when it is created (the server attaches its
+    reflection host there)."""
 
-    def __init__(self, server: Any, on_new: Callable[[Runtime], None]) -> None:
+    def __init__(self, server: Any, *, on_new: Callable[[Runtime], None],
+                 ready: Callable[[], Awaitable[None]]) -> None:
         self.server = server  # holds ``folders`` and ``editor_settings``
         self.on_new = on_new
+        self.ready = ready
         self._runtimes: dict[str, Runtime] = {}
         self._lock = asyncio.Lock()
 
@@ -37,6 +41,7 @@ class Sessions:
     async def runtime(self, uri: str | None = None) -> Runtime:
         """The runtime of the folder ``uri`` names or lies in."""
         folder = self.folder_for(uri)
+        await self.ready()
         async with self._lock:
             runtime = self._runtimes.get(folder)
             if runtime is None:

@@ -319,7 +319,7 @@ class MemoryStore:
         from memfs.secrets import guard
 
         rel = self.norm(path)
-        with self.repo.transaction([rel], reason) as tx:
+        with self.repo.transaction([rel], reason, keep_worktree=True) as tx:
             text = tx.read(rel)
             if text is None:
                 raise NotFound(f"no memory file {rel}", _suggest(self, rel))

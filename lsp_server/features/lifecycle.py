@@ -33,10 +33,10 @@ async def initialized(ls: MemfsServer, params: types.InitializedParams) -> None:
     from lsp_server.logs import ClientLogHandler
 
     logging.getLogger("memfs").addHandler(ClientLogHandler(ls))
-    from lsp_server.features.watcher import watch
+    from lsp_server import watcher
 
+    ls.background(watcher.start(ls), own_work=False)
     await pull_settings(ls)
-    ls.background(watch(ls))
     # Only now, so this handler's own imports never race the warm-up's.
     threading.Thread(target=_warm_up, name="memfs-warm-up", daemon=True).start()
 
