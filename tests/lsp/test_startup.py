@@ -77,6 +77,8 @@ async def test_every_method_fired_right_after_start_gets_its_real_answer(
         assert answers["memfs.createAgent"]["name"] == "Second"
         assert answers["memfs.init"] == {"cancelled": True}
         assert answers["memfs.revert"]["paths"] == ["notes/start.md"]
+        plain = {k: v for k, v in answers.items() if k not in ("completion", "hover")}
+        assert _snake_case_keys(plain) == [], "every field on the wire is camelCase"
     finally:
         await client.shutdown_session()
         await client.stop()
@@ -98,3 +100,14 @@ async def test_the_first_requests_of_a_fresh_install_create_memory_once(
     finally:
         await client.shutdown_session()
         await client.stop()
+
+
+def _snake_case_keys(value: Any, where: str = "") -> list[str]:
+    """Paths of every dict key holding an underscore (field names must be camelCase)."""
+    if isinstance(value, dict):
+        return [f"{where}.{key}" for key in value if "_" in str(key)] + [
+            found for key, item in value.items()
+            for found in _snake_case_keys(item, f"{where}.{key}")]
+    if isinstance(value, list):
+        return [found for item in value for found in _snake_case_keys(item, where)]
+    return []
