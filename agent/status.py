@@ -3,59 +3,125 @@ from), memory state, reflections, and project settings withheld from an untruste
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from agent.reflection_runs import Run
 from agent.runtime import Runtime
+from agent.settings import Sleeptime
 from memfs import remote
 from memfs.projection import project
+from memfs.remote import RemoteStatus
+
+
+@dataclass(frozen=True)
+class AgentRef:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class ConversationRef:
+    id: str
+    title: str
+
+
+@dataclass(frozen=True)
+class ModelState:
+    """The model turns will use and where it comes from; without one (or when it is refused),
+    ``problem`` says why and ``hint`` how to configure it."""
+
+    name: str | None
+    source: str | None
+    configured: bool
+    api_base: str | None
+    api_base_source: str | None
+    problem: str | None = None
+    hint: str | None = None
+
+
+@dataclass(frozen=True)
+class MemoryState:
+    path: str
+    head: str
+    files: int
+    dirty: list[str]
+    remote: RemoteStatus
+    system_tokens: int
+    token_budget: int
+
+
+@dataclass(frozen=True)
+class ReflectionState:
+    sleeptime: Sleeptime
+    running: bool
+    pending_review: bool
+    runs: list[Run]
+
+
+@dataclass(frozen=True)
+class WithheldSetting:
+    file: str
+    key: str
+    value: Any
+    in_use: bool
+
+
+@dataclass(frozen=True)
+class WorkspaceState:
+    path: str | None
+    trusted: bool
+    withheld: list[WithheldSetting]
+
+
+@dataclass(frozen=True)
+class Status:
+    """The workspace's current agent and conversation, its model and its memory's state."""
+
+    agent: AgentRef
+    conversation: ConversationRef
+    model: ModelState
+    memory: MemoryState
+    reflection: ReflectionState
+    workspace: WorkspaceState
+    settings_problems: list[str]
+
+
+def model_state(runtime: Runtime, agent_id: str | None = None) -> ModelState:
+    """The effective model of the workspace's agent (or ``agent_id``), never raising."""
+    chosen = runtime.model(runtime.agent(agent_id))
+    problem = chosen.problem
+    return ModelState(chosen.name, chosen.source, chosen.configured, chosen.api_base,
+                      chosen.api_base_source, problem.message if problem else None,
+                      problem.hint if problem else None)
 
 
 def status(runtime: Runtime, conversation_id: str | None = None,
-           agent_id: str | None = None) -> dict[str, Any]:
+           agent_id: str | None = None) -> Status:
     """The workspace's current agent and conversation, its model and its memory's state."""
     agent = runtime.agent(agent_id)
     conversation = runtime.conversation(agent, conversation_id)
     store = runtime.memory(agent)
     projection = project(store.repo)
-    sync = remote.status(store.repo)
-    chosen = runtime.model(agent)
-    model: dict[str, Any] = {"name": chosen.name, "source": chosen.source,
-                             "configured": chosen.configured, "apiBase": chosen.api_base,
-                             "apiBaseSource": chosen.api_base_source}
-    if chosen.problem is not None:
-        model["problem"] = chosen.problem.message
-        model["hint"] = chosen.problem.hint
     runs = runtime.runs.recent(agent.id)
     report = runtime.report
-    return {
-        "agent": {"id": agent.id, "name": agent.name},
-        "conversation": {"id": conversation.id, "title": conversation.title},
-        "model": model,
-        "memory": {
-            "path": str(store.root), "head": projection.head, "files": len(projection.files),
-            "dirty": store.repo.dirty_paths(), "remote": sync.to_dict(),
-            "systemTokens": projection.system_tokens,
-            "tokenBudget": runtime.settings.token_budget,
-        },
-        "reflection": {
-            "sleeptime": runtime.sleeptime(agent.id).to_dict(),
-            "running": any(r.status in ("queued", "running") for r in runs),
-            "pendingReview": runtime.reflections.review_file(agent.id).exists(),
-            "runs": [_run(r) for r in runs],
-        },
-        "workspace": {
-            "path": str(report.workspace) if report.workspace else None,
-            "trusted": report.trusted,
-            "withheld": [{"file": w.file, "key": w.key, "value": w.value,
-                          "inUse": w.applies} for w in report.withheld],
-        },
-        "settingsProblems": report.problems,
-    }
-
-
-def _run(run: Run) -> dict[str, Any]:
-    return {"id": run.id, "trigger": run.trigger, "status": run.status,
-            "message": run.message, "commit": run.commit, "files": run.files,
-            "conversationId": run.conversation_id, "started": run.started,
-            "finished": run.finished}
+    return Status(
+        agent=AgentRef(agent.id, agent.name),
+        conversation=ConversationRef(conversation.id, conversation.title),
+        model=model_state(runtime, agent.id),
+        memory=MemoryState(
+            path=str(store.root), head=projection.head, files=len(projection.files),
+            dirty=store.repo.dirty_paths(), remote=remote.status(store.repo),
+            system_tokens=projection.system_tokens, token_budget=runtime.settings.token_budget),
+        reflection=ReflectionState(
+            sleeptime=runtime.sleeptime(agent.id),
+            running=any(r.status in ("queued", "running") for r in runs),
+            pending_review=runtime.reflections.review_file(agent.id).exists(),
+            runs=runs),
+        workspace=WorkspaceState(
+            path=str(report.workspace) if report.workspace else None,
+            trusted=report.trusted,
+            withheld=[WithheldSetting(w.file, w.key, w.value, w.applies)
+                      for w in report.withheld]),
+        settings_problems=report.problems,
+    )

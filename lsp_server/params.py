@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
 from pygls.exceptions import JsonRpcInvalidParams
 
@@ -16,11 +16,19 @@ P = TypeVar("P", bound="Params")
 
 
 class Params(BaseModel):
-    """Base: camelCase on the wire, unknown fields ignored, values validated strictly."""
+    """Base: camelCase on the wire, unknown fields ignored, values validated strictly; no
+    text field may hold a NUL character (no name, path or message has one)."""
 
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore",
                               strict=True, frozen=True)
     workspace_uri: str | None = Field(None, max_length=4096)
+
+    @field_validator("*")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("must not contain a NUL character")
+        return value
 
 
 class ChatParams(Params):

@@ -1,51 +1,59 @@
 """The server object and the table of what it handles.
 
 This module imports only pygls and lsprotocol, so ``initialize`` is answered fast; every
-handler lives in a feature or command module imported on first use (and warmed up in the
-background after ``initialized``), so agent, memfs, git and litellm never sit on the start path.
+handler lives in a module imported on first use (and warmed up in the background after
+``initialized``), so agent, memfs, git and litellm never sit on the start path. Every result
+and notification leaves through ``lsp_server.wire.to_wire`` (camelCase field names).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import logging
 import sys
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
+from pygls.io_ import StdoutWriter
 from pygls.lsp.server import LanguageServer
-from pygls.protocol import LanguageServerProtocol, default_converter
-from pygls.protocol.json_rpc import JsonRPCNotification, JsonRPCRequestMessage
+
+from lsp_server.protocol import MemfsProtocol, converter
+from lsp_server.transport import StdinSource, StreamSource, serve
+from lsp_server.wire import to_wire
 
 if TYPE_CHECKING:
     from lsp_server.sessions import Sessions
 
 log = logging.getLogger("memfs.lsp")
-CUSTOM_PREFIX = "memfs/"
 
-# (LSP method, "module:function", options)
+# (LSP method, "module:function" under lsp_server, options)
 FEATURES: list[tuple[str, str, Any]] = [
-    (types.INITIALIZE, "lifecycle:initialize", None),
-    (types.INITIALIZED, "lifecycle:initialized", None),
-    (types.SHUTDOWN, "lifecycle:shutdown", None),
-    (types.WORKSPACE_DID_CHANGE_CONFIGURATION, "lifecycle:configuration_changed", None),
-    ("memfs/chat", "chat:chat", None),
-    ("memfs/tree", "memory:tree", None),
-    ("memfs/read", "memory:read", None),
-    ("memfs/status", "memory:status", None),
-    (types.TEXT_DOCUMENT_DID_OPEN, "documents:did_open", None),
-    (types.TEXT_DOCUMENT_DID_CHANGE, "documents:did_change", None),
-    (types.TEXT_DOCUMENT_DID_SAVE, "documents:did_save", types.SaveOptions(include_text=False)),
-    (types.TEXT_DOCUMENT_COMPLETION, "documents:completion",
+    (types.INITIALIZE, "features.lifecycle:initialize", None),
+    (types.INITIALIZED, "features.lifecycle:initialized", None),
+    (types.SHUTDOWN, "features.lifecycle:shutdown", None),
+    (types.WORKSPACE_DID_CHANGE_CONFIGURATION, "features.lifecycle:configuration_changed", None),
+    ("memfs/chat", "features.chat:chat", None),
+    ("memfs/tree", "features.memory:tree", None),
+    ("memfs/read", "features.memory:read", None),
+    ("memfs/status", "features.memory:status", None),
+    (types.TEXT_DOCUMENT_DID_OPEN, "features.documents:did_open", None),
+    (types.TEXT_DOCUMENT_DID_CHANGE, "features.documents:did_change", None),
+    (types.TEXT_DOCUMENT_WILL_SAVE, "features.saves:will_save", None),
+    (types.TEXT_DOCUMENT_DID_SAVE, "features.saves:did_save",
+     types.SaveOptions(include_text=False)),
+    (types.TEXT_DOCUMENT_DID_CLOSE, "features.saves:did_close", None),
+    (types.TEXT_DOCUMENT_COMPLETION, "features.documents:completion",
      types.CompletionOptions(trigger_characters=["[", "\n"])),
-    (types.TEXT_DOCUMENT_HOVER, "documents:hover", None),
-    (types.WINDOW_WORK_DONE_PROGRESS_CANCEL, "reflection_host:cancel", None),
+    (types.TEXT_DOCUMENT_HOVER, "features.documents:hover", None),
+    (types.WINDOW_WORK_DONE_PROGRESS_CANCEL, "progress:cancel", None),
 ]
 
-# command name -> module under lsp_server.commands (each exposes ``run(ls, raw)``)
+# command name -> "module:function" under lsp_server.commands (each ``(ls, *arguments)``)
 COMMANDS: dict[str, str] = {
     "memfs.newConversation": "conversations:new",
     "memfs.switchConversation": "conversations:switch",
@@ -70,98 +78,182 @@ COMMANDS: dict[str, str] = {
 class MemfsServer(LanguageServer):
     """The memfs language server: sessions per workspace folder, status and background work."""
 
+    protocol: MemfsProtocol
+
     def __init__(self, version: str) -> None:
-        super().__init__("memfs-lsp", version, protocol_cls=LanguageServerProtocol,
-                         converter_factory=_converter)
+        super().__init__("memfs-lsp", version, protocol_cls=MemfsProtocol,
+                         converter_factory=converter)
         self._sessions: Sessions | None = None
         self.folders: list[str] = []
         self.editor_settings: dict[str, Any] = {}
         self.busy = 0
         self.tasks: set[asyncio.Task[Any]] = set()
         self.own_commits: dict[str, str] = {}  # commit -> source, for memoryChanged
+        self.own_work = 0  # handlers and background tasks running (they label their commits)
         self.cancellable: dict[Any, asyncio.Task[Any]] = {}  # progress token -> task
+        self.watcher: asyncio.Future[Any] | None = None  # memory HEADs baseline, once taken
+        self.document_events: asyncio.Task[Any] | None = None  # the last one queued
 
     @property
     def sessions(self) -> Sessions:
         if self._sessions is None:
+            from lsp_server import watcher
+            from lsp_server.reflections import attach
             from lsp_server.sessions import Sessions
 
-            self._sessions = Sessions(self)
+            self._sessions = Sessions(self, on_new=lambda runtime: attach(self, runtime),
+                                      ready=lambda: watcher.start(self))
         return self._sessions
 
-    def notify(self, method: str, params: dict[str, Any]) -> None:
-        """Send a custom notification."""
-        self.protocol.notify(method, params)
+    def notify(self, method: str, params: Any) -> None:
+        """Send a custom notification (its fields in camelCase)."""
+        self.protocol.notify(method, to_wire(params))
 
     def set_status(self, state: str, message: str = "") -> None:
         """Tell the client the server is busy, idle or errored (``memfs/status``)."""
         self.notify("memfs/status", {"state": state, "message": message, "busy": self.busy})
 
-    def background(self, coro: Awaitable[Any]) -> asyncio.Task[Any]:
-        """Run a coroutine in the background, keeping a reference until it finishes."""
-        task: asyncio.Task[Any] = asyncio.ensure_future(coro)
+    @contextlib.contextmanager
+    def working(self) -> Iterator[None]:
+        """Count this as the server's own work: until it ends, a memory commit that carries no
+        label (``own_commits``) yet may be ours, so the watcher waits before calling it
+        external."""
+        self.own_work += 1
+        try:
+            yield
+        finally:
+            self.own_work -= 1
+
+    def background(self, coro: Awaitable[Any], *, own_work: bool = True) -> asyncio.Task[Any]:
+        """Run a coroutine in the background (as own work, unless told otherwise), keeping a
+        reference until it finishes."""
+        async def run() -> Any:
+            if not own_work:
+                return await coro
+            with self.working():
+                return await coro
+
+        task: asyncio.Task[Any] = asyncio.ensure_future(run())
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
         return task
 
+    def shutdown(self) -> None:
+        """Stop reading and release the thread pool (pygls's, typed)."""
+        super().shutdown()  # type: ignore[no-untyped-call]
 
-def _converter() -> Any:
-    """pygls's converter, except that params of our own ``memfs/`` methods stay plain dicts
-    (pygls would turn them into namedtuples) so they can be validated by name."""
-    converter = default_converter()
+    def start_io(self, stdin: Any = None, stdout: Any = None) -> None:
+        """Serve over stdio (frames read by ``lsp_server.transport``)."""
+        self._stop_event = stop = threading.Event()
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+        source = StdinSource(stdin or sys.stdin.buffer, self.thread_pool)
+        try:
+            asyncio.run(serve(source, self.protocol, stop))
+        except BrokenPipeError:
+            log.error("the editor closed the connection; stopping")
+        finally:
+            self.shutdown()
 
-    def keep_params(obj: dict[str, Any], cls: type) -> Any:
-        if not str(obj.get("method", "")).startswith(CUSTOM_PREFIX):
-            from pygls.protocol import _dict_to_object
+    def start_tcp(self, host: str, port: int) -> None:
+        """Serve one TCP client at a time on ``host:port``."""
+        self._stop_event = stop = threading.Event()
 
-            if "params" in obj:
-                obj["params"] = _dict_to_object(obj["params"])
-        return cls(**obj)
+        async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+                             ) -> None:
+            self.protocol.set_writer(writer)
+            await serve(StreamSource(reader), self.protocol, stop)
+            self.shutdown()
 
-    converter.register_structure_hook(JsonRPCRequestMessage, keep_params)
-    converter.register_structure_hook(JsonRPCNotification, keep_params)
-    return converter
+        async def listen() -> None:
+            server = await asyncio.start_server(connection, host, port)
+            self._server = server
+            log.info("listening on %s:%s", host, port)
+            async with server:
+                await server.serve_forever()
+
+        try:
+            asyncio.run(listen())
+        except asyncio.CancelledError:
+            log.debug("TCP server stopped")
 
 
+# Notifications about one document are handled one after another, in the order they came
+# (a didSave must see the reason of the willSave before it; diagnostics follow the edits).
+IN_ORDER = {types.TEXT_DOCUMENT_DID_OPEN, types.TEXT_DOCUMENT_DID_CHANGE,
+            types.TEXT_DOCUMENT_WILL_SAVE, types.TEXT_DOCUMENT_DID_SAVE,
+            types.TEXT_DOCUMENT_DID_CLOSE}
 _IMPORT_LOCK = threading.Lock()
+_LOADED: dict[str, ModuleType] = {}
 
 
-def load_module(name: str) -> Any:
-    """Import a handler module. One lock for every lazy import, so a request importing on one
-    thread and the background warm-up importing on another can never deadlock each other."""
+def load_module(name: str) -> ModuleType:
+    """A handler module, imported once under one lock. A module is handed out only after
+    its import has finished (``sys.modules`` holds it while it is still running), so a
+    request arriving while the warm-up imports that module waits for it; one lock for every
+    lazy import, so the two threads can never deadlock each other."""
+    module = _LOADED.get(name)
+    if module is not None:
+        return module
     with _IMPORT_LOCK:
-        return importlib.import_module(name)
+        module = _LOADED.get(name)
+        if module is None:
+            module = _LOADED[name] = importlib.import_module(name)
+    return module
 
 
-def _lazy(package: str, target: str) -> Callable[..., Awaitable[Any]]:
+def _lazy(target: str) -> Callable[..., Awaitable[Any]]:
     module_name, _, function_name = target.partition(":")
-    name = f"lsp_server.{package}.{module_name}"
+    name = f"lsp_server.{module_name}"
 
     async def handler(ls: MemfsServer, *args: Any) -> Any:
-        module = sys.modules.get(name)
+        module = _LOADED.get(name)
         if module is None:
             # initialize must answer at once: its module is tiny; others load off the loop
-            module = (load_module(name) if module_name == "lifecycle"
+            module = (load_module(name) if module_name == "features.lifecycle"
                       else await asyncio.to_thread(load_module, name))
-        result = getattr(module, function_name)(ls, *args)
-        return await result if asyncio.iscoroutine(result) else result
+        with ls.working():
+            result = getattr(module, function_name)(ls, *args)
+            if asyncio.iscoroutine(result):
+                result = await result
+        return to_wire(result)
 
     handler.__name__ = function_name
     return handler
+
+
+def _in_order(method: str, handler: Callable[..., Awaitable[Any]]) -> Callable[..., None]:
+    """A notification handler that queues ``handler`` behind the previous document event."""
+
+    def queue(ls: MemfsServer, params: Any) -> None:
+        previous = ls.document_events
+
+        async def run() -> None:
+            if previous is not None:
+                await asyncio.wait([previous])
+            try:
+                await handler(ls, params)
+            except Exception:
+                log.exception("handling %s failed", method)
+
+        ls.document_events = ls.background(run())
+
+    return queue
 
 
 def build(version: str) -> MemfsServer:
     """A server with every feature and command registered (none of them imported yet)."""
     server = MemfsServer(version)
     for method, target, options in FEATURES:
-        server.feature(method, options)(_lazy("features", target))
+        handler = _lazy(target)
+        server.feature(method, options)(_in_order(method, handler) if method in IN_ORDER
+                                        else handler)
     for name, target in COMMANDS.items():
-        server.command(name)(_lazy("commands", target))
+        server.command(name)(_lazy(f"commands.{target}"))
     return server
 
 
-def feature_modules() -> list[str]:
+def handler_modules() -> list[str]:
     """Every handler module, for the background warm-up."""
-    names = {f"lsp_server.features.{t.split(':')[0]}" for _, t, _ in FEATURES}
+    names = {f"lsp_server.{t.split(':')[0]}" for _, t, _ in FEATURES}
     names |= {f"lsp_server.commands.{t.split(':')[0]}" for t in COMMANDS.values()}
     return sorted(names)

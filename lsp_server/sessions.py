@@ -4,21 +4,27 @@ conversation). Runtimes are created lazily, off the event loop."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 from pygls.uris import to_fs_path
 
 from agent.runtime import Runtime
-from lsp_server.features.reflection_host import attach
 from lsp_server.params import P, parse
 
 
 class Sessions:
-    """Runtimes by workspace folder, sharing the editor's settings."""
+    """Runtimes by workspace folder, sharing the editor's settings. ``ready`` is awaited
+    before the first runtime is handed out (the server takes its memory watcher's baseline
+    there); ``on_new`` sees each runtime once, when it is created (the server attaches its
+    reflection host there)."""
 
-    def __init__(self, server: Any) -> None:
+    def __init__(self, server: Any, *, on_new: Callable[[Runtime], None],
+                 ready: Callable[[], Awaitable[None]]) -> None:
         self.server = server  # holds ``folders`` and ``editor_settings``
+        self.on_new = on_new
+        self.ready = ready
         self._runtimes: dict[str, Runtime] = {}
         self._lock = asyncio.Lock()
 
@@ -35,6 +41,7 @@ class Sessions:
     async def runtime(self, uri: str | None = None) -> Runtime:
         """The runtime of the folder ``uri`` names or lies in."""
         folder = self.folder_for(uri)
+        await self.ready()
         async with self._lock:
             runtime = self._runtimes.get(folder)
             if runtime is None:
@@ -42,7 +49,7 @@ class Sessions:
                 runtime = await asyncio.to_thread(
                     Runtime, workspace=Path(path) if path else None,
                     editor_settings=self.server.editor_settings)
-                attach(self.server, runtime)
+                self.on_new(runtime)
                 self._runtimes[folder] = runtime
         return runtime
 

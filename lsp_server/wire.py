@@ -11,10 +11,9 @@ from __future__ import annotations
 import dataclasses
 import enum
 import re
+import sys
 from pathlib import PurePath
 from typing import Any
-
-from pydantic import BaseModel
 
 _UNDERSCORE = re.compile(r"_([a-z0-9])")
 
@@ -30,7 +29,7 @@ def to_wire(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {camel(f.name): to_wire(getattr(value, f.name))
                 for f in dataclasses.fields(value)}
-    if isinstance(value, BaseModel):
+    if _is_model(value):
         return {camel(name): to_wire(getattr(value, name))
                 for name in type(value).model_fields}
     if isinstance(value, dict):
@@ -43,3 +42,10 @@ def to_wire(value: Any) -> Any:
     if isinstance(value, PurePath):
         return str(value)
     return value
+
+
+def _is_model(value: Any) -> bool:
+    """A pydantic model (without importing pydantic, so the server's start path stays light:
+    when pydantic is not loaded, nothing is a model)."""
+    pydantic = sys.modules.get("pydantic")
+    return pydantic is not None and isinstance(value, pydantic.BaseModel)

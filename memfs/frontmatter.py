@@ -126,54 +126,94 @@ def load_lenient(text: str) -> tuple[dict[str, Any] | None, str, str]:
     return (meta if isinstance(meta, dict) else None), body, nl
 
 
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a file's frontmatter, at its 1-based line in the file."""
+
+    code: str  # invalid-frontmatter | unknown-key | missing-description
+    line: int
+    message: str
+    hint: str
+
+
 def parse(text: str, path: str = "") -> MemoryFile:
-    """Parse and validate a memory file; raise InvalidFrontmatter naming the problem."""
+    """Parse and validate a memory file; raise InvalidFrontmatter naming the first problem."""
+    file, problems = check(text, path)
+    if file is None:
+        raise InvalidFrontmatter(problems[0].message, problems[0].hint)
+    return file
+
+
+def check(text: str, path: str = "") -> tuple[MemoryFile | None, list[Problem]]:
+    """The parsed file, or every frontmatter problem found (each on its own line). A YAML
+    error hides what comes after it; otherwise all problems are reported."""
     where = f" in {path}" if path else ""
     parts = split(text)
     if parts is None:
-        raise InvalidFrontmatter(
-            f"no YAML frontmatter{where}",
-            "start the file with '---', a 'description: ...' line, and '---'",
-        )
+        if text.split("\n", 1)[0].rstrip("\r") == _DELIM:
+            return None, [Problem("invalid-frontmatter", 1,
+                                  f"frontmatter{where} starts with '---' but is never closed",
+                                  "add a closing '---' line after its keys")]
+        return None, [Problem("invalid-frontmatter", 1, f"no YAML frontmatter{where}",
+                              "start the file with '---', a 'description: ...' line, and '---'")]
     raw, body, nl = parts
     try:
         meta = load_yaml(raw)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = f" at frontmatter line {mark.line + 2}" if mark is not None else ""
-        raise InvalidFrontmatter(
-            f"frontmatter is not valid YAML{where}{line}", "fix the YAML between the '---' lines"
-        ) from None
+        last = raw.count("\n") + 2  # the frontmatter's last line in the file
+        line = min(mark.line + 2, last) if mark is not None else 2
+        reason = getattr(exc, "problem", None) or str(exc)
+        return None, [Problem("invalid-frontmatter", line,
+                              f"frontmatter{where} is not valid YAML (line {line}): {reason}",
+                              "fix the YAML between the '---' lines")]
     if not isinstance(meta, dict):
-        raise InvalidFrontmatter(
-            f"frontmatter{where} is not a mapping of keys", "write 'description: ...' lines"
-        )
+        return None, [Problem("invalid-frontmatter", 2, f"frontmatter{where} is not a mapping "
+                              "of keys", "write 'description: ...' lines")]
+    found = _value_problems(meta, path, where)
+    if found:
+        lines = _key_lines(raw)
+        return None, [Problem(code, lines.get(str(key), 1), message, hint)
+                      for key, code, message, hint in found]
+    extra = {k: meta[k] for k in meta if k in SKILL_KEYS}
+    return MemoryFile(
+        description=meta["description"], body=body, read_only=meta.get("read_only", False),
+        limit=meta.get("limit"), extra=extra, newline=nl,
+    ), []
+
+
+def _value_problems(meta: dict[Any, Any], path: str, where: str
+                    ) -> list[tuple[Any, str, str, str]]:
+    """(key, code, message, hint) of every bad key or value."""
+    found: list[tuple[Any, str, str, str]] = []
     allowed = ALLOWED_KEYS + (SKILL_KEYS if path.endswith("SKILL.md") else ())
     for key in meta:
         if key not in allowed:
-            raise InvalidFrontmatter(
-                f"unknown frontmatter key {key!r}{where}",
-                f"allowed keys are {', '.join(allowed)}; remove {key!r}",
-            )
+            found.append((key, "unknown-key", f"unknown frontmatter key {key!r}{where}",
+                          f"allowed keys are {', '.join(allowed)}; remove {key!r}"))
     description = meta.get("description")
     if not isinstance(description, str) or not description.strip():
-        raise InvalidFrontmatter(
-            f"missing or empty 'description'{where}",
-            "add 'description: <what this file is for>' to the frontmatter",
-        )
-    read_only = meta.get("read_only", False)
-    if not isinstance(read_only, bool):
-        raise InvalidFrontmatter(f"'read_only'{where} must be true or false", "use read_only: true")
+        found.append(("description", "missing-description",
+                      f"missing or empty 'description'{where}",
+                      "add 'description: <what this file is for>' to the frontmatter"))
+    if not isinstance(meta.get("read_only", False), bool):
+        found.append(("read_only", "invalid-frontmatter",
+                      f"'read_only'{where} must be true or false", "use read_only: true"))
     limit = meta.get("limit")
-    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit <= 0):
-        raise InvalidFrontmatter(
-            f"'limit'{where} must be a positive whole number of characters", "e.g. limit: 5000"
-        )
-    extra = {k: meta[k] for k in meta if k in SKILL_KEYS}
-    return MemoryFile(
-        description=description, body=body, read_only=read_only, limit=limit, extra=extra,
-        newline=nl,
-    )
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)
+                              or limit <= 0):
+        found.append(("limit", "invalid-frontmatter",
+                      f"'limit'{where} must be a positive whole number of characters",
+                      "e.g. limit: 5000"))
+    return found
+
+
+def _key_lines(raw: str) -> dict[str, int]:
+    """The file line (1-based) of each top-level frontmatter key."""
+    node = yaml.compose(raw, Loader=_LOADER)
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    return {str(key.value): key.start_mark.line + 2 for key, _ in node.value}
 
 
 def check_limit(file: MemoryFile, path: str) -> None:

@@ -13,8 +13,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from memfs import paths
-from memfs.errors import InvalidFrontmatter, InvalidPath
-from memfs.frontmatter import MemoryFile, parse, split
+from memfs.errors import InvalidPath
+from memfs.frontmatter import check, split
 from memfs.tokens import estimate_tokens
 
 DEFAULT_SYSTEM_BUDGET = 20_000
@@ -52,14 +52,9 @@ def lint_text(rel: str, text: str, known: set[str] | None = None) -> list[Findin
     fm_lines = 1
     if parts is not None:
         fm_lines = parts[0].count("\n") + 3 if parts[0] else 2
-    try:
-        file: MemoryFile | None = parse(text, rel)
-    except InvalidFrontmatter as exc:
-        file = None
-        code = ("missing-description" if "description" in exc.message
-                else "unknown-key" if "unknown frontmatter key" in exc.message
-                else "invalid-frontmatter")
-        findings.append(Finding(code, ERROR, rel, 1, max(fm_lines, 1), exc.message))
+    file, problems = check(text, rel)
+    findings += [Finding(p.code, ERROR, rel, p.line, p.line, f"{p.message}: {p.hint}")
+                 for p in problems]
     body = file.body if file else (parts[1] if parts else text)
     offset = fm_lines if parts is not None else 0
     if not body.strip():

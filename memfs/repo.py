@@ -75,13 +75,23 @@ class MemoryRepo:
         """Initialise a repo on branch ``main``, seed persona and human, commit.
 
         Built in a temporary sibling folder and renamed into place, so a killed process never
-        leaves a half-made memory; when another process wins the race, its memory is opened.
+        leaves a half-made memory; creators take turns (a lock beside the folder), and one
+        that finds the memory made meanwhile opens it.
         """
+        from filelock import FileLock
+
         root = Path(root)
         if (root / ".git").exists():
             raise InvalidArgument(f"memory already exists at {root}", "open it instead")
         root.parent.mkdir(parents=True, exist_ok=True)
-        for stale in root.parent.glob(f".{root.name}-new-*"):
+        with FileLock(str(root.parent / f".{root.name}-create.flock")):
+            if (root / ".git").is_dir():
+                return cls(root)
+            return cls._build(root, agent_name, agent_id)
+
+    @classmethod
+    def _build(cls, root: Path, agent_name: str, agent_id: str) -> MemoryRepo:
+        for stale in root.parent.glob(f".{root.name}-new-*"):  # left by a killed creator
             shutil.rmtree(stale, ignore_errors=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{root.name}-new-", dir=root.parent))
         try:
@@ -183,13 +193,16 @@ class MemoryRepo:
             lock.release()
 
     @contextmanager
-    def transaction(self, touched: list[str], reason: str) -> Iterator[Transaction]:
-        """One edit of ``touched`` paths, committed with ``reason`` as the message."""
+    def transaction(self, touched: list[str], reason: str, *, keep_worktree: bool = False
+                    ) -> Iterator[Transaction]:
+        """One edit of ``touched`` paths, committed with ``reason`` as the message. With
+        ``keep_worktree`` (for a transaction that writes nothing, only commits files as they
+        stand) a failure never rewrites them: an editor's saved file stays as it wrote it."""
         reason = (reason or "").strip()
         if not reason:
             raise InvalidArgument("a reason is required", "say why: it becomes the commit message")
         with self.locked():
-            tx = Transaction(self, touched)
+            tx = Transaction(self, touched, keep_worktree)
             tx.begin()
             try:
                 yield tx
@@ -218,7 +231,7 @@ class MemoryRepo:
         manifest = journal / "manifest.json"
         if manifest.exists():
             data = json.loads(manifest.read_text())
-            if data.get("head") == self.head():
+            if data.get("head") == self.head() and not data.get("keep_worktree"):
                 _restore_originals(self.root, journal, data["paths"])
             if data["paths"]:
                 self.git.run("reset", "-q", "HEAD", "--", *data["paths"], ok_codes=(0, 1))
@@ -229,9 +242,11 @@ class MemoryRepo:
 class Transaction:
     """Working-tree edits of one commit; created by ``MemoryRepo.transaction``."""
 
-    def __init__(self, repo: MemoryRepo, touched: list[str]) -> None:
+    def __init__(self, repo: MemoryRepo, touched: list[str], keep_worktree: bool = False
+                 ) -> None:
         self.repo = repo
         self.touched = list(dict.fromkeys(touched))
+        self.keep_worktree = keep_worktree
         self.changed: list[str] = []
         self.commit_sha: str | None = None
         self._journal = repo.git_dir / JOURNAL_DIR
@@ -244,11 +259,12 @@ class Transaction:
         journal.mkdir(exist_ok=True)
         for index, rel in enumerate(self.touched):
             target = paths.resolve(self.repo.root, rel)
-            if target.is_file():
-                shutil.copyfile(target, journal / f"orig-{index}")
-            else:
+            if not target.is_file():
                 self._added.add(rel)
-        manifest = {"head": self.repo.head(), "paths": self.touched}
+            elif not self.keep_worktree:
+                shutil.copyfile(target, journal / f"orig-{index}")
+        manifest = {"head": self.repo.head(), "paths": self.touched,
+                    "keep_worktree": self.keep_worktree}
         tmp = journal / "manifest.json.tmp"
         tmp.write_text(json.dumps(manifest))
         os.replace(tmp, journal / "manifest.json")
@@ -304,7 +320,8 @@ class Transaction:
 
     def rollback(self) -> None:
         """Put every touched path back as it was before the transaction."""
-        _restore_originals(self.repo.root, self._journal, self.touched)
+        if not self.keep_worktree:
+            _restore_originals(self.repo.root, self._journal, self.touched)
         if self.changed:
             self.repo.git.run("reset", "-q", "HEAD", "--", *self.touched, ok_codes=(0, 1))
         _clear(self._journal)

@@ -338,7 +338,7 @@ class MemoryStore:
         """Commit a file as it stands in the working tree (an edit saved by the user's editor),
         after the same checks as any write; NoOpEdit when it matches HEAD."""
         rel = self.norm(path)
-        with self.repo.transaction([rel], reason) as tx:
+        with self.repo.transaction([rel], reason, keep_worktree=True) as tx:
             text = tx.read(rel)
             if text is None:
                 raise NotFound(f"no memory file {rel}", _suggest(self, rel))

@@ -90,7 +90,7 @@ def cmd_sleeptime(args: argparse.Namespace) -> int:
     result = (runtime.set_sleeptime(agent.id, changes) if changes
               else runtime.sleeptime(agent.id))
     if args.json:
-        emit_json(result.to_dict())
+        emit_json(result.model_dump())
     else:
         emit(f"trigger: {result.trigger}, stepCount: {result.step_count}, "
              f"merge: {result.merge}")

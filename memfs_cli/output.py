@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
+from pathlib import PurePath
 from typing import Any
+
+from pydantic import BaseModel
 
 
 def emit_json(data: Any) -> None:
-    """Print ``data`` as indented JSON."""
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    """Print ``data`` as indented JSON (dataclasses and models with their snake_case field
+    names: the CLI's JSON is its own surface, not the LSP wire)."""
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=_plain) + "\n")
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+    if isinstance(value, BaseModel):
+        return value.model_dump()
+    if isinstance(value, PurePath):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 def emit(text: str) -> None:

@@ -5,36 +5,35 @@ from __future__ import annotations
 
 import argparse
 from datetime import datetime
-from typing import Any
 
-from agent.status import status
+from agent.status import ModelState, ReflectionState, status
 from memfs_cli.agent_commands import runtime_for
 from memfs_cli.output import emit, emit_json
 
 
-def _model(model: dict[str, Any]) -> str:
-    if not model["name"]:
-        return f"none ({model.get('problem')}: {model.get('hint')})"
-    text = f"{model['name']} (from {model['source']})"
-    if model["apiBase"]:
-        text += f", api base {model['apiBase']} (from {model['apiBaseSource']})"
-    if not model["configured"]:
-        text += f"; refused: {model['problem']} ({model['hint']})"
+def _model(model: ModelState) -> str:
+    if not model.name:
+        return f"none ({model.problem}: {model.hint})"
+    text = f"{model.name} (from {model.source})"
+    if model.api_base:
+        text += f", api base {model.api_base} (from {model.api_base_source})"
+    if not model.configured:
+        text += f"; refused: {model.problem} ({model.hint})"
     return text
 
 
-def _reflection(data: dict[str, Any]) -> list[str]:
-    config = data["sleeptime"]
-    every = f" every {config['stepCount']} user messages" if config["trigger"] == "step_count" \
+def _reflection(state: ReflectionState) -> list[str]:
+    config = state.sleeptime
+    every = f" every {config.step_count} user messages" if config.trigger == "step_count" \
         else ""
-    lines = [f"reflection:   trigger {config['trigger']}{every}, merge {config['merge']}"
+    lines = [f"reflection:   trigger {config.trigger}{every}, merge {config.merge}"
              + ("; one is waiting for review (memfs review-reflection)"
-                if data["pendingReview"] else "")]
-    for run in data["runs"][:3]:
-        when = datetime.fromtimestamp(run["started"]).strftime("%Y-%m-%d %H:%M")
-        commit = f" (commit {run['commit'][:10]})" if run["commit"] else ""
-        message = f": {run['message']}" if run["message"] else ""
-        lines.append(f"              {when} {run['trigger']}: {run['status']}{message}{commit}")
+                if state.pending_review else "")]
+    for run in state.runs[:3]:
+        when = datetime.fromtimestamp(run.started).strftime("%Y-%m-%d %H:%M")
+        commit = f" (commit {run.commit[:10]})" if run.commit else ""
+        message = f": {run.message}" if run.message else ""
+        lines.append(f"              {when} {run.trigger}: {run.status}{message}{commit}")
     return lines
 
 
@@ -44,21 +43,21 @@ def cmd_status(args: argparse.Namespace) -> int:
     if args.json:
         emit_json(data)
         return 0
-    memory, workspace = data["memory"], data["workspace"]
-    lines = [f"agent:        {data['agent']['name']} ({data['agent']['id']})",
-             f"conversation: {data['conversation']['title']} ({data['conversation']['id']})",
-             f"model:        {_model(data['model'])}",
-             f"memory:       {memory['path']} at {memory['head'][:10]}, {memory['files']} "
-             f"files, system/ ~{memory['systemTokens']} of {memory['tokenBudget']} tokens"
-             + (f", uncommitted: {', '.join(memory['dirty'])}" if memory["dirty"] else "")]
-    lines += _reflection(data["reflection"])
-    if workspace["path"]:
-        trusted = "trusted" if workspace["trusted"] else "not trusted"
-        lines.append(f"workspace:    {workspace['path']} ({trusted})")
-        for item in workspace["withheld"]:
-            lines.append(f"              withheld: '{item['key']}' from {item['file']} "
-                         f"(memfs trust {workspace['path']} applies it)")
-    lines += [f"warning:      {problem}" for problem in data["settingsProblems"]]
+    memory, workspace = data.memory, data.workspace
+    lines = [f"agent:        {data.agent.name} ({data.agent.id})",
+             f"conversation: {data.conversation.title} ({data.conversation.id})",
+             f"model:        {_model(data.model)}",
+             f"memory:       {memory.path} at {memory.head[:10]}, {memory.files} "
+             f"files, system/ ~{memory.system_tokens} of {memory.token_budget} tokens"
+             + (f", uncommitted: {', '.join(memory.dirty)}" if memory.dirty else "")]
+    lines += _reflection(data.reflection)
+    if workspace.path:
+        trusted = "trusted" if workspace.trusted else "not trusted"
+        lines.append(f"workspace:    {workspace.path} ({trusted})")
+        for item in workspace.withheld:
+            lines.append(f"              withheld: '{item.key}' from {item.file} "
+                         f"(memfs trust {workspace.path} applies it)")
+    lines += [f"warning:      {problem}" for problem in data.settings_problems]
     emit("\n".join(lines))
     return 0
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from agent.conversations import Conversations
@@ -41,10 +41,7 @@ class DoctorReport:
     summary: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"findings": [f.to_dict() for f in self.findings],
-                "systemTokensBefore": self.system_tokens_before,
-                "systemTokensAfter": self.system_tokens_after,
-                "commits": self.commits, "summary": self.summary}
+        return asdict(self)
 
 
 async def doctor(runtime: Runtime, fix: bool = False, agent_id: str | None = None

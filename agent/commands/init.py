@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -54,8 +54,7 @@ class InitReport:
     message: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"usedModel": self.used_model, "files": self.files, "commits": self.commits,
-                "sessions": self.sessions, "message": self.message}
+        return asdict(self)
 
 
 def history_digest(workspace: Path, depth: Depth) -> tuple[str, int]:

@@ -184,8 +184,8 @@ class SessionSummary:
 
     def to_dict(self) -> dict[str, Any]:
         s = self.session
-        return {"sessionId": s.session_id, "path": str(s.path), "cwd": s.cwd,
-                "sidechain": s.sidechain, "historyOnly": not s.transcript,
+        return {"session_id": s.session_id, "path": str(s.path), "cwd": s.cwd,
+                "sidechain": s.sidechain, "history_only": not s.transcript,
                 "started": _iso(self.started), "ended": _iso(self.ended),
                 "messages": self.messages, "steps": dict(self.steps), "skipped": self.skipped}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
+from agent.agents import Agent
 from lsp_server.errors import guarded
 from lsp_server.params import AgentParams, CreateAgentParams, Params
 from lsp_server.sessions import resolve
@@ -19,8 +20,7 @@ async def list_all(ls: MemfsServer, *args: Any) -> dict[str, Any]:
     params, runtime = await resolve(ls, Params, args)
 
     def run() -> dict[str, Any]:
-        return {"current": runtime.agent().id,
-                "agents": [a.to_dict() for a in runtime.agents.all()]}
+        return {"current": runtime.agent().id, "agents": runtime.agents.all()}
 
     return await asyncio.to_thread(run)
 
@@ -32,14 +32,13 @@ async def switch(ls: MemfsServer, *args: Any) -> dict[str, Any]:
 
     def run() -> dict[str, Any]:
         agent, conversation = runtime.switch_agent(params.agent_id)
-        return {"agent": agent.to_dict(), "conversation": conversation.to_dict()}
+        return {"agent": agent, "conversation": conversation}
 
     return await asyncio.to_thread(run)
 
 
 @guarded
-async def create(ls: MemfsServer, *args: Any) -> dict[str, Any]:
+async def create(ls: MemfsServer, *args: Any) -> Agent:
     """A new agent with fresh memory (not switched to)."""
     params, runtime = await resolve(ls, CreateAgentParams, args)
-    agent = await asyncio.to_thread(runtime.agents.create, params.name, params.model)
-    return agent.to_dict()
+    return await asyncio.to_thread(runtime.agents.create, params.name, params.model)

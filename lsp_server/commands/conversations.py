@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
+from agent.conversations import Conversation
 from lsp_server.errors import guarded
 from lsp_server.params import (
     ConversationParams,
@@ -13,35 +14,36 @@ from lsp_server.params import (
     OptionalConversationParams,
 )
 from lsp_server.sessions import resolve
+from lsp_server.wire import to_wire
 
 if TYPE_CHECKING:
     from lsp_server.server import MemfsServer
 
 
 @guarded
-async def new(ls: MemfsServer, *args: Any) -> dict[str, Any]:
+async def new(ls: MemfsServer, *args: Any) -> Conversation:
     """Start a conversation with the workspace's agent; it becomes the current one."""
     params, runtime = await resolve(ls, NewConversationParams, args)
 
-    def run() -> dict[str, Any]:
+    def run() -> Conversation:
         agent = runtime.agent()
         conversation = runtime.conversations.new(agent.id, params.title or "")
         runtime.bind(agent, conversation)
-        return conversation.to_dict()
+        return conversation
 
     return await asyncio.to_thread(run)
 
 
 @guarded
-async def switch(ls: MemfsServer, *args: Any) -> dict[str, Any]:
+async def switch(ls: MemfsServer, *args: Any) -> Conversation:
     """Make an existing conversation the workspace's current one."""
     params, runtime = await resolve(ls, ConversationParams, args)
 
-    def run() -> dict[str, Any]:
+    def run() -> Conversation:
         agent = runtime.agent()
         conversation = runtime.conversation(agent, params.conversation_id)
         runtime.bind(agent, conversation)
-        return conversation.to_dict()
+        return conversation
 
     return await asyncio.to_thread(run)
 
@@ -55,8 +57,7 @@ async def list_all(ls: MemfsServer, *args: Any) -> dict[str, Any]:
         agent = runtime.agent(params.agent_id)
         current = runtime.conversation(agent).id
         return {"agentId": agent.id, "current": current,
-                "conversations": [c.to_dict() for c in runtime.conversations.for_agent(
-                    agent.id)]}
+                "conversations": runtime.conversations.for_agent(agent.id)}
 
     return await asyncio.to_thread(run)
 
@@ -66,4 +67,4 @@ async def compact(ls: MemfsServer, *args: Any) -> dict[str, Any]:
     """Summarise the conversation now."""
     params, runtime = await resolve(ls, OptionalConversationParams, args)
     event = await runtime.compact(params.conversation_id)
-    return {"compacted": event is not None, **(event.to_dict() if event else {})}
+    return {"compacted": event is not None, **(to_wire(event) if event else {})}

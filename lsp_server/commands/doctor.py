@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from agent.commands.doctor import doctor
+from agent.commands.doctor import DoctorReport, doctor
 from lsp_server.errors import guarded
 from lsp_server.features.documents import publish
 from lsp_server.params import DoctorParams
@@ -15,11 +15,11 @@ if TYPE_CHECKING:
 
 
 @guarded
-async def run(ls: MemfsServer, *args: Any) -> dict[str, Any]:
+async def run(ls: MemfsServer, *args: Any) -> DoctorReport:
     params, runtime = await resolve(ls, DoctorParams, args)
     report = await doctor(runtime, params.fix)
     for commit in report.commits:
         ls.own_commits[str(commit["commit"])] = "doctor"
     for uri in list(ls.workspace.text_documents):
         await publish(ls, uri)
-    return report.to_dict()
+    return report

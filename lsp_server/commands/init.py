@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from agent.commands.init import init
+from agent.commands.init import InitReport, init
 from lsp_server.errors import guarded
-from lsp_server.features.reflection_host import progress
 from lsp_server.params import InitParams, parse
+from lsp_server.progress import WorkDone
 
 if TYPE_CHECKING:
     from lsp_server.server import MemfsServer
@@ -24,7 +24,7 @@ async def _ask(ls: MemfsServer, message: str, choices: list[str]) -> str | None:
 
 
 @guarded
-async def run(ls: MemfsServer, *args: Any) -> dict[str, Any]:
+async def run(ls: MemfsServer, *args: Any) -> InitReport | dict[str, Any]:
     params = parse(InitParams, args)
     depth = params.depth
     if depth is None:
@@ -39,7 +39,7 @@ async def run(ls: MemfsServer, *args: Any) -> dict[str, Any]:
                             "for this project (secrets are redacted)?", ["Yes", "No"])
         history = answer == "Yes"
     runtime = await ls.sessions.runtime(params.workspace_uri)
-    bar = progress(ls, "memfs: init")
+    bar = WorkDone(ls, "memfs: init")
     bar.begin(f"{depth} init")
     try:
         report = await init(runtime, depth or "standard", history, bar.report)
@@ -49,4 +49,4 @@ async def run(ls: MemfsServer, *args: Any) -> dict[str, Any]:
     for commit in report.commits:
         ls.own_commits[str(commit["commit"])] = "init"
     bar.end(report.message.splitlines()[0] if report.message else "done")
-    return report.to_dict()
+    return report

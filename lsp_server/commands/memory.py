@@ -11,6 +11,7 @@ from lsp_server.params import LogParams, Params, RevertParams
 from lsp_server.sessions import resolve
 from memfs import history
 from memfs.lint import lint as run_lint
+from memfs.store import EditResult
 
 if TYPE_CHECKING:
     from lsp_server.server import MemfsServer
@@ -29,23 +30,21 @@ async def log(ls: MemfsServer, *args: Any) -> dict[str, Any]:
 
     def run() -> dict[str, Any]:
         repo = runtime.memory(runtime.agent()).repo
-        return {"commits": [e.to_dict() for e in history.log(repo, params.path,
-                                                              params.limit)]}
+        return {"commits": history.log(repo, params.path, params.limit)}
 
     return await asyncio.to_thread(run)
 
 
 @guarded
-async def revert(ls: MemfsServer, *args: Any) -> dict[str, Any]:
+async def revert(ls: MemfsServer, *args: Any) -> EditResult:
     """Undo one memory commit with a new commit."""
     params, runtime = await resolve(ls, RevertParams, args)
 
-    def run() -> dict[str, Any]:
-        result = history.revert(runtime.memory(runtime.agent()).repo, params.commit)
-        return result.to_dict()
+    def run() -> EditResult:
+        return history.revert(runtime.memory(runtime.agent()).repo, params.commit)
 
     result = await asyncio.to_thread(run)
-    ls.own_commits[str(result["commit"])] = "revert"
+    ls.own_commits[result.commit] = "revert"
     return result
 
 
@@ -57,6 +56,6 @@ async def lint(ls: MemfsServer, *args: Any) -> dict[str, Any]:
     def run() -> dict[str, Any]:
         root = runtime.memory(runtime.agent()).root
         findings = run_lint(root, runtime.settings.token_budget)
-        return {"findings": [f.to_dict() for f in findings]}
+        return {"findings": findings}
 
     return await asyncio.to_thread(run)

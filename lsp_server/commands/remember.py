@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from agent.commands.remember import remember
-from agent.events import Done, ErrorEvent, MemoryCommit
+from agent.commands.remember import RememberResult, remember
+from agent.events import MemoryCommit
 from lsp_server.errors import guarded
 from lsp_server.params import RememberParams
 from lsp_server.sessions import resolve
@@ -17,17 +17,12 @@ if TYPE_CHECKING:
 @guarded
 async def run(ls: MemfsServer, *args: Any) -> dict[str, Any]:
     params, runtime = await resolve(ls, RememberParams, args)
-    commits: list[dict[str, Any]] = []
-    reply, error = "", None
+    result = RememberResult()
     async for event in remember(runtime, params.text, params.conversation_id):
         if isinstance(event, MemoryCommit):
-            commits.append({"commit": event.commit, "paths": event.paths,
-                            "message": event.message})
             ls.own_commits[event.commit] = "remember"
-        elif isinstance(event, ErrorEvent):
-            error = {"code": event.code, "message": event.message, "hint": event.hint}
-        elif isinstance(event, Done):
-            reply = event.text
-    return {"files": sorted({p for c in commits for p in c["paths"]}), "commits": commits,
-            "commit": commits[-1]["commit"] if commits else None, "reply": reply,
-            "error": error}
+        result.add(event)
+    return {"files": result.files, "commits": result.commits,
+            "commit": result.commits[-1].commit if result.commits else None,
+            "reply": result.reply, "error": result.error, "changed": result.changed,
+            "reason": None if result.changed else result.reason}

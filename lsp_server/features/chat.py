@@ -6,13 +6,21 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from lsprotocol import types
-
-from agent.events import Done, ErrorEvent, Event, MemoryCommit, TextDelta, ToolCallStarted
+from agent.events import (
+    Done,
+    ErrorEvent,
+    Event,
+    MemoryCommit,
+    TextDelta,
+    ToolCallStarted,
+    Usage,
+)
 from agent.model import NoModelConfigured
 from lsp_server.errors import guarded
 from lsp_server.params import ChatParams
+from lsp_server.progress import WorkDone
 from lsp_server.sessions import resolve
+from lsp_server.wire import to_wire
 
 if TYPE_CHECKING:
     from lsp_server.server import MemfsServer
@@ -25,7 +33,8 @@ ERROR_STATES = ("auth-failed", "missing-key", "unknown-model", "no-model")
 @guarded
 async def chat(ls: MemfsServer, raw: Any) -> dict[str, Any]:
     params, runtime = await resolve(ls, ChatParams, raw)
-    progress = await _progress(ls, params.work_done_token)
+    progress = WorkDone(ls, "memfs", token=params.work_done_token)
+    progress.begin("thinking")
     chat_id = uuid.uuid4().hex[:12]
     seq = 0
     ls.busy += 1
@@ -37,8 +46,8 @@ async def chat(ls: MemfsServer, raw: Any) -> dict[str, Any]:
             if event.kind in STREAMED:
                 seq += 1
                 ls.notify("memfs/chatDelta", {"chatId": chat_id, "seq": seq,
-                                              **_camel(event.to_dict())})
-            _report(ls, progress, event)
+                                              "kind": event.kind, **to_wire(event)})
+            _report(progress, event)
             if isinstance(event, MemoryCommit):
                 ls.own_commits[event.commit] = "chat"
             elif isinstance(event, ErrorEvent):
@@ -48,54 +57,27 @@ async def chat(ls: MemfsServer, raw: Any) -> dict[str, Any]:
     except NoModelConfigured as exc:
         ls.busy -= 1
         ls.set_status("error", str(exc))
-        _end(ls, progress, "no model configured")
+        progress.end("no model configured")
         raise
     except BaseException:
         ls.busy -= 1
         ls.set_status("idle" if not ls.busy else "busy", "cancelled")
-        _end(ls, progress, "cancelled")
+        progress.end("cancelled")
         raise
     ls.busy -= 1
     if error is not None and error.code in ERROR_STATES:
         ls.set_status("error", f"{error.message} ({error.hint})")
     else:
         ls.set_status("idle" if not ls.busy else "busy")
-    _end(ls, progress, "done" if error is None else error.message)
+    progress.end("done" if error is None else error.message)
     assert done is not None
     return {"chatId": chat_id, "conversationId": done.conversation_id,
             "messageId": done.message_id, "text": done.text, "toolCalls": done.tool_calls,
-            "memoryCommits": done.memory_commits, "usage": _camel(done.usage),
-            "stopReason": done.stop_reason,
-            "error": _camel(error.to_dict()) if error is not None else None}
+            "memoryCommits": done.memory_commits, "usage": Usage(**done.usage),
+            "stopReason": done.stop_reason, "error": error}
 
 
-def _camel(data: dict[str, Any]) -> dict[str, Any]:
-    def convert(key: str) -> str:
-        head, *rest = key.split("_")
-        return head + "".join(part.title() for part in rest)
-
-    return {convert(k): v for k, v in data.items()}
-
-
-async def _progress(ls: MemfsServer, token: str | int | None) -> str | int | None:
-    """The client's work-done token, or one we create when the client supports progress."""
-    if token is None:
-        window = ls.client_capabilities.window
-        if window is None or not window.work_done_progress:
-            return None
-        token = f"memfs-chat-{uuid.uuid4().hex[:12]}"
-        try:
-            await ls.work_done_progress.create_async(token)
-        except Exception:
-            return None
-    ls.work_done_progress.begin(token, types.WorkDoneProgressBegin(
-        title="memfs", message="thinking", cancellable=False))
-    return token
-
-
-def _report(ls: MemfsServer, token: str | int | None, event: Event) -> None:
-    if token is None:
-        return
+def _report(progress: WorkDone, event: Event) -> None:
     message = None
     if isinstance(event, ToolCallStarted):
         target = event.arguments.get("path") or event.arguments.get("query") or ""
@@ -105,9 +87,4 @@ def _report(ls: MemfsServer, token: str | int | None, event: Event) -> None:
     elif isinstance(event, TextDelta):
         return
     if message:
-        ls.work_done_progress.report(token, types.WorkDoneProgressReport(message=message))
-
-
-def _end(ls: MemfsServer, token: str | int | None, message: str) -> None:
-    if token is not None:
-        ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message=message))
+        progress.report(message)

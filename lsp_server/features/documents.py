@@ -1,18 +1,20 @@
-"""Memory files opened in the editor: lint diagnostics on open and change, completion of
-frontmatter keys and ``[[link]]`` targets, hover on links, and commit on save."""
+"""Memory files opened in the editor: lint diagnostics on open and change (each problem on
+its own line), completion of frontmatter keys and ``[[link]]`` targets, hover on links.
+Saving is ``lsp_server.features.saves``."""
 
 from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
-from memfs.errors import MemfsError, NoOpEdit
-from memfs.frontmatter import ALLOWED_KEYS, split
+from memfs.errors import MemfsError
+from memfs.frontmatter import ALLOWED_KEYS, SKILL_KEYS
 from memfs.home import memfs_home
 from memfs.lint import ERROR, WARNING, Finding, lint_text
 from memfs.store import MemoryStore
@@ -27,6 +29,7 @@ _KEY_HELP = {
     "description": "What this file is for (required). Shown in the memory tree.",
     "read_only": "true: the agent may not change or delete this file.",
     "limit": "Maximum characters of body, enforced on every edit.",
+    "name": "The skill's name (skills/<name>/SKILL.md only).",
 }
 
 
@@ -81,33 +84,6 @@ async def did_change(ls: MemfsServer, params: types.DidChangeTextDocumentParams)
     await publish(ls, params.text_document.uri, params.text_document.version)
 
 
-async def did_save(ls: MemfsServer, params: types.DidSaveTextDocumentParams) -> None:
-    """Commit a valid saved memory file as ``chore(manual): edit PATH``; an invalid one keeps
-    its diagnostics and is not committed."""
-    uri = params.text_document.uri
-
-    def commit() -> tuple[str | None, str]:
-        found = memory_file(uri)
-        if found is None:
-            return None, ""
-        store, rel = found
-        try:
-            result = store.commit_file(rel, f"chore(manual): edit {rel}")
-        except NoOpEdit:
-            return None, ""
-        except MemfsError as exc:
-            return None, str(exc)
-        return result.commit, ""
-
-    commit_sha, problem = await asyncio.to_thread(commit)
-    if commit_sha:
-        ls.own_commits[commit_sha] = "manual"
-    elif problem:
-        ls.window_show_message(types.ShowMessageParams(
-            type=types.MessageType.Warning, message=f"memfs: not committed: {problem}"))
-    await publish(ls, uri)
-
-
 async def completion(ls: MemfsServer, params: types.CompletionParams
                      ) -> types.CompletionList | None:
     """Frontmatter keys inside the frontmatter; memory paths after ``[[``."""
@@ -122,12 +98,10 @@ async def completion(ls: MemfsServer, params: types.CompletionParams
         lines = document.lines
         line = lines[params.position.line] if params.position.line < len(lines) else ""
         before = line[: params.position.character]
-        if _in_frontmatter(document.source, params.position.line):
-            present = {ln.split(":", 1)[0].strip() for ln in lines if ":" in ln}
-            items = [types.CompletionItem(label=k, kind=types.CompletionItemKind.Property,
-                                          insert_text=f"{k}: ", documentation=_KEY_HELP[k])
-                     for k in ALLOWED_KEYS if k not in present]
-            return types.CompletionList(is_incomplete=False, items=items)
+        block = _frontmatter_lines(lines)
+        if block is not None and params.position.line in block:
+            return _key_completion(rel, [lines[i] for i in block
+                                         if i < len(lines) and i != params.position.line])
         match = _LINK_OPEN.search(before)
         if match is None:
             return None
@@ -176,13 +150,26 @@ async def hover(ls: MemfsServer, params: types.HoverParams) -> types.Hover | Non
     return await asyncio.to_thread(compute)
 
 
-def _in_frontmatter(text: str, line: int) -> bool:
-    if not text.startswith("---"):
-        return line == 0
-    parts = split(text)
-    if parts is None:
-        return True  # an unclosed frontmatter: everything so far is frontmatter
-    return 0 < line <= parts[0].count("\n") + (1 if parts[0] else 0)
+def _frontmatter_lines(lines: Sequence[str]) -> range | None:
+    """0-based numbers of the lines inside the frontmatter block (all lines after an
+    unclosed opener, and the empty line the cursor may be on); None without frontmatter."""
+    if not lines or lines[0].rstrip("\r\n") != "---":
+        return None
+    for number in range(1, len(lines)):
+        if lines[number].rstrip("\r\n") == "---":
+            return range(1, number)
+    return range(1, len(lines) + 1)
+
+
+def _key_completion(rel: str, others: list[str]) -> types.CompletionList:
+    """The frontmatter keys not yet present, ``description`` first."""
+    present = {line.split(":", 1)[0].strip() for line in others if ":" in line}
+    keys = ALLOWED_KEYS + (SKILL_KEYS if rel.endswith("SKILL.md") else ())
+    items = [types.CompletionItem(label=key, kind=types.CompletionItemKind.Property,
+                                  insert_text=f"{key}: ", documentation=_KEY_HELP[key],
+                                  sort_text=f"{index:02d}", preselect=index == 0)
+             for index, key in enumerate(keys) if key not in present]
+    return types.CompletionList(is_incomplete=False, items=items)
 
 
 def _description(store: MemoryStore, path: str) -> str:

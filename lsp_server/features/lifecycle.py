@@ -33,13 +33,14 @@ async def initialized(ls: MemfsServer, params: types.InitializedParams) -> None:
     from lsp_server.logs import ClientLogHandler
 
     logging.getLogger("memfs").addHandler(ClientLogHandler(ls))
-    from lsp_server.features.watcher import watch
+    from lsp_server import watcher
 
+    ls.background(watcher.start(ls), own_work=False)
     await pull_settings(ls)
-    ls.background(watch(ls))
     from lsp_server.features.trust import ask_folders
 
-    ls.background(ask_folders(ls))  # consent for withheld project settings
+    # consent for withheld project settings (waits on the user, so not the server's own work)
+    ls.background(ask_folders(ls), own_work=False)
     # Only now, so this handler's own imports never race the warm-up's.
     threading.Thread(target=_warm_up, name="memfs-warm-up", daemon=True).start()
 
@@ -88,9 +89,9 @@ def _section(value: Any) -> dict[str, Any]:
 
 
 def _warm_up() -> None:
-    from lsp_server.server import feature_modules, load_module
+    from lsp_server.server import handler_modules, load_module
 
-    for name in feature_modules():
+    for name in handler_modules():
         load_module(name)
     from agent.llm import litellm
 

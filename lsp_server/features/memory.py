@@ -9,6 +9,7 @@ from agent.status import status as runtime_status
 from lsp_server.errors import guarded
 from lsp_server.params import Params, ReadParams
 from lsp_server.sessions import resolve
+from lsp_server.wire import to_wire
 from memfs.projection import project
 
 if TYPE_CHECKING:
@@ -52,5 +53,4 @@ async def status(ls: MemfsServer, raw: Any) -> dict[str, Any]:
     """Agent, conversation, model, memory HEAD and sync state, token budget, busy state."""
     params, runtime = await resolve(ls, Params, raw)
     result = await asyncio.to_thread(runtime_status, runtime)
-    result["busy"] = ls.busy > 0
-    return result
+    return {**to_wire(result), "busy": ls.busy > 0}

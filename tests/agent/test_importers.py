@@ -460,7 +460,7 @@ def test_memfs_import_lists_sessions(tmp_path: Path) -> None:
     assert lines[-1].endswith("skipped lines: unparsable 1")
     data = json.loads(run("import", "codex", "--workspace", str(ws), "--json", env=env).stdout)
     assert data["totals"]["sessions"] == 1 and data["totals"]["messages"] == 1
-    assert data["sessions"][0]["sessionId"] == "z" and data["sessions"][0]["steps"] == {"user": 1}
+    assert data["sessions"][0]["session_id"] == "z" and data["sessions"][0]["steps"] == {"user": 1}
     empty = run("import", "codex", "--workspace", str(tmp_path), env={"HOME": str(home)})
     assert empty.returncode == 0 and empty.stdout.startswith("no codex sessions for ")
     assert run("import", "cursor", env=env).returncode == 2

@@ -165,6 +165,37 @@ def test_memory_commands(nvim: pynvim.Nvim, model: ScriptedModel) -> None:
         "return vim.api.nvim_buf_get_lines(0, 0, -1, false)"))
 
 
+def test_memory_file_saves_and_doctor_lines(nvim: pynvim.Nvim, model: ScriptedModel) -> None:
+    """:w commits a memory file at once; a refused :w leaves the file as Neovim wrote it (no
+    "changed since reading"); doctor's quickfix entries point at the problem's line."""
+    nvim.command("MemfsTree")
+    wait(nvim, "vim.api.nvim_buf_get_lines(0, 0, 1, false)[1]:find('# memory') ~= nil")
+    lines = nvim.exec_lua("return vim.api.nvim_buf_get_lines(0, 0, -1, false)")
+    row = next(i for i, line in enumerate(lines, 1) if "system/human.md" in line)
+    nvim.exec_lua(f"vim.api.nvim_win_set_cursor(0, {{{row}, 0}})")
+    nvim.input("<CR>")
+    wait(nvim, "#vim.lsp.get_clients({bufnr = 0, name = 'memfs'}) > 0")
+    root = Path(nvim.exec_lua("return vim.fn.expand('%:p:h:h')"))
+    nvim.exec_lua("vim.api.nvim_buf_set_lines(0, -2, -1, false, {'Name: Ada.'})")
+    nvim.command("write")
+    wait(nvim, f"vim.fn.system({{'git', '-C', '{root}', 'log', '-1', '--format=%s'}})"
+               ":find('chore%(manual%): edit system/human.md') ~= nil")
+    nvim.exec_lua("""
+        _G.changed_on_disk = false
+        vim.api.nvim_create_autocmd('FileChangedShell', { callback = function()
+          _G.changed_on_disk = true; vim.v.fcs_choice = '' end })
+        vim.api.nvim_buf_set_lines(0, 1, 1, false, {'colour: red'})
+    """)
+    nvim.command("write")
+    wait(nvim, "table.concat(_G.notes, '\\n'):find('not committed') ~= nil")
+    nvim.command("checktime")
+    assert nvim.exec_lua("return _G.changed_on_disk") is False
+    nvim.command("MemfsDoctor")
+    wait(nvim, "table.concat(_G.notes, '\\n'):find('doctor: 1 finding') ~= nil")
+    entry = nvim.exec_lua("return vim.fn.getqflist()[1]")
+    assert entry["lnum"] == 2 and "colour" in entry["text"]
+
+
 def test_init_asks_and_writes_memory(nvim: pynvim.Nvim, model: ScriptedModel) -> None:
     workspace = Path(nvim.vars["memfs_workspace"])
     (workspace / "README.md").write_text("# Gizmo\nA gizmo.\n")

@@ -48,11 +48,20 @@ class Recorder:
                 await asyncio.wait_for(self.event.wait(), remaining)
 
 
-async def start(capabilities: str, workspace: Path, settings: dict[str, Any] | None = None
+async def start(capabilities: str, workspace: Path, settings: dict[str, Any] | None = None,
+                *, hold_configuration: asyncio.Event | None = None
                 ) -> tuple[LanguageClient, Recorder]:
+    """A started and initialized server; with ``hold_configuration`` the client answers
+    ``workspace/configuration`` only once that event is set (a slow editor)."""
     config = ClientServerConfig(server_command=[sys.executable, "-m", "lsp_server"])
     client = await config.start()
     assert isinstance(client, LanguageClient)
+    if hold_configuration is not None:
+        async def slow_configuration(params: types.ConfigurationParams) -> list[Any]:
+            await hold_configuration.wait()
+            return [client.get_configuration(section=item.section) for item in params.items]
+
+        client.protocol.fm.features[types.WORKSPACE_CONFIGURATION] = slow_configuration
     recorder = Recorder()
     for method in ("memfs/chatDelta", "memfs/memoryChanged", "memfs/status",
                    "memfs/reflection"):

@@ -16,9 +16,11 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pytest_lsp import LanguageClient
 
+from agent.runtime import Runtime
 from lsp_server.server import COMMANDS
+from memfs.store import MemoryStore
 from testkit.model_server import ScriptedModel
-from tests.lsp.conftest import Recorder, command, request
+from tests.lsp.conftest import Recorder, command, request, start
 
 Session = tuple[LanguageClient, Recorder]
 MEMFS = str(Path(sys.executable).parent / "memfs")
@@ -61,6 +63,46 @@ async def test_diagnostics_on_open_and_change(lsp: Session) -> None:
             text="---\ndescription: d\n---\nsee [[nowhere]]\n")]))
     found = await _diagnostics(client, uri, lambda d: any(x.code == "broken-link" for x in d))
     assert found[0].range.start.line == 3
+
+
+async def test_each_frontmatter_problem_is_on_its_own_line_with_the_reason(
+    lsp: Session
+) -> None:
+    client, _ = lsp
+    root = await _memory_root(client)
+    text = ("---\ndescription: ''\ncolour: red\nread_only: true\nsize: 3\n---\nbody\n")
+    uri = _open(client, root / "notes" / "many.md", text)
+    found = await _diagnostics(client, uri, lambda d: len(d) >= 3)
+    lines = {(d.code, d.range.start.line, d.range.end.line) for d in found}
+    assert lines == {("missing-description", 1, 1), ("unknown-key", 2, 2),
+                     ("unknown-key", 4, 4)}
+    assert any("'size'" in d.message and "allowed keys" in d.message for d in found)
+    bad_yaml = _open(client, root / "notes" / "yaml.md",
+                     "---\ndescription: a\nnote: x: y\n---\nbody\n")
+    found = await _diagnostics(client, bad_yaml, lambda d: len(d) > 0)
+    assert found[0].range.start.line == 2 and "not allowed" in found[0].message
+    unclosed = _open(client, root / "notes" / "open.md", "---\ndescription: half typed\n")
+    found = await _diagnostics(client, unclosed, lambda d: len(d) > 0)
+    assert "starts with '---' but is never closed" in found[0].message
+    assert "no YAML frontmatter" not in found[0].message
+
+
+async def test_completion_on_an_empty_frontmatter_line_offers_description_first(
+    lsp: Session
+) -> None:
+    client, _ = lsp
+    root = await _memory_root(client)
+    for text, line in (("---\n\n---\nbody\n", 1), ("---\n", 1), ("---\n\n", 1),
+                       ("---\nlimit: 5\n\n---\n", 2)):
+        uri = _open(client, root / "notes" / f"new{len(text)}.md", text)
+        answer = await client.text_document_completion_async(types.CompletionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            position=types.Position(line=line, character=0)))
+        assert answer is not None, text
+        items = answer.items if hasattr(answer, "items") else answer
+        ordered = sorted(items, key=lambda i: i.sort_text or i.label)
+        assert ordered[0].label == "description" and ordered[0].insert_text == "description: "
+        assert ("limit" in [i.label for i in items]) is ("limit" not in text)
 
 
 async def test_completion_and_hover(lsp: Session) -> None:
@@ -130,6 +172,31 @@ async def test_memory_changed_after_another_process_edits(lsp: Session) -> None:
     assert changed["source"] == "external"
 
 
+@pytest.mark.parametrize("existing", [False, True], ids=["fresh-memory", "existing-memory"])
+async def test_a_commit_made_right_after_an_answer_is_announced(
+    model: ScriptedModel, workspace: Path, existing: bool
+) -> None:
+    """The watcher's baseline is taken before the first request is answered (not whenever
+    the editor gets round to answering workspace/configuration), so a commit made the moment
+    after is always seen, as a change of its own."""
+    if existing:
+        Runtime(workspace=workspace).memory(Runtime(workspace=workspace).agent())
+    answer_configuration = asyncio.Event()
+    client, recorder = await start("neovim", workspace, hold_configuration=answer_configuration)
+    try:
+        root = await _memory_root(client)
+        edit = MemoryStore.open(root.parent.name).create(
+            "notes/quick.md", "Quick", "made at once\n", "quick edit")
+        answer_configuration.set()
+        changed = await recorder.wait_for("memfs/memoryChanged",
+                                          lambda c: c["commit"] == edit.commit)
+        assert changed["paths"] == ["notes/quick.md"] and changed["source"] == "external"
+    finally:
+        answer_configuration.set()
+        await client.shutdown_session()
+        await client.stop()
+
+
 async def test_commands_do_what_they_say(lsp: Session, model: ScriptedModel,
                                          workspace: Path) -> None:
     client, _ = lsp
@@ -141,7 +208,7 @@ async def test_commands_do_what_they_say(lsp: Session, model: ScriptedModel,
     new = await command(client, "memfs.newConversation", {"title": "spike"})
     listed = await command(client, "memfs.listConversations", {})
     assert listed["current"] == new["id"] and listed["conversations"][0]["title"] == "spike"
-    main = [c for c in listed["conversations"] if c["is_default"]][0]
+    main = [c for c in listed["conversations"] if c["isDefault"]][0]
     assert (await command(client, "memfs.switchConversation",
                           {"conversationId": main["id"]}))["id"] == main["id"]
     status = await command(client, "memfs.memoryStatus", {})

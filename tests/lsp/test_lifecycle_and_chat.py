@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -85,24 +84,26 @@ async def test_chat_streams_deltas_in_order_and_returns_the_result(
         assert isinstance(progress[-1], types.WorkDoneProgressEnd)
 
 
-async def test_cancel_request_stops_the_turn_quickly(
+async def test_cancel_request_stops_the_turn(
     lsp: Session, model: ScriptedModel, workspace: Path
 ) -> None:
     client, recorder = lsp
     model.script(Reply(text="slow " * 400, chunk_chars=5, chunk_delay=0.02))
     future = client.protocol.send_request("memfs/chat", {"text": "talk"}, msg_id="chat-1")
     await recorder.wait_for("memfs/chatDelta", lambda d: d["kind"] == "text")
-    started = time.monotonic()
     client.protocol.notify("$/cancelRequest", types.CancelParams(id="chat-1"))
-    with pytest.raises(JsonRpcException):
+    with pytest.raises(JsonRpcException) as caught:
         await asyncio.wrap_future(future)
-    assert time.monotonic() - started < 0.5
-    status = await request(client, "memfs/status", {})
+    assert caught.value.code == -32800
+    streamed = len(recorder.items["memfs/chatDelta"])
+    status = await request(client, "memfs/status", {})  # answered after anything sent before
+    assert len(recorder.items["memfs/chatDelta"]) == streamed, "deltas after the cancel"
     conversation = status["conversation"]["id"]
     from agent.runtime import Runtime
 
     last = Runtime(workspace=workspace).conversations.messages(conversation)[-1]
     assert last.status == "interrupted" and last.body["content"].startswith("slow")
+    assert len(last.body["content"]) < len("slow " * 400)
 
 
 async def test_configuration_change_applies_and_reports_bad_values(
@@ -112,13 +113,11 @@ async def test_configuration_change_applies_and_reports_bad_values(
     try:
         client.set_configuration({"maxSteps": "lots", "contextWindow": 50000},
                                  section="memfs")
+        shown = client.wait_for_notification(types.WINDOW_SHOW_MESSAGE)
         client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
             settings=None))
-        deadline = time.monotonic() + 10
-        while not any("maxSteps" in m.message for m in client.messages):
-            assert time.monotonic() < deadline, client.messages
-            await asyncio.sleep(0.05)
-        assert any(m.type == types.MessageType.Warning for m in client.messages)
+        message = await shown
+        assert "maxSteps" in message.message and message.type == types.MessageType.Warning
         model.script("ok")
         result = await request(client, "memfs/chat", {"text": "hi"})
         assert result["text"] == "ok"

@@ -58,7 +58,7 @@ function M.doctor(opts)
       for _, f in ipairs(result.findings) do
         table.insert(items, {
           filename = vim.fs.joinpath(tree.root, f.path == 'system/' and 'system' or f.path),
-          lnum = f.start_line, text = ('[%s] %s'):format(f.code, f.message),
+          lnum = f.startLine, text = ('[%s] %s'):format(f.code, f.message),
           type = f.severity == 'error' and 'E' or 'W',
         })
       end

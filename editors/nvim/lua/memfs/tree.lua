@@ -1,4 +1,5 @@
--- :MemfsTree: a buffer listing memory; <CR> opens the file under the cursor.
+-- :MemfsTree: a buffer listing memory; <CR> opens the file under the cursor (attached to the
+-- memfs server, so it gets diagnostics, completion and a commit on :w).
 local client = require('memfs.client')
 
 local M = {}
@@ -23,6 +24,11 @@ function M.open()
       local uri = uris[vim.api.nvim_win_get_cursor(0)[1]]
       if uri then
         vim.cmd.edit(vim.fn.fnameescape(vim.uri_to_fname(uri)))
+        -- the memory file gets diagnostics, completion, hover, and a commit on :w
+        local memfs = client.get()
+        if memfs then
+          vim.lsp.buf_attach_client(0, memfs.id)
+        end
       end
     end, { buffer = buf, desc = 'memfs: open memory file' })
     vim.cmd('botright split')
