@@ -12,6 +12,7 @@ import asyncio
 import json
 import threading
 import uuid
+import weakref
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
 from dataclasses import dataclass, field
@@ -105,14 +106,31 @@ def build_messages(system: str, conversation: Conversation, history: list[Stored
 
 async def run_turn(turn: Turn, text: str) -> AsyncIterator[Event]:
     """Run one user message to completion, yielding events; the last one is Done.
-    ConversationBusy when another turn keeps the conversation for longer than BUSY_WAIT."""
-    claim = await _claim(turn.conversations, turn.conversation.id)
-    try:
-        async with aclosing(_steps(turn, text)) as steps:
-            async for event in steps:
-                yield event
-    finally:
-        claim.release()
+
+    Turns of one conversation started through the same store (one server, one worker) queue
+    behind each other; a turn running in another process keeps the conversation for at most
+    BUSY_WAIT before this one gets ConversationBusy."""
+    async with _queue(turn.conversations, turn.conversation.id):
+        claim = await _claim(turn.conversations, turn.conversation.id)
+        try:
+            async with aclosing(_steps(turn, text)) as steps:
+                async for event in steps:
+                    yield event
+        finally:
+            claim.release()
+
+
+_QUEUES: weakref.WeakKeyDictionary[
+    Conversations, weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]]
+] = weakref.WeakKeyDictionary()
+
+
+def _queue(store: Conversations, conversation_id: str) -> asyncio.Lock:
+    """The lock that queues this store's turns in one conversation (per event loop, as a lock
+    belongs to the loop that waits on it)."""
+    per_loop = _QUEUES.setdefault(store, weakref.WeakKeyDictionary())
+    locks = per_loop.setdefault(asyncio.get_running_loop(), {})
+    return locks.setdefault(conversation_id, asyncio.Lock())
 
 
 async def _claim(store: Conversations, conversation_id: str) -> TurnClaim:

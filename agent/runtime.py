@@ -28,7 +28,7 @@ from agent.reflection import Outcome, Progress, Reflections, due
 from agent.reflection_runs import ReflectionRuns
 from agent.settings import Sleeptime
 from memfs.errors import InvalidArgument, MemfsError
-from memfs.home import memfs_home
+from memfs.home import DEFAULT_AGENT_ID, memfs_home
 from memfs.store import MemoryStore
 
 
@@ -81,10 +81,15 @@ class Runtime:
     # ----- resolution --------------------------------------------------------------------------
     def agent(self, agent_id: str | None = None) -> Agent:
         """The explicit agent, else the configured one, else the workspace's, else default."""
+        return self.agents.get(self.agent_id(agent_id))
+
+    def agent_id(self, agent_id: str | None = None) -> str:
+        """The id ``agent`` resolves to, without creating anything (not even the default
+        agent, so an import can still fill its memory)."""
         chosen = agent_id or self.settings.agent
         if not chosen and self.workspace is not None:
             chosen = self.bindings.agent(self.workspace)
-        return self.agents.get(chosen) if chosen else self.agents.default()
+        return chosen or DEFAULT_AGENT_ID
 
     def conversation(self, agent: Agent, conversation_id: str | None = None,
                      new: bool = False) -> Conversation:

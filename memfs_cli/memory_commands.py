@@ -34,7 +34,8 @@ def _for_agent(handler: Handler, may_create: bool) -> Handler:
     def run(args: argparse.Namespace) -> int:
         args.runtime = runtime_for(args)
         if args.agent is None:
-            args.agent = args.runtime.agent().id
+            args.agent = (args.runtime.agent_id() if may_create
+                          else args.runtime.agent().id)
         elif not may_create:
             args.runtime.agents.get(args.agent)
         return handler(args)

@@ -101,15 +101,18 @@ async def test_bad_params_of_protocol_methods_and_commands_are_invalid_params(
 async def test_shutdown_with_requests_in_flight_answers_each_of_them(
     model: ScriptedModel, raw: RawServer, workspace: Path
 ) -> None:  # model first: the server starts with its environment
-    Runtime(workspace=workspace).memory(Runtime(workspace=workspace).agent())
+    runtime = Runtime(workspace=workspace)
+    agent = runtime.agent()
+    runtime.memory(agent)
+    other = runtime.conversations.new(agent.id).id  # turns of one conversation queue
     await raw.initialize(workspace.as_uri())
     model.script(Reply(text="slow " * 400, chunk_chars=5, chunk_delay=0.02),
                  Reply(text="slow " * 400, chunk_chars=5, chunk_delay=0.02))
     chat = raw.send("memfs/chat", {"text": "talk"})
     remember = raw.send("workspace/executeCommand", {"command": "memfs.remember",
-                                                     "arguments": [{"text": "tabs"}]})
-    while len(model.requests) < 2:  # wait until both turns are streaming from the model
-        await asyncio.sleep(0.05)
+                                                     "arguments": [{"text": "tabs",
+                                                                    "conversationId": other}]})
+    await asyncio.to_thread(model.wait_for_requests, 2)  # both turns stream from the model
     shutdown = await raw.request("shutdown")
     assert shutdown == {"jsonrpc": "2.0", "id": shutdown["id"], "result": None}, shutdown
     for msg_id in (chat, remember):

@@ -127,7 +127,7 @@ async def test_switch_agent_returns_to_the_conversation_last_used_here(
         await command(client, "memfs.switchAgent", {"agentId": work["id"]})
         side = await command(client, "memfs.newConversation", {"title": "side quest"})
         back = await command(client, "memfs.switchAgent", {"agentId": "memory-agent"})
-        assert back["conversation"]["is_default"] is True
+        assert back["conversation"]["isDefault"] is True
         again = await command(client, "memfs.switchAgent", {"agentId": work["id"]})
         assert again["conversation"]["id"] == side["id"]
     finally:
