@@ -1,7 +1,8 @@
 """The extension in a real VS Code: code-server (npm registry) in headless Chromium drives the
 packaged .vsix against this checkout's memfs-lsp and the scripted model (editors/vscode/e2e/run.mjs
-holds the steps: no-model state, Configure Model, Remember, markdown, commit diff, failed tool
-call, provider error, Stop, Doctor in Problems, conversation switch, reload, themes).
+holds the steps: no-model state, Configure Model, Remember, the memory tree, markdown, commit
+diff, failed tool call, provider error, Stop, Doctor in Problems, conversation switch, themes,
+reload).
 
 ``make test`` installs code-server and Chromium first (``make e2e-deps``). Where they are
 missing the test skips and says why, except on CI (``CI`` set), where it fails.
@@ -63,8 +64,20 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+# What the e2e steps type (run.mjs gets them as PROMPTS) and the scripted model answers.
+PROMPTS = {
+    "markdown": "How should I indent this project?\nAnd show me a greeting function.",
+    "greeting": "Remember that I greet people with hello.",
+    "broken": "Fix the typo in nothing/here.md, please.",
+    "outage": "Are you there?",
+    "story": "Tell me a long story.",
+    "second": "Hello again, in a new conversation.",
+    "after_reload": "Still there after the reload?",
+}
+
+
 def _respond(request: dict[str, Any]) -> Reply:
-    """The scripted model: each e2e prompt starts with a tag naming what to answer."""
+    """The scripted model, by the prompt it answers."""
     text = ScriptedModel.last_user_text(request)
     after_tool = request["messages"][-1].get("role") == "tool"
     if text.startswith("/remember"):
@@ -72,27 +85,27 @@ def _respond(request: dict[str, Any]) -> Reply:
             ToolCall("memory", {"command": "create", "path": "notes/merges.md",
                                 "description": "Merge policy", "content": "Squash merges.\n",
                                 "reason": "team squashes merges"})])
-    if text.startswith("[md]"):
+    if text == PROMPTS["markdown"]:
         return Reply(text=MARKDOWN)
-    if text.startswith("[greeting]"):
+    if text == PROMPTS["greeting"]:
         return Reply(text="Saved your greeting.") if after_tool else Reply(tool_calls=[
             ToolCall("memory", {"command": "create", "path": "notes/greeting.md",
                                 "description": "Greeting",
                                 "content": "Says hello.\nSee [[nowhere]].\n",
                                 "reason": "user greets"})])
-    if text.startswith("[broken]"):
+    if text == PROMPTS["broken"]:
         return Reply(text="That file does not exist.") if after_tool else Reply(tool_calls=[
             ToolCall("memory", {"command": "str_replace", "path": "nothing/here.md",
                                 "old_text": "a", "new_text": "b", "reason": "fix it"})])
-    if text.startswith("[outage]"):
+    if text == PROMPTS["outage"]:
         return Reply(status=400, error="scripted provider outage")
-    if text.startswith("[story]"):
+    if text == PROMPTS["story"]:
         # far longer than the test needs: it ends only when Stop closes the stream
         return Reply(text="Once upon a time " + "there was a memory. " * 2000,
                      chunk_chars=8, chunk_delay=0.05)
-    if text.startswith("[second]"):
+    if text == PROMPTS["second"]:
         return Reply(text="This is the second conversation.")
-    if text.startswith("[after-reload]"):
+    if text == PROMPTS["after_reload"]:
         return Reply(text="Still here.")
     return Reply(text="OK.")
 
@@ -121,6 +134,7 @@ def test_chat_and_memory_in_code_server(tmp_path: Path, monkeypatch: pytest.Monk
                "VSIX": str(EXTENSION / "memfs.vsix"), "WORKSPACE": str(workspace),
                "E2E_TMP": str(tmp_path), "CHROMIUM": CHROMIUM, "PORT": str(_free_port()),
                "MODEL_URL": model.url, "API_KEY": API_KEY, "SCREENSHOTS": str(SCREENSHOTS),
+               "PROMPTS": json.dumps(PROMPTS),
                "SERVER_COMMAND": json.dumps([str(Path(sys.executable).parent / "memfs-lsp")])}
         SCREENSHOTS.mkdir(parents=True)
         with (SCREENSHOTS / "run.log").open("w") as log_file:
@@ -132,7 +146,7 @@ def test_chat_and_memory_in_code_server(tmp_path: Path, monkeypatch: pytest.Monk
         asked = [ScriptedModel.last_user_text(r) for r in model.requests]
     # The key from Configure Model reached the model with every request (through the server's
     # environment), also after a window reload (so the secret storage kept it) ...
-    assert any(a.startswith("[after-reload]") for a in asked)
+    assert PROMPTS["after_reload"] in asked
     assert sent and all(s == f"Bearer {API_KEY}" for s in sent), sent
     # ... and nowhere in settings, the workspace or memfs's own files.
     settings = json.loads((tmp_path / "user-data" / "User" / "settings.json").read_text())

@@ -28,7 +28,7 @@ const env = (name) => {
 };
 const codeServer = env("CODE_SERVER"), vsix = env("VSIX"), workspace = env("WORKSPACE"), modelUrl = env("MODEL_URL");
 const tmp = env("E2E_TMP"), port = env("PORT"), serverCommand = JSON.parse(env("SERVER_COMMAND"));
-const shots = env("SCREENSHOTS"), apiKey = env("API_KEY");
+const shots = env("SCREENSHOTS"), apiKey = env("API_KEY"), prompts = JSON.parse(env("PROMPTS"));
 const STEP_TIMEOUT = 180_000;
 const userData = join(tmp, "user-data"), extensions = join(tmp, "extensions");
 mkdirSync(join(userData, "User"), { recursive: true });
@@ -154,6 +154,16 @@ async function switchToOther(page) {
   await rows.filter({ hasNot: page.locator(".codicon-check") }).first().click();
 }
 
+/** The Agent Memory view in the memfs side bar. */
+function memoryTree(page) {
+  const header = page.locator(".pane-header", { hasText: "Agent Memory" });
+  const pane = page.locator(".pane", { has: header });
+  return { header, row: (name) => pane.locator(".monaco-list-row", { has: page.locator(".label-name", { hasText: name }) }) };
+}
+
+/** Scroll the transcript so this user message is at the top (for the screenshots). */
+const scrollTo = (chat, text) => chat.locator(".item.user", { hasText: text }).first().evaluate((node) => node.scrollIntoView({ block: "start" }));
+
 const shot = (page, name) => page.screenshot({ path: join(shots, `${name}.png`) });
 
 // ----- the test ----------------------------------------------------------------------------------
@@ -201,11 +211,22 @@ try {
     await (await toast(page, "remembered in notes/merges.md")).waitFor();
   });
 
+  await step("the Agent Memory tree marks in-context files and shows each file's last change", async () => {
+    await memoryTree(page).header.click();
+    await memoryTree(page).row("persona.md").locator(".label-description", { hasText: "in context" }).waitFor();
+    await memoryTree(page).row("merges.md").locator(".label-description", { hasText: /just now|min ago/ }).waitFor();
+  });
+
   await step("a reply renders markdown and a code block, and raw HTML stays text", async () => {
     await palette(page, "File: New Untitled Text File");
     await page.locator(".monaco-editor.focused").waitFor();
     chat = await chatView(page);
-    await say(chat, "[md] how should I indent?\nAnd show me a greeting function.");
+    // Shift+Enter adds a line, Enter sends
+    const [first, second] = prompts.markdown.split("\n");
+    await chat.locator("#prompt").fill(first);
+    await chat.locator("#prompt").press("Shift+Enter");
+    await chat.locator("#prompt").pressSequentially(second);
+    await chat.locator("#prompt").press("Enter");
     const reply = chat.locator(".item.agent", { hasText: "Plan for tabs" });
     await reply.waitFor();
     await idle(chat);
@@ -215,15 +236,18 @@ try {
     await reply.locator(".code-block .copy").waitFor();
     if (await chat.locator("#items script, #items img, #items [onerror]").count()) throw new Error("raw HTML from the model reached the DOM");
     await reply.getByText('<img src=x onerror="document.title=1">').waitFor();
-    const user = chat.locator(".item.user").last();
-    if (!(await user.innerText()).includes("indent?\nAnd show")) throw new Error("a multi-line prompt lost its line break");
+    const user = chat.locator(".item.user .body").last();
+    if ((await user.innerText()) !== prompts.markdown) throw new Error(`a multi-line prompt changed: ${await user.innerText()}`);
+    await chat.locator("#prompt").press("ArrowUp"); // Up recalls the last prompt
+    if ((await chat.locator("#prompt").inputValue()) !== prompts.markdown) throw new Error("Up did not recall the last prompt");
+    await chat.locator("#prompt").fill("");
     await reply.locator(".code-block .insert").click();
     await page.locator(".monaco-editor .view-lines", { hasText: "def greet(name):" }).first().waitFor();
   });
 
   await step("a memory commit chip opens the commit's diff", async () => {
     chat = await chatView(page);
-    await say(chat, "[greeting] remember that I say hello");
+    await say(chat, prompts.greeting);
     await chat.locator(".item.agent", { hasText: "Saved your greeting" }).waitFor();
     await idle(chat);
     const chip = chat.locator(".item.commit .chip", { hasText: "user greets" });
@@ -233,26 +257,28 @@ try {
     await diff.waitFor();
     await diff.locator(".editor.modified .view-lines", { hasText: "Says hello" }).waitFor();
     await page.locator(".editor-actions [aria-label^='Revert This Memory Commit']").waitFor();
+    await memoryTree(page).row("greeting.md").waitFor(); // the tree refreshed on memfs/memoryChanged
     await shot(page, "commit-diff-dark");
+    await memoryTree(page).header.click(); // collapse it again: the chat gets the room
   });
 
   await step("a failed tool call shows its reason; a provider error reads as an error", async () => {
     chat = await chatView(page);
-    await say(chat, "[broken] fix the missing file");
+    await say(chat, prompts.broken);
     await chat.locator(".item.agent", { hasText: "That file does not exist" }).waitFor();
     await idle(chat);
     const failed = chat.locator(".item.tool.failed").last();
     await failed.locator(".tool-state", { hasText: "failed:" }).waitFor();
     await failed.locator("summary").click();
     await failed.locator(".tool-error", { hasText: "nothing/here.md" }).waitFor();
-    await say(chat, "[outage] are you there?");
+    await say(chat, prompts.outage);
     await chat.locator(".item.error").last().waitFor();
     await idle(chat);
     await shot(page, "errors-dark");
   });
 
   await step("Stop ends a streaming reply and keeps what came", async () => {
-    await say(chat, "[story] tell me a long story");
+    await say(chat, prompts.story);
     await chat.locator(".item.agent.streaming", { hasText: "Once upon a time" }).waitFor();
     await chat.locator("#busy").waitFor();
     await chat.locator("#stop").click();
@@ -279,7 +305,7 @@ try {
     chat = await chatView(page);
     await palette(page, "Memfs: New Conversation");
     await chat.locator(".empty-state", { hasText: "Ask Memory Agent" }).waitFor();
-    await say(chat, "[second] hello again");
+    await say(chat, prompts.second);
     await chat.locator(".item.agent", { hasText: "This is the second conversation" }).waitFor();
     await idle(chat);
     await palette(page, "Memfs: Switch Conversation…");
@@ -288,6 +314,7 @@ try {
     if (await chat.locator(".item.agent", { hasText: "This is the second conversation" }).count()) {
       throw new Error("the switched-to conversation shows the other one's messages");
     }
+    await scrollTo(chat, prompts.markdown.split("\n")[0]);
     await shot(page, "chat-dark");
   });
 
@@ -299,7 +326,9 @@ try {
       await page.locator(`.monaco-workbench.${kind}`).waitFor();
       chat = await chatView(page);
       await chat.locator(".item.agent", { hasText: "Plan for tabs" }).waitFor();
-      if (name) await shot(page, name);
+      if (!name) continue;
+      await scrollTo(chat, prompts.markdown.split("\n")[0]);
+      await shot(page, name);
     }
   });
   await step("reload: the key is still in the secret storage and the transcript comes back", async () => {
@@ -314,7 +343,7 @@ try {
       await switchToOther(page);
       await chat.locator(".item.agent", { hasText: "This is the second conversation" }).waitFor();
     }
-    await say(chat, "[after-reload] still there?");
+    await say(chat, prompts.after_reload);
     await chat.locator(".item.agent", { hasText: "Still here" }).waitFor();
     await idle(chat);
   });

@@ -23,6 +23,8 @@ export class Server {
   readonly client: LanguageClient;
   /** read by the client on every (re)start, so a restart picks up new keys and a new command */
   private readonly executable: Executable;
+  /** a language client whose first start failed cannot start again: the window must reload */
+  startFailed = false;
 
   constructor(output: vscode.OutputChannel, private readonly keys: ProviderKeys) {
     const [command, ...args] = serverCommand();
@@ -51,10 +53,15 @@ export class Server {
     this.executable.command = command;
     this.executable.args = args;
     this.executable.options = { env: { ...process.env, ...(await this.keys.environment()) } };
-    if (this.client.state === State.Running) {
-      await this.client.restart();
-    } else {
-      await this.client.start();
+    try {
+      if (this.client.state === State.Running) {
+        await this.client.restart();
+      } else {
+        await this.client.start();
+      }
+    } catch (error) {
+      this.startFailed = true;
+      throw error;
     }
   }
 

@@ -42,6 +42,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     await chat.refresh();
   };
   const restart = async () => {
+    if (srv.startFailed) {
+      const choice = await vscode.window.showInformationMessage("memfs: reload the window to start the language server again.", "Reload Window");
+      if (choice) await vscode.commands.executeCommand("workbench.action.reloadWindow");
+      return;
+    }
     try {
       await srv.start();
     } catch (error) {
