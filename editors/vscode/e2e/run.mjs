@@ -15,10 +15,12 @@
 //   4. the status item's tooltip names where the model came from (memfs/status model.source)
 //   5. the status item follows a settings change without a restart (memfs/status notification
 //      after didChangeConfiguration)
+//   6. a doctor finding sits on its line (findings' startLine/endLine in camelCase; today's
+//      start_line leaves every finding on line 1)
 const SERVER_ADDITIONS = false;
 
 import { spawn, execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 
@@ -203,6 +205,18 @@ try {
     await answer(page, "API key", apiKey);
     await ready(page, "openai/scripted");
     await chat.locator(".empty-state", { hasText: "Ask Memory Agent" }).waitFor();
+    if (SERVER_ADDITIONS) {
+      // 4. the status item says where the model came from
+      await page.locator(".statusbar-item", { hasText: "Memory Agent" }).hover();
+      await page.locator(".monaco-hover, .workbench-hover", { hasText: "openai/scripted (from editor)" }).waitFor();
+      // 5. a settings change reaches the status item at once (no restart)
+      const file = join(userData, "User", "settings.json");
+      const settings = JSON.parse(readFileSync(file, "utf8"));
+      writeFileSync(file, JSON.stringify({ ...settings, "memfs.model": "openai/scripted-2" }, null, 2));
+      await ready(page, "openai/scripted-2");
+      writeFileSync(file, JSON.stringify(settings, null, 2));
+      await ready(page, "openai/scripted");
+    }
   });
 
   await step("Remember… from the palette commits to memory", async () => {
@@ -297,6 +311,9 @@ try {
     await problems.waitFor();
     await problems.locator(".monaco-list-row", { hasText: "[[nowhere]] points to no memory file" }).waitFor();
     await problems.locator(".monaco-list-row", { hasText: "greeting.md" }).first().waitFor();
+    if (SERVER_ADDITIONS) {
+      await problems.locator(".monaco-list-row", { hasText: "[[nowhere]] points to no memory file" }).filter({ hasNotText: "Ln 1, " }).waitFor();
+    }
     await shot(page, "problems-dark");
     await palette(page, "View: Toggle Panel Visibility");
   });
@@ -308,6 +325,9 @@ try {
     await say(chat, prompts.second);
     await chat.locator(".item.agent", { hasText: "This is the second conversation" }).waitFor();
     await idle(chat);
+    if (SERVER_ADDITIONS) { // 3. the new conversation gets a title after its first exchange
+      await page.locator(".pane-header", { hasText: "Chat" }).filter({ hasNotText: "New conversation" }).waitFor();
+    }
     await palette(page, "Memfs: Switch Conversation…");
     await switchToOther(page);
     await chat.locator(".item.agent", { hasText: "Plan for tabs" }).waitFor();
