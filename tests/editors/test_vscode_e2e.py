@@ -1,8 +1,8 @@
 """The extension in a real VS Code: code-server (npm registry) in headless Chromium drives the
 packaged .vsix against this checkout's memfs-lsp and the scripted model (editors/vscode/e2e/run.mjs
 holds the steps: no-model state, Configure Model, Remember, the memory tree, markdown, commit
-diff, failed tool call, provider error, Stop, Doctor in Problems, conversation switch, themes,
-reload).
+diff, failed tool call, provider error, Stop, Doctor in Problems, memory log and revert,
+conversation switch, themes, reload).
 
 ``make test`` installs code-server and Chromium first (``make e2e-deps``). Where they are
 missing the test skips and says why, except on CI (``CI`` set), where it fails.
@@ -160,5 +160,6 @@ def test_chat_and_memory_in_code_server(tmp_path: Path, monkeypatch: pytest.Monk
     log = subprocess.run(["git", "log", "--format=%s"], cwd=root, capture_output=True,
                          text=True).stdout.splitlines()
     assert "remember: team squashes merges" in log and "user greets" in log
+    assert not (root / "notes" / "merges.md").exists(), "Revert from the memory log's diff"
     for name in ("no-model-dark", "chat-dark", "chat-light", "commit-diff-dark", "errors-dark"):
         assert (SCREENSHOTS / f"{name}.png").stat().st_size > 10_000

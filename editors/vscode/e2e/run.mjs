@@ -318,6 +318,16 @@ try {
     await palette(page, "View: Toggle Panel Visibility");
   });
 
+  await step("Show Memory Log opens a commit's diff, and Revert in its title bar undoes it", async () => {
+    await palette(page, "Memfs: Show Memory Log");
+    await choose(page, "remember: team squashes merges");
+    await page.locator(".tabs-container .tab", { hasText: "merges.md" }).waitFor();
+    await page.locator(".monaco-diff-editor .editor.modified .view-lines", { hasText: "Squash merges." }).waitFor();
+    await page.locator(".editor-actions [aria-label^='Revert This Memory Commit']").click();
+    await page.locator(".monaco-dialog-box .monaco-button", { hasText: "Revert" }).click();
+    await (await toast(page, "memfs: reverted")).waitFor();
+  });
+
   await step("New Conversation starts empty; switching back shows the first one", async () => {
     chat = await chatView(page);
     await palette(page, "Memfs: New Conversation");
