@@ -88,16 +88,23 @@ async function ready(page, model) {
   await page.locator(".statusbar-item", { hasText: `Memory Agent · ${model}` }).waitFor();
 }
 
+/** Run a command from the palette, opened with the mouse (no keyboard focus involved). If the
+ *  palette closes before our row shows (focus moved to an editor that finished opening), open
+ *  it again: that is what a user would do. */
 async function palette(page, title) {
-  // focus the workbench (not a webview or a widget): the empty part of the activity bar
-  await page.keyboard.press("Escape");
-  const bar = await page.locator(".part.activitybar").boundingBox();
-  await page.mouse.click(bar.x + bar.width / 2, bar.y + bar.height * 0.6);
-  await page.keyboard.press("F1");
-  const input = page.locator(".quick-input-widget .quick-input-box input");
-  await input.waitFor();
-  await input.fill(`>${title}`);
-  await row(page, title).click();
+  const widget = page.locator(".quick-input-widget");
+  for (;;) {
+    await page.keyboard.press("Escape");
+    await page.locator(".command-center-center").click();
+    const input = widget.locator(".quick-input-box input");
+    await input.waitFor();
+    await input.fill(`>${title}`);
+    const shown = await Promise.race([row(page, title).waitFor().then(() => true), widget.waitFor({ state: "hidden" }).then(() => false)]);
+    if (shown) {
+      await row(page, title).click();
+      return;
+    }
+  }
 }
 
 /** The quick-input row labelled exactly `label` (not one that merely contains it). */
@@ -126,12 +133,14 @@ async function toast(page, text) {
   return page.locator(".notifications-toasts .notification-toast", { hasText: text }).first();
 }
 
-/** The chat view's page (a webview frame inside the workbench). */
+/** The chat view's page (a webview frame inside the workbench), once Open Chat has given it the
+ *  focus: typing before that focus change lands could lose keys to it. */
 async function chatView(page) {
   await palette(page, "Memfs: Open Chat");
-  for (;;) { // until the webview's page has loaded (a condition, polled as Playwright does)
+  for (;;) { // until the webview's page has loaded and has the focus (polled as Playwright does)
     for (const frame of page.frames()) {
-      if (await frame.locator("#prompt").count().catch(() => 0)) return frame;
+      const ready = await frame.evaluate(() => !!document.getElementById("prompt") && document.hasFocus()).catch(() => false);
+      if (ready) return frame;
     }
     await page.waitForTimeout(200);
   }
@@ -256,7 +265,8 @@ try {
     if ((await chat.locator("#prompt").inputValue()) !== prompts.markdown) throw new Error("Up did not recall the last prompt");
     await chat.locator("#prompt").fill("");
     await reply.locator(".code-block .insert").click();
-    await page.locator(".monaco-editor .view-lines", { hasText: "def greet(name):" }).first().waitFor();
+    // inserted, and the editor took the focus (so no later focus change closes the palette)
+    await page.locator(".monaco-editor.focused .view-lines", { hasText: "def greet(name):" }).first().waitFor();
   });
 
   await step("a memory commit chip opens the commit's diff", async () => {
@@ -270,6 +280,7 @@ try {
     const diff = page.locator(".monaco-diff-editor");
     await diff.waitFor();
     await diff.locator(".editor.modified .view-lines", { hasText: "Says hello" }).waitFor();
+    await diff.locator(".monaco-editor.focused").waitFor(); // the diff editor took the focus
     await page.locator(".editor-actions [aria-label^='Revert This Memory Commit']").waitFor();
     await memoryTree(page).row("greeting.md").waitFor(); // the tree refreshed on memfs/memoryChanged
     await shot(page, "commit-diff-dark");
@@ -323,6 +334,7 @@ try {
     await choose(page, "remember: team squashes merges");
     await page.locator(".tabs-container .tab", { hasText: "merges.md" }).waitFor();
     await page.locator(".monaco-diff-editor .editor.modified .view-lines", { hasText: "Squash merges." }).waitFor();
+    await page.locator(".monaco-diff-editor .monaco-editor.focused").waitFor();
     await page.locator(".editor-actions [aria-label^='Revert This Memory Commit']").click();
     await page.locator(".monaco-dialog-box .monaco-button", { hasText: "Revert" }).click();
     await (await toast(page, "memfs: reverted")).waitFor();
