@@ -94,6 +94,7 @@ class ScriptedModel:
     def __init__(self) -> None:
         self.replies: deque[Reply] = deque()
         self.requests: list[dict[str, Any]] = []
+        self.headers: list[dict[str, str]] = []  # of every POST, in order (e.g. Authorization)
         self.summary_requests: list[dict[str, Any]] = []
         self.summary = "Summary: the user and the agent discussed earlier topics."
         self.default = Reply(text="(no scripted reply left)")
@@ -234,6 +235,7 @@ def _handler(model: ScriptedModel) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             request = json.loads(self.rfile.read(length) or b"{}")
+            model.headers.append(dict(self.headers.items()))
             if self.path.rstrip("/").endswith("/embeddings"):
                 self._json(*model.embeddings(request))
                 return

@@ -1,7 +1,9 @@
-// Starting the memfs language server and wiring its notifications.
+// The memfs language server process: started with the API keys from VS Code's secret storage in
+// its environment (never in settings or on the wire), restarted when they or the command change.
 import * as vscode from "vscode";
-import { LanguageClient, LanguageClientOptions, ServerOptions, State } from "vscode-languageclient/node";
-import { serverSettings } from "./logic";
+import { CancellationToken, Executable, LanguageClient, LanguageClientOptions, State } from "vscode-languageclient/node";
+import { serverSettings } from "./core/settings";
+import { ProviderKeys } from "./secrets";
 
 export function settings(): Record<string, unknown> {
   const config = vscode.workspace.getConfiguration("memfs");
@@ -12,37 +14,81 @@ export function settings(): Record<string, unknown> {
   });
 }
 
-export async function startClient(output: vscode.OutputChannel): Promise<LanguageClient | undefined> {
-  const command = vscode.workspace.getConfiguration("memfs").get<string[]>("server.command") ?? ["memfs-lsp"];
-  const serverOptions: ServerOptions = { command: command[0], args: command.slice(1) };
-  const clientOptions: LanguageClientOptions = {
-    documentSelector: [{ scheme: "file", language: "markdown" }],
-    initializationOptions: { memfs: settings() },
-    outputChannel: output,
-    synchronize: { configurationSection: "memfs" },
-    middleware: {
-      workspace: {
-        // Answer workspace/configuration for "memfs" with only the settings the user set.
-        configuration: async (params, token, next) => {
-          const defaults = (await next(params, token)) as unknown[];
-          return params.items.map((item, i) => (item.section === "memfs" ? settings() : defaults[i]));
+function serverCommand(): string[] {
+  const command = vscode.workspace.getConfiguration("memfs").get<string[]>("server.command");
+  return command && command.length ? command : ["memfs-lsp"];
+}
+
+export class Server {
+  readonly client: LanguageClient;
+  /** read by the client on every (re)start, so a restart picks up new keys and a new command */
+  private readonly executable: Executable;
+  /** a language client whose first start failed cannot start again: the window must reload */
+  startFailed = false;
+
+  constructor(output: vscode.OutputChannel, private readonly keys: ProviderKeys) {
+    const [command, ...args] = serverCommand();
+    this.executable = { command, args, options: { env: process.env } };
+    const clientOptions: LanguageClientOptions = {
+      documentSelector: [{ scheme: "file", language: "markdown" }],
+      initializationOptions: { memfs: settings() },
+      outputChannel: output,
+      synchronize: { configurationSection: "memfs" },
+      middleware: {
+        workspace: {
+          // Answer workspace/configuration for "memfs" with only the settings the user set.
+          configuration: async (params, token, next) => {
+            const defaults = (await next(params, token)) as unknown[];
+            return params.items.map((item, i) => (item.section === "memfs" ? settings() : defaults[i]));
+          },
         },
       },
-    },
-  };
-  const client = new LanguageClient("memfs", "memfs", serverOptions, clientOptions);
-  try {
-    await client.start();
-  } catch (error) {
-    const fix = "Set \"memfs.server.command\" to the memfs-lsp executable (e.g. the .venv/bin/memfs-lsp of a memfs-lsp checkout).";
-    void vscode.window.showErrorMessage(`memfs: could not start the language server (${command.join(" ")}): ${String(error)}. ${fix}`, "Open Settings")
-      .then((choice) => choice && vscode.commands.executeCommand("workbench.action.openSettings", "memfs.server.command"));
-    return undefined;
+    };
+    this.client = new LanguageClient("memfs", "memfs", this.executable, clientOptions);
   }
-  client.onDidChangeState((e) => {
-    if (e.newState === State.Stopped) {
-      output.appendLine("memfs: the language server stopped");
+
+  /** Start (or restart) the server process with the current command and keys. */
+  async start(): Promise<void> {
+    const [command, ...args] = serverCommand();
+    this.executable.command = command;
+    this.executable.args = args;
+    this.executable.options = { env: { ...process.env, ...(await this.keys.environment()) } };
+    try {
+      if (this.client.state === State.Running) {
+        await this.client.restart();
+      } else {
+        await this.client.start();
+      }
+    } catch (error) {
+      this.startFailed = true;
+      throw error;
     }
-  });
-  return client;
+  }
+
+  get running(): boolean {
+    return this.client.state === State.Running;
+  }
+
+  request<T>(method: string, params: object, token?: CancellationToken): Promise<T> {
+    return token ? this.client.sendRequest<T>(method, params, token) : this.client.sendRequest<T>(method, params);
+  }
+
+  /** One of the server's `memfs.*` commands (one object argument). */
+  command<T>(name: string, argument: object = {}): Promise<T> {
+    return this.client.sendRequest<T>("workspace/executeCommand", { command: name, arguments: [argument] });
+  }
+
+  describeFailure(error: unknown): string {
+    const fix = "Set \"memfs.server.command\" to the memfs-lsp executable (e.g. the .venv/bin/memfs-lsp of a memfs-lsp checkout).";
+    return `memfs: could not start the language server (${serverCommand().join(" ")}): ${errorMessage(error)}. ${fix}`;
+  }
+}
+
+/** Our words first, then the detail: a server refusal's message and hint, or the error's text. */
+export function errorMessage(error: unknown): string {
+  const data = (error as { data?: { message?: string; hint?: string } })?.data;
+  if (data?.message) {
+    return data.hint ? `${data.message} (${data.hint})` : data.message;
+  }
+  return error instanceof Error ? error.message : String(error);
 }

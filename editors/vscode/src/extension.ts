@@ -1,51 +1,121 @@
-// memfs for VS Code: starts memfs-lsp, mirrors the memfs.* settings to it, and adds the chat
-// view, the memory tree, the status item, palette commands and the @memory participant. All
-// logic stays in the server.
+// memfs for VS Code: starts memfs-lsp (keys from the secret storage in its environment), and
+// wires the chat view, the memory tree, history diffs, the doctor's findings, the status item,
+// the palette commands and the @memory participant to it. All logic stays in the server.
 import * as vscode from "vscode";
-import { LanguageClient } from "vscode-languageclient/node";
-import { ChatPanel } from "./chatPanel";
-import { startClient } from "./client";
+import { State } from "vscode-languageclient/node";
+import { ChatView } from "./chat/view";
+import { errorMessage, Server } from "./client";
 import { registerCommands } from "./commands";
-import { Delta } from "./logic";
+import { configureModel } from "./configureModel";
+import { Delta, StatusNotice } from "./core/protocol";
+import { SCHEME } from "./core/revisions";
+import { Doctor } from "./doctor";
+import { openCommit, RevisionDocuments } from "./history";
 import { registerParticipant } from "./participant";
+import { ProviderKeys } from "./secrets";
 import { StatusItem } from "./status";
 import { MemoryTree } from "./tree";
 
-let client: LanguageClient | undefined;
+let server: Server | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const output = vscode.window.createOutputChannel("memfs");
-  context.subscriptions.push(output);
-  client = await startClient(output);
-  if (!client) {
-    return;
-  }
-  const tree = new MemoryTree(client);
-  const chat = new ChatPanel(client, () => tree.root);
-  const status = new StatusItem(client);
+  const keys = new ProviderKeys(context);
+  server = new Server(output, keys);
+  const srv = server;
+  const tree = new MemoryTree(srv);
+  const status = new StatusItem(srv);
+  const doctor = new Doctor(srv);
+  const chat = new ChatView(srv, context.extensionUri, {
+    openCommit,
+    configureModel: () => vscode.commands.executeCommand("memfs.ui.configureModel") as Promise<void>,
+  }, output);
   const listeners = new Set<(delta: Delta) => void>();
+
+  const refresh = async () => {
+    try {
+      await status.load();
+    } catch (error) {
+      output.appendLine(`memfs: status: ${errorMessage(error)}`);
+    }
+    tree.refresh();
+    await chat.refresh();
+  };
+  const restart = async () => {
+    if (srv.startFailed) {
+      const choice = await vscode.window.showInformationMessage("memfs: reload the window to start the language server again.", "Reload Window");
+      if (choice) await vscode.commands.executeCommand("workbench.action.reloadWindow");
+      return;
+    }
+    try {
+      await srv.start();
+    } catch (error) {
+      const reason = srv.describeFailure(error);
+      status.stopped(reason);
+      chat.unavailable(reason);
+      void vscode.window.showErrorMessage(reason, "Open Settings")
+        .then((choice) => choice && vscode.commands.executeCommand("workbench.action.openSettings", "memfs.server.command"));
+    }
+  };
+
   context.subscriptions.push(
-    vscode.window.registerTreeDataProvider("memfs.memoryTree", tree), status,
-    client.onNotification("memfs/chatDelta", (delta: Delta) => {
+    output, status, doctor,
+    vscode.window.registerWebviewViewProvider(ChatView.id, chat),
+    vscode.window.registerTreeDataProvider("memfs.memoryTree", tree),
+    vscode.workspace.registerTextDocumentContentProvider(SCHEME, new RevisionDocuments(srv)),
+    srv.client.onDidChangeState((event) => {
+      if (event.newState === State.Running) {
+        void refresh();
+      } else if (event.newState === State.Stopped) {
+        output.appendLine("memfs: the language server stopped");
+      }
+    }),
+    srv.client.onNotification("memfs/chatDelta", (delta: Delta) => {
       chat.onDelta(delta);
       listeners.forEach((listener) => listener(delta));
     }),
-    client.onNotification("memfs/memoryChanged", () => tree.refresh()),
-    client.onNotification("memfs/status", (s: { state: string; message: string }) => {
-      status.update(s.state, s.message);
-      void status.load().catch((error) => output.appendLine(`memfs: status: ${String(error)}`));
+    srv.client.onNotification("memfs/memoryChanged", () => tree.refresh()),
+    srv.client.onNotification("memfs/status", (notice: StatusNotice) => {
+      status.notice(notice);
+      if (notice.model) {
+        chat.setModel(notice.model);
+      } else {
+        void status.load().then((s) => chat.setModel(s.model), (error) => output.appendLine(`memfs: status: ${errorMessage(error)}`));
+      }
     }),
-    client.onNotification("memfs/reflection", (outcome: { status: string; message: string }) => {
+    srv.client.onNotification("memfs/conversationChanged", (changed: { conversationId: string; title: string }) =>
+      chat.retitle(changed.conversationId, changed.title)),
+    srv.client.onNotification("memfs/reflection", (outcome: { status: string; message: string }) => {
       status.reflecting = false;
       status.render();
       void vscode.window.setStatusBarMessage(`memfs: reflection ${outcome.status}: ${outcome.message}`, 8000);
     }),
+    vscode.workspace.onDidOpenTextDocument((document) => doctor.forget(document.uri)),
+    vscode.workspace.onDidChangeConfiguration((event) => {
+      if (event.affectsConfiguration("memfs.server.command")) {
+        void restart();
+      }
+    }),
   );
-  registerCommands(context, client, chat, tree);
-  registerParticipant(context, client, listeners);
-  void status.load().catch((error) => output.appendLine(`memfs: status: ${String(error)}`));
+
+  registerCommands(context, {
+    server: srv, chat, tree, doctor, refresh,
+    configureModel: async () => {
+      if (await configureModel(keys)) {
+        await restart(); // the new key reaches the server through its environment
+      }
+    },
+    forgetKeys: async () => {
+      const forgotten = await keys.forget();
+      void vscode.window.showInformationMessage(forgotten.length
+        ? `memfs: removed the stored ${forgotten.join(", ")}` : "memfs: no API keys were stored");
+      if (forgotten.length) await restart();
+    },
+  });
+  registerParticipant(context, srv, listeners);
+  await restart();
 }
 
 export async function deactivate(): Promise<void> {
-  await client?.stop();
+  await server?.client.stop();
 }

@@ -1,13 +1,13 @@
 // The @memory chat participant, where the VS Code Chat API exists: relays to memfs/chat.
 import * as vscode from "vscode";
-import { LanguageClient } from "vscode-languageclient/node";
-import { Delta } from "./logic";
+import { Server } from "./client";
+import { Delta } from "./core/protocol";
 
-export function registerParticipant(context: vscode.ExtensionContext, client: LanguageClient,
+export function registerParticipant(context: vscode.ExtensionContext, server: Server,
   listeners: Set<(delta: Delta) => void>): void {
   const chatApi = (vscode as any).chat;
   if (!chatApi?.createChatParticipant) {
-    return; // an editor build without the Chat API: the chat panel covers it
+    return; // an editor build without the Chat API: the chat view covers it
   }
   const participant = chatApi.createChatParticipant("memfs.memory",
     async (request: any, _context: any, stream: any, token: vscode.CancellationToken) => {
@@ -17,7 +17,7 @@ export function registerParticipant(context: vscode.ExtensionContext, client: La
       };
       listeners.add(listener);
       try {
-        await client.sendRequest("memfs/chat", { text: request.prompt }, token);
+        await server.request("memfs/chat", { text: request.prompt }, token);
       } finally {
         listeners.delete(listener);
       }
