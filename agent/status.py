@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from agent.agents import Agent
 from agent.reflection_runs import Run
 from agent.runtime import Runtime
 from memfs import remote
@@ -19,13 +20,7 @@ def status(runtime: Runtime, conversation_id: str | None = None,
     store = runtime.memory(agent)
     projection = project(store.repo)
     sync = remote.status(store.repo)
-    chosen = runtime.model(agent)
-    model: dict[str, Any] = {"name": chosen.name, "source": chosen.source,
-                             "configured": chosen.configured, "apiBase": chosen.api_base,
-                             "apiBaseSource": chosen.api_base_source}
-    if chosen.problem is not None:
-        model["problem"] = chosen.problem.message
-        model["hint"] = chosen.problem.hint
+    model = model_state(runtime, agent)
     runs = runtime.runs.recent(agent.id)
     report = runtime.report
     return {
@@ -52,6 +47,19 @@ def status(runtime: Runtime, conversation_id: str | None = None,
         },
         "settingsProblems": report.problems,
     }
+
+
+def model_state(runtime: Runtime, agent: Agent | None = None) -> dict[str, Any]:
+    """The model turns would use and where it comes from; without one (or when a withheld
+    project setting would be used), ``problem`` and ``hint`` say why and how to fix it."""
+    chosen = runtime.model(agent or runtime.agent())
+    model: dict[str, Any] = {"name": chosen.name, "source": chosen.source,
+                             "configured": chosen.configured, "apiBase": chosen.api_base,
+                             "apiBaseSource": chosen.api_base_source}
+    if chosen.problem is not None:
+        model["problem"] = chosen.problem.message
+        model["hint"] = chosen.problem.hint
+    return model
 
 
 def _run(run: Run) -> dict[str, Any]:

@@ -36,6 +36,9 @@ FEATURES: list[tuple[str, str, Any]] = [
     ("memfs/tree", "memory:tree", None),
     ("memfs/read", "memory:read", None),
     ("memfs/status", "memory:status", None),
+    ("memfs/messages", "history:messages", None),
+    ("memfs/commit", "history:commit", None),
+    (types.TEXT_DOCUMENT_DEFINITION, "links:definition", None),
     (types.TEXT_DOCUMENT_DID_OPEN, "documents:did_open", None),
     (types.TEXT_DOCUMENT_DID_CHANGE, "documents:did_change", None),
     (types.TEXT_DOCUMENT_DID_SAVE, "documents:did_save", types.SaveOptions(include_text=False)),
@@ -50,6 +53,7 @@ COMMANDS: dict[str, str] = {
     "memfs.newConversation": "conversations:new",
     "memfs.switchConversation": "conversations:switch",
     "memfs.listConversations": "conversations:list_all",
+    "memfs.renameConversation": "conversations:rename",
     "memfs.listAgents": "agents:list_all",
     "memfs.switchAgent": "agents:switch",
     "memfs.createAgent": "agents:create",
@@ -80,6 +84,7 @@ class MemfsServer(LanguageServer):
         self.tasks: set[asyncio.Task[Any]] = set()
         self.own_commits: dict[str, str] = {}  # commit -> source, for memoryChanged
         self.cancellable: dict[Any, asyncio.Task[Any]] = {}  # progress token -> task
+        self.model_state: dict[str, Any] | None = None  # on every memfs/status, once known
 
     @property
     def sessions(self) -> Sessions:
@@ -94,8 +99,12 @@ class MemfsServer(LanguageServer):
         self.protocol.notify(method, params)
 
     def set_status(self, state: str, message: str = "") -> None:
-        """Tell the client the server is busy, idle or errored (``memfs/status``)."""
-        self.notify("memfs/status", {"state": state, "message": message, "busy": self.busy})
+        """Tell the client the server is busy, idle or errored (``memfs/status``), and which
+        model turns use (``lsp_server.features.model_state``)."""
+        params: dict[str, Any] = {"state": state, "message": message, "busy": self.busy}
+        if self.model_state is not None:
+            params["model"] = self.model_state
+        self.notify("memfs/status", params)
 
     def background(self, coro: Awaitable[Any]) -> asyncio.Task[Any]:
         """Run a coroutine in the background, keeping a reference until it finishes."""

@@ -10,6 +10,7 @@ from typing import Any
 from pygls.uris import to_fs_path
 
 from agent.runtime import Runtime
+from lsp_server.features import titles
 from lsp_server.features.reflection_host import attach
 from lsp_server.params import P, parse
 
@@ -43,6 +44,7 @@ class Sessions:
                     Runtime, workspace=Path(path) if path else None,
                     editor_settings=self.server.editor_settings)
                 attach(self.server, runtime)
+                titles.attach(self.server, runtime)
                 self._runtimes[folder] = runtime
         return runtime
 

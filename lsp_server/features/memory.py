@@ -9,6 +9,8 @@ from agent.status import status as runtime_status
 from lsp_server.errors import guarded
 from lsp_server.params import Params, ReadParams
 from lsp_server.sessions import resolve
+from lsp_server.wire import to_wire
+from memfs import history
 from memfs.projection import project
 
 if TYPE_CHECKING:
@@ -17,17 +19,20 @@ if TYPE_CHECKING:
 
 @guarded
 async def tree(ls: MemfsServer, raw: Any) -> dict[str, Any]:
-    """Every committed memory file with description, size, tokens and in-context flag."""
+    """Every committed memory file with description, size, tokens, in-context flag and last
+    change (when, by whom, which commit)."""
     params, runtime = await resolve(ls, Params, raw)
 
     def build() -> dict[str, Any]:
         store = runtime.memory(runtime.agent())
         projection = project(store.repo)
+        changes = history.last_changes(store.repo, projection.head)
         return {"root": str(store.root), "head": projection.head,
                 "systemTokens": projection.system_tokens,
                 "files": [{"path": f.path, "description": f.description, "size": f.size,
                            "tokens": f.tokens, "inContext": f.in_context,
-                           "uri": (store.root / f.path).as_uri()}
+                           "uri": (store.root / f.path).as_uri(),
+                           "lastChange": to_wire(changes.get(f.path))}
                           for f in projection.files]}
 
     return await asyncio.to_thread(build)

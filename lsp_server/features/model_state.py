@@ -1,0 +1,33 @@
+"""The model on ``memfs/status`` notifications: what turns in the first workspace folder would
+use and where that comes from, sent at start and again as soon as settings or a folder's trust
+change, so a client shows the no-model state before anyone types."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+from agent.status import model_state
+from memfs.errors import MemfsError
+
+if TYPE_CHECKING:
+    from lsp_server.server import MemfsServer
+
+log = logging.getLogger("memfs.lsp")
+
+
+async def refresh(ls: MemfsServer) -> None:
+    """Re-read the model state and send ``memfs/status`` with it (``error`` without one)."""
+    try:
+        runtime = await ls.sessions.runtime(None)
+        ls.model_state = await asyncio.to_thread(model_state, runtime)
+    except MemfsError as exc:  # e.g. the configured agent does not exist: turns will say so
+        log.warning("could not tell which model is in use: %s", exc)
+        return
+    if not ls.model_state["configured"]:
+        hint = ls.model_state.get("hint")
+        ls.set_status("error", f"{ls.model_state.get('problem')}" + (f" ({hint})" if hint
+                                                                     else ""))
+    else:
+        ls.set_status("busy" if ls.busy else "idle")
