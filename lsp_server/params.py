@@ -124,5 +124,5 @@ class RenameConversationParams(Params):
 
 
 class CommitParams(Params):
-    sha: str = Field(min_length=4, max_length=200)
+    sha: str = Field(pattern=r"^[0-9a-fA-F]{4,64}$")
     agent_id: str | None = Field(None, max_length=200)

@@ -75,12 +75,22 @@ class MemoryRepo:
         """Initialise a repo on branch ``main``, seed persona and human, commit.
 
         Built in a temporary sibling folder and renamed into place, so a killed process never
-        leaves a half-made memory; when another process wins the race, its memory is opened.
+        leaves a half-made memory. Creators take turns (a lock beside the folder), so none
+        removes another's folder as stale; one that finds the memory made meanwhile opens it.
         """
+        from filelock import FileLock
+
         root = Path(root)
         if (root / ".git").exists():
             raise InvalidArgument(f"memory already exists at {root}", "open it instead")
         root.parent.mkdir(parents=True, exist_ok=True)
+        with FileLock(str(root.parent / f".{root.name}-create.lock")):
+            if (root / ".git").is_dir():
+                return cls(root)
+            return cls._create(root, agent_name, agent_id)
+
+    @classmethod
+    def _create(cls, root: Path, agent_name: str, agent_id: str) -> MemoryRepo:
         for stale in root.parent.glob(f".{root.name}-new-*"):
             shutil.rmtree(stale, ignore_errors=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{root.name}-new-", dir=root.parent))

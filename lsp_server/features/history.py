@@ -31,9 +31,15 @@ async def messages(ls: MemfsServer, raw: Any) -> dict[str, Any]:
         return transcript.page(runtime.db, conversation, params.before, params.limit)
 
     result: dict[str, Any] = to_wire(await asyncio.to_thread(build))
-    result["items"] = [{k: v for k, v in item.items() if v is not None}
-                       for item in result["items"]]
+    result["items"] = [_present(item) for item in result["items"]]
     return result
+
+
+def _present(fields: dict[str, Any]) -> dict[str, Any]:
+    """``fields`` without the null ones, in nested objects too (a tool call's own
+    ``arguments`` are data and stay as the model sent them)."""
+    return {key: _present(value) if isinstance(value, dict) and key != "arguments" else value
+            for key, value in fields.items() if value is not None}
 
 
 @guarded

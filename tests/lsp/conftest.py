@@ -48,16 +48,18 @@ class Recorder:
                 await asyncio.wait_for(self.event.wait(), remaining)
 
 
-async def start(capabilities: str, workspace: Path, settings: dict[str, Any] | None = None
-                ) -> tuple[LanguageClient, Recorder]:
+async def start(capabilities: str, workspace: Path, settings: dict[str, Any] | None = None,
+                answers: list[str] | None = None) -> tuple[LanguageClient, Recorder]:
+    """A session; ``answers`` (also ``client.answers``) answer the server's questions in turn
+    (none left: dismissed)."""
     config = ClientServerConfig(server_command=[sys.executable, "-m", "lsp_server"])
     client = await config.start()
     assert isinstance(client, LanguageClient)
     recorder = Recorder()
     for method in ("memfs/chatDelta", "memfs/memoryChanged", "memfs/status",
-                   "memfs/reflection"):
+                   "memfs/reflection", "memfs/conversationChanged"):
         client.feature(method)(lambda params, m=method: recorder.add(m, params))
-    answers: list[str] = []
+    answers = list(answers or [])
     client.feature(types.WINDOW_SHOW_MESSAGE_REQUEST)(
         lambda params: types.MessageActionItem(title=answers.pop(0)) if answers else None)
     client.answers = answers  # type: ignore[attr-defined]
