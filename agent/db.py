@@ -106,9 +106,11 @@ MIGRATIONS: list[str] = [
     # 3: what clients show of a conversation beyond what the model sees: per-message facts
     # (a tool call's outcome and memory commit, a Remember turn's own words), who titled a
     # conversation ('' placeholder, user, model, words), and markers that are no message
-    # (compaction, an error, an interrupted reply), placed after the newest message then
+    # (compaction, an error, an interrupted reply), placed after the newest message then;
+    # messages by role count a conversation's messages without reading them
     """
     ALTER TABLE messages ADD COLUMN meta TEXT;
+    CREATE INDEX messages_by_role ON messages(conversation_id, role);
     ALTER TABLE conversations ADD COLUMN title_source TEXT NOT NULL DEFAULT '';
     UPDATE conversations SET title_source = 'user'
         WHERE title NOT IN ('New conversation', 'Main conversation');

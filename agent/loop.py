@@ -199,7 +199,7 @@ async def _run_tool(ctx: ToolContext, turn: Turn, call: dict[str, Any], result_i
     else:
         await asyncio.to_thread(_store_result, turn.conversations, result_id, outcome.output,
                                 "error", outcome)
-    error = None if outcome.ok else outcome.output.removeprefix("error: ")
+    error = _reason(outcome)
     progress.tool_calls.append({"id": call["id"], "name": name, "arguments": args,
                                 "ok": outcome.ok, "error": error})
     yield ToolCallFinished(call["id"], name, outcome.ok, outcome.output, error)
@@ -261,9 +261,14 @@ def _store_result(store: Conversations, result_id: int, content: str, status: st
     store.set_tool_result(result_id, content, status)
     commit = outcome.commit
     store.set_meta(result_id, {
-        "ok": outcome.ok, "error": None if outcome.ok else outcome.output.removeprefix("error: "),
+        "ok": outcome.ok, "error": _reason(outcome),
         "commit": None if commit is None else {"sha": commit.commit, "paths": commit.paths,
                                                "message": commit.message}})
+
+
+def _reason(outcome: ToolResult) -> str | None:
+    """Why a tool call failed (None when it did not)."""
+    return None if outcome.ok else outcome.output.removeprefix("error: ")
 
 
 def _add_user(turn: Turn, text: str) -> StoredMessage:

@@ -141,7 +141,7 @@ async def test_commands_do_what_they_say(lsp: Session, model: ScriptedModel,
     new = await command(client, "memfs.newConversation", {"title": "spike"})
     listed = await command(client, "memfs.listConversations", {})
     assert listed["current"] == new["id"] and listed["conversations"][0]["title"] == "spike"
-    main = [c for c in listed["conversations"] if c["is_default"]][0]
+    main = [c for c in listed["conversations"] if c["isDefault"]][0]
     assert (await command(client, "memfs.switchConversation",
                           {"conversationId": main["id"]}))["id"] == main["id"]
     status = await command(client, "memfs.memoryStatus", {})
@@ -166,6 +166,7 @@ BAD_PARAMS = {
     "memfs.revert": ({}, "commit"),
     "memfs.newConversation": ({"title": ["x"]}, "title"),
     "memfs.listConversations": ({"agentId": {"a": 1}}, "agentId"),
+    "memfs.renameConversation": ({"conversationId": "conv-1", "title": 3}, "title"),
     "memfs.listAgents": ({"workspaceUri": 7}, "workspaceUri"),
     "memfs.memoryStatus": ({"workspaceUri": False}, "workspaceUri"),
     "memfs.compact": ({"conversationId": 1.5}, "conversationId"),

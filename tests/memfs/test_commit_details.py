@@ -63,25 +63,31 @@ def test_last_changes_follow_head(store: MemoryStore) -> None:
     assert reset["a.md"].message == "add a" and "c.md" not in reset
 
 
+def _create_at_once(home: Path, threads: int = 4) -> list[Exception]:
+    """Open (creating) the default agent's memory from ``threads`` threads at the same moment;
+    the errors they met."""
+    start = threading.Barrier(threads)
+    errors: list[Exception] = []
+
+    def create() -> None:
+        start.wait()
+        try:
+            MemoryStore.open("memory-agent", home, create=True)
+        except Exception as exc:  # collected: the assertion names it
+            errors.append(exc)
+
+    workers = [threading.Thread(target=create) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return errors
+
+
 def test_memory_created_by_several_threads_at_once(tmp_path: Path) -> None:
     """Two windows opening a fresh data home at the same moment: neither may remove the
     other's half-built memory (it did, as a stale leftover)."""
     for attempt in range(3):
         home = tmp_path / f"home-{attempt}"
-        start = threading.Barrier(4)
-        errors: list[Exception] = []
-
-        def create(home: Path = home, start: threading.Barrier = start) -> None:
-            start.wait()
-            try:
-                MemoryStore.open("memory-agent", home, create=True)
-            except Exception as exc:  # collected: the assertion below names it
-                errors.append(exc)
-
-        threads = [threading.Thread(target=create) for _ in range(4)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        assert errors == []
+        assert _create_at_once(home) == []
         assert MemoryStore.open("memory-agent", home).read("system/human.md").description
