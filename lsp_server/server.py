@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
-import sys
 import threading
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -133,13 +132,18 @@ def _converter() -> Any:
 
 
 _IMPORT_LOCK = threading.Lock()
+_LOADED: dict[str, Any] = {}  # handler modules whose import has finished
 
 
 def load_module(name: str) -> Any:
     """Import a handler module. One lock for every lazy import, so a request importing on one
-    thread and the background warm-up importing on another can never deadlock each other."""
+    thread and the background warm-up importing on another can never deadlock each other; a
+    module is handed out only once its import finished (``sys.modules`` holds it earlier)."""
     with _IMPORT_LOCK:
-        return importlib.import_module(name)
+        module = _LOADED.get(name)
+        if module is None:
+            module = _LOADED[name] = importlib.import_module(name)
+        return module
 
 
 def _lazy(package: str, target: str) -> Callable[..., Awaitable[Any]]:
@@ -147,7 +151,7 @@ def _lazy(package: str, target: str) -> Callable[..., Awaitable[Any]]:
     name = f"lsp_server.{package}.{module_name}"
 
     async def handler(ls: MemfsServer, *args: Any) -> Any:
-        module = sys.modules.get(name)
+        module = _LOADED.get(name)
         if module is None:
             # initialize must answer at once: its module is tiny; others load off the loop
             module = (load_module(name) if module_name == "lifecycle"

@@ -21,13 +21,13 @@ async def refresh(ls: MemfsServer) -> None:
     """Re-read the model state and send ``memfs/status`` with it (``error`` without one)."""
     try:
         runtime = await ls.sessions.runtime(None)
-        ls.model_state = await asyncio.to_thread(model_state, runtime)
+        state = await asyncio.to_thread(model_state, runtime)
     except MemfsError as exc:  # e.g. the configured agent does not exist: turns will say so
         log.warning("could not tell which model is in use: %s", exc)
         return
-    if not ls.model_state["configured"]:
-        hint = ls.model_state.get("hint")
-        ls.set_status("error", f"{ls.model_state.get('problem')}" + (f" ({hint})" if hint
-                                                                     else ""))
-    else:
+    ls.model_state = state
+    if state["configured"]:
         ls.set_status("busy" if ls.busy else "idle")
+    else:
+        hint = f" ({state['hint']})" if state.get("hint") else ""
+        ls.set_status("error", f"{state.get('problem')}{hint}")
