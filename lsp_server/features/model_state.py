@@ -17,17 +17,21 @@ if TYPE_CHECKING:
 log = logging.getLogger("memfs.lsp")
 
 
+_ONE_AT_A_TIME = asyncio.Lock()  # so the last status sent is from the last settings read
+
+
 async def refresh(ls: MemfsServer) -> None:
     """Re-read the model state and send ``memfs/status`` with it (``error`` without one)."""
-    try:
-        runtime = await ls.sessions.runtime(None)
-        state = await asyncio.to_thread(model_state, runtime)
-    except MemfsError as exc:  # e.g. the configured agent does not exist: turns will say so
-        log.warning("could not tell which model is in use: %s", exc)
-        return
-    ls.model_state = state
-    if state["configured"]:
-        ls.set_status("busy" if ls.busy else "idle")
-    else:
-        hint = f" ({state['hint']})" if state.get("hint") else ""
-        ls.set_status("error", f"{state.get('problem')}{hint}")
+    async with _ONE_AT_A_TIME:
+        try:
+            runtime = await ls.sessions.runtime(None)
+            state = await asyncio.to_thread(model_state, runtime)
+        except MemfsError as exc:  # e.g. the configured agent is missing: turns will say so
+            log.warning("could not tell which model is in use: %s", exc)
+            return
+        ls.model_state = state
+        if state["configured"]:
+            ls.set_status("busy" if ls.busy else "idle")
+        else:
+            hint = f" ({state['hint']})" if state.get("hint") else ""
+            ls.set_status("error", f"{state.get('problem')}{hint}")
