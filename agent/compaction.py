@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from agent import llm
 from agent.conversations import Conversation, Conversations, StoredMessage, message_text
@@ -115,4 +115,7 @@ async def compact(
     await asyncio.to_thread(conversations.set_summary, conversation.id, summary.strip(),
                             dropped[-1].id)
     after = budget.fixed + estimate_text_tokens(summary) + sum(m.tokens for m in messages[cut:])
-    return Compaction(summarized_messages=len(dropped), tokens_before=before, tokens_after=after)
+    event = Compaction(summarized_messages=len(dropped), tokens_before=before, tokens_after=after)
+    await asyncio.to_thread(conversations.add_event, conversation.id, "compaction",
+                            {**asdict(event), "until": dropped[-1].id})
+    return event

@@ -112,14 +112,18 @@ def paired(bodies: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return repaired
 
 
+def content_text(body: dict[str, Any]) -> str:
+    """A message's own text content (no tool calls)."""
+    content = body.get("content")
+    if isinstance(content, list):
+        return "\n".join(t for t in (str(b.get("text", "")) for b in content
+                                     if isinstance(b, dict)) if t)
+    return content if isinstance(content, str) else ""
+
+
 def message_text(body: dict[str, Any]) -> str:
     """The searchable plain text of a message (its text content and tool call arguments)."""
-    content = body.get("content")
-    parts: list[str] = []
-    if isinstance(content, str):
-        parts.append(content)
-    elif isinstance(content, list):
-        parts += [str(b.get("text", "")) for b in content if isinstance(b, dict)]
+    parts = [content_text(body)]
     for call in body.get("tool_calls") or []:
         fn = call.get("function", {})
         parts.append(f"{fn.get('name', '')} {fn.get('arguments', '')}")
@@ -149,8 +153,9 @@ class Conversations:
         return self._insert(agent_id, "Main conversation", is_default=True)
 
     def new(self, agent_id: str, title: str = "") -> Conversation:
-        """A new parallel conversation."""
-        return self._insert(agent_id, title.strip() or "New conversation", is_default=False)
+        """A new parallel conversation (a title given here is the user's)."""
+        conversation = self._insert(agent_id, "New conversation", is_default=False)
+        return self.rename(conversation.id, title) if title.strip() else conversation
 
     def _insert(self, agent_id: str, title: str, is_default: bool) -> Conversation:
         conversation_id = f"conv-{uuid.uuid4().hex[:12]}"
@@ -175,9 +180,11 @@ class Conversations:
         return [_conversation(r) for r in rows]
 
     def rename(self, conversation_id: str, title: str) -> Conversation:
+        """The user's title (never replaced by a made one)."""
         if not title.strip():
             raise InvalidArgument("the new title is empty", "pass a title")
-        self._update(self.get(conversation_id).id, title=title.strip())
+        self._update(self.get(conversation_id).id, title=" ".join(title.split()),
+                     title_source="user")
         return self.get(conversation_id)
 
     def delete(self, conversation_id: str) -> None:
@@ -298,3 +305,65 @@ class Conversations:
         rows = self.db.query("SELECT * FROM messages WHERE conversation_id = ? AND id > ? "
                              "ORDER BY id LIMIT ?", (conversation_id, after, limit))
         return [_message(r) for r in rows]
+
+    # ----- what clients show beside the messages (read by agent/transcript.py) -----------------
+    def set_meta(self, message_id: int, meta: dict[str, Any]) -> None:
+        """Attach what a client shows about a message (a tool call's outcome and memory commit,
+        a Remember turn's own words); never part of what the model is sent."""
+        with self.db.write() as conn:
+            conn.execute("UPDATE messages SET meta = ? WHERE id = ?",
+                         (json.dumps(meta, ensure_ascii=False), message_id))
+
+    def add_event(self, conversation_id: str, kind: str, data: dict[str, Any]) -> None:
+        """Record a marker that is no message (``compaction``, ``error``, ``interrupted``),
+        placed after the conversation's newest message."""
+        with self.db.write() as conn:
+            conn.execute(
+                "INSERT INTO conversation_events (conversation_id, after_message, kind, data, "
+                "created) VALUES (?, (SELECT COALESCE(MAX(id), 0) FROM messages WHERE "
+                "conversation_id = ?), ?, ?, ?)",
+                (conversation_id, conversation_id, kind, json.dumps(data, ensure_ascii=False),
+                 time.time()))
+
+    def set_made_title(self, conversation_id: str, title: str, source: str) -> bool:
+        """Give a title made by ``source`` (``model``, ``words``) to a conversation that still
+        has its placeholder and is not the main one; False when it has a title by now."""
+        with self.db.write() as conn:
+            cursor = conn.execute(
+                "UPDATE conversations SET title = ?, title_source = ? WHERE id = ? AND "
+                "title_source = '' AND is_default = 0",
+                (" ".join(title.split()), source, conversation_id))
+            return cursor.rowcount == 1
+
+    def first_exchange(self, conversation_id: str) -> tuple[str, str] | None:
+        """The first user words and the first reply (or '') of a conversation still waiting
+        for a made title; None when it has one, is the main one or has no message yet."""
+        rows = self.db.query("SELECT 1 FROM conversations WHERE id = ? AND title_source = '' "
+                             "AND is_default = 0", (conversation_id,))
+        first = self.db.query("SELECT id, body, meta FROM messages WHERE conversation_id = ? "
+                              "AND role = 'user' ORDER BY id LIMIT 1",
+                              (conversation_id,)) if rows else []
+        if not first:
+            return None
+        replies = self.db.query("SELECT body FROM messages WHERE conversation_id = ? AND id > ? "
+                                "AND role = 'assistant' ORDER BY id LIMIT 20",
+                                (conversation_id, first[0]["id"]))
+        reply = next((t for t in (content_text(json.loads(r["body"]))
+                                  for r in replies) if t), "")
+        return user_words(json.loads(first[0]["body"]), first[0]["meta"]), reply
+
+    def message_counts(self, agent_id: str) -> dict[str, int]:
+        """User and agent messages per conversation of the agent."""
+        rows = self.db.query(
+            "SELECT m.conversation_id AS id, COUNT(*) AS n FROM conversations c "
+            "JOIN messages m ON m.conversation_id = c.id WHERE c.agent_id = ? AND "
+            "m.role IN ('user', 'assistant') GROUP BY m.conversation_id", (agent_id,))
+        return {r["id"]: r["n"] for r in rows}
+
+
+def user_words(body: dict[str, Any], meta: str | None) -> str:
+    """What the user typed: a Remember turn's own text rather than its directed prompt."""
+    facts = json.loads(meta) if meta else {}
+    if facts.get("source") == "remember":
+        return str(facts.get("text") or "")
+    return content_text(body)

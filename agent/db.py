@@ -126,6 +126,28 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX message_vectors_by_agent ON message_vectors(agent_id, model, seq);
     """,
+    # 4: what clients show of a conversation beyond what the model sees: per-message facts
+    # (a tool call's outcome and memory commit, a Remember turn's own words), who titled a
+    # conversation ('' placeholder, user, model, words), and markers that are no message
+    # (compaction, an error, an interrupted reply), placed after the newest message then;
+    # messages by role count a conversation's messages without reading them
+    """
+    ALTER TABLE messages ADD COLUMN meta TEXT;
+    CREATE INDEX messages_by_role ON messages(conversation_id, role);
+    ALTER TABLE conversations ADD COLUMN title_source TEXT NOT NULL DEFAULT '';
+    UPDATE conversations SET title_source = 'user'
+        WHERE title NOT IN ('New conversation', 'Main conversation');
+    CREATE TABLE conversation_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+        after_message INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        data TEXT NOT NULL DEFAULT '{}',
+        created REAL NOT NULL
+    );
+    CREATE INDEX conversation_events_by_place ON conversation_events(conversation_id,
+                                                                     after_message);
+    """,
 ]
 
 

@@ -63,6 +63,7 @@ class Turn:
     config: ModelConfig
     workspace: Path | None = None
     commit_prefix: str = ""
+    user_meta: dict[str, Any] | None = None  # stored with the user message, for clients
 
 
 @dataclass
@@ -147,8 +148,7 @@ async def _steps(turn: Turn, text: str) -> AsyncGenerator[Event, None]:
     store = turn.conversations
     progress = _Progress()
     deadline = llm.Deadline.after(turn.settings.turn_timeout)
-    user = await asyncio.to_thread(store.add_message, turn.conversation,
-                                   {"role": "user", "content": text})
+    user = await asyncio.to_thread(_add_user, turn, text)
     progress.last_message_id = user.id
     result = llm.StreamResult()
     try:
@@ -188,15 +188,20 @@ async def _steps(turn: Turn, text: str) -> AsyncGenerator[Event, None]:
                 async for event in _run_tool(ctx, turn, call, placeholder.id, progress,
                                              deadline):
                     yield event
-        yield ErrorEvent("max-steps", f"stopped after {turn.settings.max_steps} model calls",
-                         "raise 'maxSteps' in settings, or ask for a smaller step")
+        error = ErrorEvent("max-steps", f"stopped after {turn.settings.max_steps} model calls",
+                           "raise 'maxSteps' in settings, or ask for a smaller step")
+        await asyncio.to_thread(_record_error, turn, error)
+        yield error
         yield _done("max_steps", turn, progress)
     except (asyncio.CancelledError, GeneratorExit):
-        _keep_partial(turn, result, "interrupted")
+        if not _keep_partial(turn, result, "interrupted"):
+            store.add_event(turn.conversation.id, "interrupted", {})
         raise
     except ProviderError as exc:
         _keep_partial(turn, result, "error")
-        yield ErrorEvent(exc.code, exc.message, exc.hint)
+        error = ErrorEvent(exc.code, exc.message, exc.hint)
+        await asyncio.to_thread(_record_error, turn, error)
+        yield error
         yield _done("error", turn, progress)
 
 
@@ -212,9 +217,9 @@ async def _run_tool(ctx: ToolContext, turn: Turn, call: dict[str, Any], result_i
     if outcome is None:
         outcome = await _ToolRun(turn.conversations, result_id).wait(ctx, name, args, deadline)
     else:
-        await asyncio.to_thread(turn.conversations.set_tool_result, result_id, outcome.output,
-                                "error")
-    error = None if outcome.ok else outcome.output.removeprefix("error: ")
+        await asyncio.to_thread(_store_result, turn.conversations, result_id, outcome.output,
+                                "error", outcome)
+    error = _reason(outcome)
     progress.tool_calls.append({"id": call["id"], "name": name, "arguments": args,
                                 "ok": outcome.ok, "error": error})
     yield ToolCallFinished(call["id"], name, outcome.ok, outcome.output, error)
@@ -254,11 +259,11 @@ class _ToolRun:
         with self.lock:
             self.outcome = outcome
             if self.abandoned:
-                self.store.set_tool_result(self.result_id, _late(self.abandoned, outcome),
-                                           "interrupted")
+                _store_result(self.store, self.result_id, _late(self.abandoned, outcome),
+                              "interrupted", outcome)
             else:
-                self.store.set_tool_result(self.result_id, outcome.output,
-                                           "complete" if outcome.ok else "error")
+                _store_result(self.store, self.result_id, outcome.output,
+                              "complete" if outcome.ok else "error", outcome)
         return outcome
 
     def abandon(self, why: str) -> None:
@@ -268,6 +273,34 @@ class _ToolRun:
                 self.store.set_tool_result(
                     self.result_id, f"the turn was {why} while this call was running; what "
                     "the call did replaces this note when it finishes", "interrupted")
+
+
+def _store_result(store: Conversations, result_id: int, content: str, status: str,
+                  outcome: ToolResult) -> None:
+    """A tool call's result for the model, and its outcome and commit for clients."""
+    store.set_tool_result(result_id, content, status)
+    commit = outcome.commit
+    store.set_meta(result_id, {
+        "ok": outcome.ok, "error": _reason(outcome),
+        "commit": None if commit is None else {"sha": commit.commit, "paths": commit.paths,
+                                               "message": commit.message}})
+
+
+def _reason(outcome: ToolResult) -> str | None:
+    """Why a tool call failed (None when it did not)."""
+    return None if outcome.ok else outcome.output.removeprefix("error: ")
+
+
+def _add_user(turn: Turn, text: str) -> StoredMessage:
+    user = turn.conversations.add_message(turn.conversation, {"role": "user", "content": text})
+    if turn.user_meta:
+        turn.conversations.set_meta(user.id, turn.user_meta)
+    return user
+
+
+def _record_error(turn: Turn, error: ErrorEvent) -> None:
+    turn.conversations.add_event(turn.conversation.id, "error", {
+        "code": error.code, "message": error.message, "hint": error.hint})
 
 
 def _late(why: str, outcome: ToolResult) -> str:
@@ -293,11 +326,13 @@ def _named_calls(calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [c for c in calls if c["function"]["name"]]
 
 
-def _keep_partial(turn: Turn, result: llm.StreamResult, status: str) -> None:
-    """Persist what the model said before the turn stopped, marked with ``status``."""
+def _keep_partial(turn: Turn, result: llm.StreamResult, status: str) -> bool:
+    """Persist what the model said before the turn stopped, marked with ``status``; False
+    when it had said nothing."""
     if result.text:
         turn.conversations.add_message(
             turn.conversation, {"role": "assistant", "content": result.text}, status=status)
+    return bool(result.text)
 
 
 def _add_usage(progress: _Progress, usage: dict[str, int]) -> None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from agent import effective, embeddings, settings, sleeptime
+from agent import effective, embeddings, settings, sleeptime, titles
 from agent.agents import Agent, Agents
 from agent.bindings import Bindings
 from agent.compaction import compact, history_tokens
@@ -66,6 +66,7 @@ class Runtime:
         # ...or by the command line, which hands them to a detached process (returns its pid).
         self.detach: Callable[[ReflectionJob], int] | None = None
         self.on_reflection: Callable[[Outcome], None] | None = None
+        self.on_title: titles.OnTitle | None = None  # a conversation got a made title
         self.reflection_progress: Callable[[], Progress] | None = None
 
     @property
@@ -151,18 +152,41 @@ class Runtime:
 
     # ----- actions -----------------------------------------------------------------------------
     async def chat(self, text: str, conversation_id: str | None = None,
-                   agent_id: str | None = None, new: bool = False, commit_prefix: str = ""
-                   ) -> AsyncIterator[Event]:
-        """Send one message and stream the turn's events."""
+                   agent_id: str | None = None, new: bool = False, commit_prefix: str = "",
+                   user_meta: dict[str, Any] | None = None) -> AsyncIterator[Event]:
+        """Send one message and stream the turn's events (``user_meta``: what clients show
+        of the message, e.g. a Remember turn's own words)."""
         if not text or not text.strip():
             raise InvalidArgument("the message is empty", "type something to send")
         turn = await asyncio.to_thread(self._start_turn, conversation_id, agent_id, new)
         turn.commit_prefix = commit_prefix
+        turn.user_meta = user_meta
         compacted = False
         async for event in run_turn(turn, text):
             compacted = compacted or isinstance(event, Compaction)
             yield event
+        await self._title(turn)
         await self._after_turn(turn, compacted)
+
+    async def _title(self, turn: Turn) -> None:
+        """Title a new conversation after its first exchange: by the model in the background
+        of a long-running host (the server); the command line, which has no background to
+        run it in, takes the first words rather than make anyone wait."""
+        exchange = await asyncio.to_thread(self.conversations.first_exchange,
+                                           turn.conversation.id)
+        if exchange is None:
+            return
+
+        async def make(exchange: tuple[str, str], config: ModelConfig | None) -> None:
+            title = await titles.make(self.conversations, turn.conversation.id, exchange,
+                                      config)
+            if title is not None and self.on_title is not None:
+                self.on_title(turn.agent.id, turn.conversation.id, title)
+
+        if self.spawn is not None:
+            self.spawn(make(exchange, turn.config))
+        else:
+            await make(exchange, None)
 
     async def _after_turn(self, turn: Turn, compacted: bool) -> None:
         """Wake the background recall worker (indexes, embeddings); start a reflection when the

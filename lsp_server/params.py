@@ -118,3 +118,19 @@ class SleeptimeParams(Params):
 
 class ReviewParams(Params):
     accept: bool | None = None
+
+
+class MessagesParams(Params):
+    conversation_id: str | None = Field(None, max_length=200)
+    before: str | None = Field(None, min_length=1, max_length=64)
+    limit: int = Field(50, ge=1, le=500)
+
+
+class RenameConversationParams(Params):
+    conversation_id: str = Field(min_length=1, max_length=200)
+    title: str = Field(min_length=1, max_length=200, pattern=r"\S")
+
+
+class CommitParams(Params):
+    sha: str = Field(pattern=r"^[0-9a-fA-F]{4,64}$")
+    agent_id: str | None = Field(None, max_length=200)

@@ -27,6 +27,7 @@ from lsp_server.transport import StdinSource, StreamSource, serve
 from lsp_server.wire import to_wire
 
 if TYPE_CHECKING:
+    from agent.runtime import Runtime
     from lsp_server.sessions import Sessions
 
 log = logging.getLogger("memfs.lsp")
@@ -41,6 +42,9 @@ FEATURES: list[tuple[str, str, Any]] = [
     ("memfs/tree", "features.memory:tree", None),
     ("memfs/read", "features.memory:read", None),
     ("memfs/status", "features.memory:status", None),
+    ("memfs/messages", "features.history:messages", None),
+    ("memfs/commit", "features.history:commit", None),
+    (types.TEXT_DOCUMENT_DEFINITION, "features.links:definition", None),
     (types.TEXT_DOCUMENT_DID_OPEN, "features.documents:did_open", None),
     (types.TEXT_DOCUMENT_DID_CHANGE, "features.documents:did_change", None),
     (types.TEXT_DOCUMENT_WILL_SAVE, "features.saves:will_save", None),
@@ -58,6 +62,7 @@ COMMANDS: dict[str, str] = {
     "memfs.newConversation": "conversations:new",
     "memfs.switchConversation": "conversations:switch",
     "memfs.listConversations": "conversations:list_all",
+    "memfs.renameConversation": "conversations:rename",
     "memfs.listAgents": "agents:list_all",
     "memfs.switchAgent": "agents:switch",
     "memfs.createAgent": "agents:create",
@@ -93,16 +98,21 @@ class MemfsServer(LanguageServer):
         self.cancellable: dict[Any, asyncio.Task[Any]] = {}  # progress token -> task
         self.watcher: asyncio.Future[Any] | None = None  # memory HEADs baseline, once taken
         self.document_events: asyncio.Task[Any] | None = None  # the last one queued
+        self.model_state: dict[str, Any] | None = None  # on every memfs/status, once known
 
     @property
     def sessions(self) -> Sessions:
         if self._sessions is None:
             from lsp_server import watcher
+            from lsp_server.features import titles
             from lsp_server.reflections import attach
             from lsp_server.sessions import Sessions
 
-            self._sessions = Sessions(self, on_new=lambda runtime: attach(self, runtime),
-                                      ready=lambda: watcher.start(self))
+            def on_new(runtime: Runtime) -> None:
+                attach(self, runtime)
+                titles.attach(self, runtime)
+
+            self._sessions = Sessions(self, on_new=on_new, ready=lambda: watcher.start(self))
         return self._sessions
 
     def notify(self, method: str, params: Any) -> None:
@@ -110,8 +120,12 @@ class MemfsServer(LanguageServer):
         self.protocol.notify(method, to_wire(params))
 
     def set_status(self, state: str, message: str = "") -> None:
-        """Tell the client the server is busy, idle or errored (``memfs/status``)."""
-        self.notify("memfs/status", {"state": state, "message": message, "busy": self.busy})
+        """Tell the client the server is busy, idle or errored (``memfs/status``), and which
+        model turns use (``lsp_server.features.model_state``)."""
+        params: dict[str, Any] = {"state": state, "message": message, "busy": self.busy}
+        if self.model_state is not None:
+            params["model"] = self.model_state
+        self.notify("memfs/status", params)
 
     @contextlib.contextmanager
     def working(self) -> Iterator[None]:

@@ -58,9 +58,13 @@ class Sessions:
         return list(self._runtimes.values())
 
     async def reload(self) -> list[str]:
-        """Apply the server's current editor settings everywhere; returns the problems."""
+        """Apply the server's current editor settings (and folder trust) everywhere; returns
+        the problems. A runtime being created meanwhile (with what it read before) is waited
+        for and reloaded too."""
         problems: list[str] = []
-        for runtime in self.all():
+        async with self._lock:
+            runtimes = self.all()
+        for runtime in runtimes:
             problems += await asyncio.to_thread(runtime.reload_settings,
                                                 self.server.editor_settings)
         return sorted(set(problems))

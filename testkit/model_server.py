@@ -7,8 +7,9 @@ mid-stream, a stream that ends without its final event, an empty or HTML 200 bod
 silence, keep-alive comments forever). It records every request so tests can assert what the
 agent sent, and lets a test wait until a request arrived (``wait_for_requests``) or hold a
 reply until it says so (``Reply.gate``). Compaction requests (system prompt starting "You are
-compacting") are answered with ``summary`` and recorded separately. ``refused_port`` gives an
-address where nothing listens.
+compacting") are answered with ``summary`` and title requests ("You are titling") with
+``title`` (a text, or a Reply such as a fault), both recorded separately. ``refused_port``
+gives an address where nothing listens.
 
 ``POST /v1/embeddings`` answers with deterministic vectors: a hashed bag of crudely stemmed
 words and their character trigrams (``EMBEDDING_DIMENSIONS`` wide, unit length), so texts that
@@ -97,6 +98,8 @@ class ScriptedModel:
         self.headers: list[dict[str, str]] = []  # of every POST, in order (e.g. Authorization)
         self.summary_requests: list[dict[str, Any]] = []
         self.summary = "Summary: the user and the agent discussed earlier topics."
+        self.title_requests: list[dict[str, Any]] = []
+        self.title: Reply | str = "Scripted conversation title"
         self.default = Reply(text="(no scripted reply left)")
         self.responder: Callable[[dict[str, Any]], Reply] | None = None
         self.strict = False  # refuse unpaired tool calls / results with OpenAI's 400
@@ -172,6 +175,10 @@ class ScriptedModel:
             if first.startswith("You are compacting"):
                 self.summary_requests.append(request)
                 return Reply(text=self.summary)
+            if first.startswith("You are titling"):
+                self.title_requests.append(request)
+                self._arrived.notify_all()
+                return Reply(text=self.title) if isinstance(self.title, str) else self.title
             self.requests.append(request)
             self._arrived.notify_all()
             self._calls += 1

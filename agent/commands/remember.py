@@ -36,7 +36,8 @@ def prompt(text: str | None) -> str:
 def remember(runtime: Runtime, text: str | None, conversation_id: str | None = None
              ) -> AsyncIterator[Event]:
     """Run /remember as a turn whose memory commits all start with ``remember:``."""
-    return runtime.chat(prompt(text), conversation_id=conversation_id, commit_prefix=PREFIX)
+    return runtime.chat(prompt(text), conversation_id=conversation_id, commit_prefix=PREFIX,
+                        user_meta={"source": "remember", "text": (text or "").strip()})
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""memfs.newConversation, memfs.switchConversation, memfs.listConversations, memfs.compact."""
+"""memfs.newConversation, memfs.switchConversation, memfs.listConversations,
+memfs.renameConversation, memfs.compact."""
 
 from __future__ import annotations
 
@@ -6,12 +7,15 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 from agent.conversations import Conversation
+from agent.transcript import iso
 from lsp_server.errors import guarded
+from lsp_server.features import titles
 from lsp_server.params import (
     ConversationParams,
     NewConversationParams,
     OptionalAgentParams,
     OptionalConversationParams,
+    RenameConversationParams,
 )
 from lsp_server.sessions import resolve
 from lsp_server.wire import to_wire
@@ -56,10 +60,22 @@ async def list_all(ls: MemfsServer, *args: Any) -> dict[str, Any]:
     def run() -> dict[str, Any]:
         agent = runtime.agent(params.agent_id)
         current = runtime.conversation(agent).id
-        return {"agentId": agent.id, "current": current,
-                "conversations": runtime.conversations.for_agent(agent.id)}
+        counts = runtime.conversations.message_counts(agent.id)
+        return {"agentId": agent.id, "current": current, "conversations": [
+            {**to_wire(c), "lastActivity": iso(c.updated), "messageCount": counts.get(c.id, 0),
+             "isCurrent": c.id == current} for c in runtime.conversations.for_agent(agent.id)]}
 
     return await asyncio.to_thread(run)
+
+
+@guarded
+async def rename(ls: MemfsServer, *args: Any) -> Any:
+    """Give a conversation the user's title (a made title never replaces it)."""
+    params, runtime = await resolve(ls, RenameConversationParams, args)
+    conversation = await asyncio.to_thread(runtime.conversations.rename,
+                                           params.conversation_id, params.title)
+    titles.changed(ls, conversation.agent_id, conversation.id, conversation.title)
+    return to_wire(conversation)
 
 
 @guarded

@@ -79,6 +79,9 @@ async def pull_settings(ls: MemfsServer, fallback: dict[str, Any] | None = None)
     for problem in problems:
         ls.window_show_message(types.ShowMessageParams(
             type=types.MessageType.Warning, message=f"memfs: {problem}"))
+    from lsp_server.features.model_state import refresh
+
+    ls.background(refresh(ls))  # the status shows the model these settings choose
 
 
 def _section(value: Any) -> dict[str, Any]:

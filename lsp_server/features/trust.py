@@ -14,6 +14,7 @@ from pygls.uris import to_fs_path
 
 from agent import settings, trust
 from agent.settings import Withheld
+from lsp_server.features.model_state import refresh
 
 if TYPE_CHECKING:
     from lsp_server.server import MemfsServer
@@ -60,6 +61,7 @@ async def ask(ls: MemfsServer, folder: Path) -> None:
         return
     await asyncio.to_thread(trust.trust, folder)
     await ls.sessions.reload()
+    await refresh(ls)
     ls.window_show_message(types.ShowMessageParams(
         type=types.MessageType.Info,
         message=f"memfs: trusted {folder}; its project settings now apply"))

@@ -49,10 +49,12 @@ class Recorder:
 
 
 async def start(capabilities: str, workspace: Path, settings: dict[str, Any] | None = None,
-                *, hold_configuration: asyncio.Event | None = None
+                answers: list[str] | None = None, *,
+                hold_configuration: asyncio.Event | None = None
                 ) -> tuple[LanguageClient, Recorder]:
-    """A started and initialized server; with ``hold_configuration`` the client answers
-    ``workspace/configuration`` only once that event is set (a slow editor)."""
+    """A started and initialized server. ``answers`` (also ``client.answers``) answer the
+    server's questions in turn (none left: dismissed); with ``hold_configuration`` the client
+    answers ``workspace/configuration`` only once that event is set (a slow editor)."""
     config = ClientServerConfig(server_command=[sys.executable, "-m", "lsp_server"])
     client = await config.start()
     assert isinstance(client, LanguageClient)
@@ -64,9 +66,9 @@ async def start(capabilities: str, workspace: Path, settings: dict[str, Any] | N
         client.protocol.fm.features[types.WORKSPACE_CONFIGURATION] = slow_configuration
     recorder = Recorder()
     for method in ("memfs/chatDelta", "memfs/memoryChanged", "memfs/status",
-                   "memfs/reflection"):
+                   "memfs/reflection", "memfs/conversationChanged"):
         client.feature(method)(lambda params, m=method: recorder.add(m, params))
-    answers: list[str] = []
+    answers = list(answers or [])
     client.feature(types.WINDOW_SHOW_MESSAGE_REQUEST)(
         lambda params: types.MessageActionItem(title=answers.pop(0)) if answers else None)
     client.answers = answers  # type: ignore[attr-defined]

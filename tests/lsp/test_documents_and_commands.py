@@ -233,6 +233,7 @@ BAD_PARAMS = {
     "memfs.revert": ({}, "commit"),
     "memfs.newConversation": ({"title": ["x"]}, "title"),
     "memfs.listConversations": ({"agentId": {"a": 1}}, "agentId"),
+    "memfs.renameConversation": ({"conversationId": "conv-1", "title": 3}, "title"),
     "memfs.listAgents": ({"workspaceUri": 7}, "workspaceUri"),
     "memfs.memoryStatus": ({"workspaceUri": False}, "workspaceUri"),
     "memfs.compact": ({"conversationId": 1.5}, "conversationId"),
