@@ -106,8 +106,8 @@ async def test_shutdown_with_requests_in_flight_answers_each_of_them(
     runtime.memory(agent)
     other = runtime.conversations.new(agent.id).id  # turns of one conversation queue
     await raw.initialize(workspace.as_uri())
-    model.script(Reply(text="slow " * 400, chunk_chars=5, chunk_delay=0.02),
-                 Reply(text="slow " * 400, chunk_chars=5, chunk_delay=0.02))
+    model.script(Reply(text="slow " * 400, chunk_chars=5, hold_after=3),
+                 Reply(text="slow " * 400, chunk_chars=5, hold_after=3))
     chat = raw.send("memfs/chat", {"text": "talk"})
     remember = raw.send("workspace/executeCommand", {"command": "memfs.remember",
                                                      "arguments": [{"text": "tabs",
