@@ -2,11 +2,12 @@
 
 It serves ``POST /v1/chat/completions``, streamed (SSE, chunked) and not, from a queue of
 scripted replies: text, tool calls (including deliberately broken JSON), and faults (an HTTP
-error status, a slow first byte, a stream cut mid-way, and the ``Fault`` kinds: a server killed
-mid-stream, a stream that ends without its final event, an empty or HTML 200 body, headers then
-silence, keep-alive comments forever). It records every request so tests can assert what the
-agent sent, and lets a test wait until a request arrived (``wait_for_requests``) or hold a
-reply until it says so (``Reply.gate``). Compaction requests (system prompt starting "You are
+error status, a slow first byte, a stream cut mid-way, a stream that stalls mid-way until the
+client hangs up (``Reply.hold_after``), and the ``Fault`` kinds: a server killed mid-stream, a
+stream that ends without its final event, an empty or HTML 200 body, headers then silence,
+keep-alive comments forever). It records every request so tests can assert what the agent
+sent, and lets a test wait until a request arrived (``wait_for_requests``) or hold a reply
+until it says so (``Reply.gate``). Compaction requests (system prompt starting "You are
 compacting") are answered with ``summary`` and title requests ("You are titling") with
 ``title`` (a text, or a Reply such as a fault), both recorded separately. ``refused_port``
 gives an address where nothing listens.
@@ -63,7 +64,10 @@ HTML_PAGE = ("<!DOCTYPE html>\n<html><head><title>Welcome to nginx!</title></hea
 
 @dataclass
 class Reply:
-    """One scripted answer; ``gate``, when given, holds it until the test sets the event."""
+    """One scripted answer; ``gate``, when given, holds it until the test sets the event.
+    ``hold_after`` streams that many text chunks, then sends nothing more until the client
+    hangs up (counted in ``hangups``) or the server stops: a reply still streaming whenever
+    the test gets round to cancelling it, however slow the machine."""
 
     text: str = ""
     tool_calls: list[ToolCall] = field(default_factory=list)
@@ -75,6 +79,7 @@ class Reply:
     cut_after: int | None = None
     fault: Fault | None = None
     gate: threading.Event | None = None
+    hold_after: int | None = None
 
 
 @contextmanager
@@ -316,6 +321,9 @@ def _handler(model: ScriptedModel) -> type[BaseHTTPRequestHandler]:
             if reply.fault in (Fault.KILLED, Fault.NO_FINISH):
                 cut = _finish_index(events) if cut is None else cut
             for number, event in enumerate(events):
+                if reply.hold_after is not None and number == reply.hold_after + 1:
+                    self._hold()  # the first event carries the role, then the text chunks
+                    return
                 if cut is not None and number >= cut:
                     self.wfile.flush()
                     self.close_connection = True
@@ -334,6 +342,13 @@ def _handler(model: ScriptedModel) -> type[BaseHTTPRequestHandler]:
             if framed:
                 self.wfile.write(b"0\r\n\r\n")
             self.wfile.flush()
+
+        def _hold(self) -> None:
+            self.close_connection = True
+            while not model._stopping.wait(0.05):
+                if _hung_up(self.connection):
+                    model.hung_up()
+                    return
 
         def _send(self, text: str, framed: bool = True) -> None:
             data = text.encode()

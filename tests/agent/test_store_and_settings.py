@@ -242,7 +242,7 @@ def test_nothing_is_written_or_read_through_workspace_links(
 
 
 def test_store_survives_sigkill_mid_turn(model: ScriptedModel, workspace: Path) -> None:
-    model.script(Reply(text="streaming " * 300, chunk_chars=4, chunk_delay=0.01))
+    model.script(Reply(text="streaming " * 300, chunk_chars=4, hold_after=6))
     env = {**os.environ, "MEMFS_MODEL": "openai/scripted", "MEMFS_API_BASE": model.url}
     proc = subprocess.Popen([MEMFS, "chat", "--workspace", str(workspace), "hello there"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,

@@ -84,7 +84,7 @@ async def test_two_conversations_in_parallel(runtime: Runtime, model: ScriptedMo
 async def test_cancellation_hangs_up_on_the_model_and_keeps_the_partial_reply(
     runtime: Runtime, model: ScriptedModel
 ) -> None:
-    model.script(Reply(text="word " * 400, chunk_chars=5, chunk_delay=0.02))
+    model.script(Reply(text="word " * 400, chunk_chars=5, hold_after=5))
     seen: list[str] = []
     talking = asyncio.Event()
 

@@ -80,7 +80,7 @@ def test_ctrl_c_cancels_the_turn_in_the_worker(
     env: tuple[dict[str, str], ScriptedModel], tmp_path: Path
 ) -> None:
     values, model = env
-    model.script(Reply(text="slow " * 500, chunk_chars=5, chunk_delay=0.02))
+    model.script(Reply(text="slow " * 500, chunk_chars=5, hold_after=3))
     proc = subprocess.Popen([MEMFS, "chat", "--workspace", str(tmp_path), "go"], env=values,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert proc.stdout is not None

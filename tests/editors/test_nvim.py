@@ -112,7 +112,7 @@ def test_chat_streams_commits_and_reports_progress(nvim: pynvim.Nvim,
 
 def test_prompt_keymap_sends_and_ctrl_c_cancels(nvim: pynvim.Nvim,
                                                 model: ScriptedModel) -> None:
-    model.script(Reply(text="slow " * 300, chunk_chars=5, chunk_delay=0.02))
+    model.script(Reply(text="slow " * 300, chunk_chars=5, hold_after=3))
     nvim.command("MemfsChat")
     nvim.exec_lua("vim.api.nvim_buf_set_lines(0, -2, -1, false, {'typed prompt'})")
     nvim.input("<CR>")

@@ -88,7 +88,7 @@ async def test_cancel_request_stops_the_turn(
     lsp: Session, model: ScriptedModel, workspace: Path
 ) -> None:
     client, recorder = lsp
-    model.script(Reply(text="slow " * 400, chunk_chars=5, chunk_delay=0.02))
+    model.script(Reply(text="slow " * 400, chunk_chars=5, hold_after=3))
     future = client.protocol.send_request("memfs/chat", {"text": "talk"}, msg_id="chat-1")
     await recorder.wait_for("memfs/chatDelta", lambda d: d["kind"] == "text")
     client.protocol.notify("$/cancelRequest", types.CancelParams(id="chat-1"))

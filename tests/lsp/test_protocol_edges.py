@@ -104,11 +104,15 @@ async def test_shutdown_with_requests_in_flight_answers_each_of_them(
     runtime = Runtime(workspace=workspace)
     agent = runtime.agent()
     runtime.memory(agent)
-    other = runtime.conversations.new(agent.id).id  # turns of one conversation queue
+    # Two conversations, each named: turns of one conversation queue, and a turn makes its
+    # conversation the workspace's current one, so "the current one" depends on which
+    # request started first.
+    main = runtime.conversations.default(agent.id).id
+    other = runtime.conversations.new(agent.id).id
     await raw.initialize(workspace.as_uri())
-    model.script(Reply(text="slow " * 400, chunk_chars=5, chunk_delay=0.02),
-                 Reply(text="slow " * 400, chunk_chars=5, chunk_delay=0.02))
-    chat = raw.send("memfs/chat", {"text": "talk"})
+    model.script(Reply(text="slow " * 400, chunk_chars=5, hold_after=3),
+                 Reply(text="slow " * 400, chunk_chars=5, hold_after=3))
+    chat = raw.send("memfs/chat", {"text": "talk", "conversationId": main})
     remember = raw.send("workspace/executeCommand", {"command": "memfs.remember",
                                                      "arguments": [{"text": "tabs",
                                                                     "conversationId": other}]})
