@@ -1,7 +1,9 @@
-"""Memory history: log, show a file at a revision, diff, revert (as a new commit)."""
+"""Memory history: log, show a file at a revision, diff, revert (as a new commit), one commit
+in full, and each file's last change."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import asdict, dataclass
 
 from memfs import paths
@@ -115,3 +117,114 @@ def revert(repo: MemoryRepo, rev: str, reason: str | None = None) -> EditResult:
             repo.git.run_full("revert", "--abort")
             raise
         return EditResult(commit=repo.head(), paths=changed, message=message)
+
+
+# ----- one commit in full, and each file's last change ---------------------------------------
+DIFF_LIMIT = 200_000  # bytes of a commit's diff sent to a client
+_SOURCES = (("chore(manual)", "manual"), ("chore(reflection)", "reflection"),
+            ("merge(reflection)", "reflection"), ("feat(init)", "init"),
+            ("fix(doctor)", "doctor"), ("remember:", "remember"), ("revert", "revert"),
+            ('Revert "', "revert"), ("chore: initialize memory", "created"),
+            ("chore: import", "import"))
+
+
+def source_of(message: str) -> str:
+    """Who made a commit, from its message's conventional prefix: ``manual`` (the user, in an
+    editor), ``reflection``, ``init``, ``doctor``, ``remember``, ``revert``, ``created``,
+    ``import``; anything else is ``agent`` (an edit made in a conversation)."""
+    return next((source for prefix, source in _SOURCES if message.startswith(prefix)), "agent")
+
+
+def iso_utc(timestamp: int | float) -> str:
+    """Seconds since the epoch as ISO 8601 UTC (``2025-05-01T09:30:00Z``)."""
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(timestamp, UTC).isoformat().replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class CommitDetails:
+    """One commit with what it changed (``diff`` is cut at ``DIFF_LIMIT`` bytes, then
+    ``truncated``)."""
+
+    sha: str
+    message: str
+    author: str
+    author_email: str
+    date: str
+    source: str
+    paths: list[str]
+    diff: str
+    truncated: bool
+
+
+def commit_details(repo: MemoryRepo, rev: str, diff_limit: int = DIFF_LIMIT) -> CommitDetails:
+    """Message, author, date, source, changed paths and unified diff of one commit (a merge
+    is compared with its first parent)."""
+    sha = repo.resolve_rev(rev)
+    head = repo.git.text("show", "-s", f"--format=%an{_US}%ae{_US}%at{_US}%B", sha)
+    author, email, when, message = head.split(_US, 3)
+    parent = repo.git.run_full("rev-parse", "--verify", "--quiet", f"{sha}^")
+    base = parent[1].decode().strip() if parent[0] == 0 else _EMPTY_TREE
+    names = repo.git.text("diff", "--name-only", "--no-renames", "-z", base, sha)
+    patch = repo.git.run("diff", "--no-color", "--no-ext-diff", base, sha)
+    truncated = len(patch) > diff_limit
+    if truncated:
+        patch = patch[:patch.rfind(b"\n", 0, diff_limit) + 1]
+    message = message.strip()
+    return CommitDetails(sha, message, author, email, iso_utc(int(when)), source_of(message),
+                         [n for n in names.split("\0") if n],
+                         patch.decode("utf-8", "replace"), truncated)
+
+
+@dataclass(frozen=True)
+class LastChange:
+    """The newest commit that changed a file."""
+
+    sha: str
+    date: str
+    author: str
+    source: str
+    message: str  # its subject line
+
+
+_CHANGES: dict[str, tuple[str, dict[str, LastChange]]] = {}  # git dir -> (head, by path)
+_CHANGES_LOCK = threading.Lock()
+
+
+def last_changes(repo: MemoryRepo, head: str) -> dict[str, LastChange]:
+    """Each path's newest commit up to ``head``: one ``git log`` pass, cached by HEAD; when
+    HEAD moved forward only the new commits are read."""
+    key = str(repo.common_dir)
+    with _CHANGES_LOCK:
+        cached = _CHANGES.get(key)
+    if cached is not None and cached[0] == head:
+        return cached[1]
+    if not head:
+        return {}
+    if cached is not None and repo.git.run_full("merge-base", "--is-ancestor", cached[0],
+                                                head)[0] == 0:
+        changes = {**cached[1], **_log_changes(repo, f"{cached[0]}..{head}")}
+    else:
+        changes = _log_changes(repo, head)
+    with _CHANGES_LOCK:
+        _CHANGES[key] = (head, changes)
+    return changes
+
+
+def _log_changes(repo: MemoryRepo, revisions: str) -> dict[str, LastChange]:
+    out = repo.git.run("log", "--no-renames", "--name-only", "-z",
+                       f"--format={_RS}%H{_US}%an{_US}%at{_US}%s{_US}", revisions)
+    changes: dict[str, LastChange] = {}
+    for record in out.decode("utf-8", "replace").split(_RS):
+        if not record.strip("\0\n"):
+            continue
+        sha, author, when, subject, names = record.split(_US, 4)
+        change: LastChange | None = None
+        for name in names.split("\0"):
+            name = name.strip("\n")
+            if name and name not in changes:
+                change = change or LastChange(sha, iso_utc(int(when)), author,
+                                              source_of(subject), subject)
+                changes[name] = change
+    return changes
