@@ -126,6 +126,16 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX message_vectors_by_agent ON message_vectors(agent_id, model, seq);
     """,
+    # 4: "always" answers to memory-edit approvals: that tier's edits land without asking in
+    # that workspace (by real path; '' without one) until reset (agent/approval.py)
+    """
+    CREATE TABLE approval_always (
+        workspace TEXT NOT NULL,
+        tier TEXT NOT NULL,
+        since REAL NOT NULL,
+        PRIMARY KEY (workspace, tier)
+    );
+    """,
 ]
 
 

@@ -29,6 +29,7 @@ from memfs.home import memfs_home
 from memfs.projection import CACHE, Labels, Projection, ProjectionCache, project_folder
 from memfs.staging import StagedEdit
 from memfs.store import FileStore
+from memfs.workspace import FileChange, file_changes, head
 
 FOLDER = ".memfs"
 MEMORY = "memory"
@@ -217,3 +218,27 @@ def _prune(folder: Path, root: Path) -> None:
     while folder != root and folder.is_dir() and not any(folder.iterdir()):
         folder.rmdir()
         folder = folder.parent
+
+
+_CHANGES: dict[str, tuple[tuple[str | None, str], dict[str, FileChange]]] = {}
+
+
+def last_changes(store: ProjectStore, fingerprint: str) -> dict[str, FileChange]:
+    """Who last changed each project memory file (by path within it): the workspace's git
+    log of the file, or its mtime when it changed since or there is no git; cached by the
+    workspace's HEAD and ``fingerprint`` (the projection's, which follows every file's mtime
+    and size)."""
+    key = (head(store.workspace), fingerprint)
+    cached = _CHANGES.get(str(store.root))
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    mtimes: dict[str, float] = {}
+    for rel in paths.walk(store.root)[0]:
+        try:
+            mtimes[rel] = os.lstat(store.root / rel).st_mtime
+        except OSError:
+            continue
+    folder = os.path.relpath(store.root, store.workspace).replace(os.sep, "/")
+    changes = file_changes(store.workspace, folder, mtimes)
+    _CHANGES[str(store.root)] = (key, changes)
+    return changes

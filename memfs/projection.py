@@ -214,7 +214,12 @@ def _read_disk(root: Path, rel: str, size: int) -> _Blob:
             data = handle.read(MAX_DISK_FILE + 1)
     except OSError as exc:
         return _Blob(0, None, None, f"unreadable: {exc.strerror}", _skill_name(rel))
-    return _parse_blob(rel, data, True)
+    from memfs.secrets import redact  # the detectors are heavy to import
+
+    # Files on disk were never checked by the guard (a pull brings whatever was committed):
+    # what reaches the prompt has its credentials redacted.
+    text, found = redact(data.decode("utf-8", "replace"), keep_lines=True)
+    return _parse_blob(rel, text.encode("utf-8") if found else data, True)
 
 
 def _assemble(head: str, items: list[tuple[str, _Blob]], labels: Labels, today: date,
