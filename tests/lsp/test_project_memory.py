@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException
 from pygls.uris import to_fs_path
 from pytest_lsp import LanguageClient
 
@@ -417,6 +418,42 @@ async def test_secrets_are_refused_in_both_tiers(
         assert not (repo / ".memfs" / "memory" / "keys.md").exists()
         assert await command(client, "memfs.memoryLog", {}) == before
         assert ANTHROPIC not in git(repo, "status", "--porcelain", "--untracked-files=all")
+    finally:
+        await client.shutdown_session()
+        await client.stop()
+
+
+async def test_a_turn_waiting_for_approval_can_be_cancelled_and_withdraws_its_question(
+    model: ScriptedModel, repo: Path
+) -> None:
+    client, recorder = await _session(repo, {"approvalUi": True})
+    try:
+        await _project(client)
+        asked = asyncio.Event()
+        withdrawn = asyncio.Event()
+
+        async def approve(params: Any) -> dict[str, Any]:
+            asked.set()
+            try:
+                await asyncio.Event().wait()  # the user never answers
+            except asyncio.CancelledError:
+                withdrawn.set()
+                raise
+            return {"decision": "accept"}
+
+        client.feature("memfs/approve")(approve)
+        before = (repo / ".memfs/memory/system/project.md").read_text()
+        model.script(_edit(PROJECT_FILE, SEED_LINE, "Use tabs."), "never sent")
+        future = client.protocol.send_request("memfs/chat", {"text": "tabs"}, msg_id="chat-9")
+        await asked.wait()
+        client.protocol.notify("$/cancelRequest", types.CancelParams(id="chat-9"))
+        with pytest.raises(JsonRpcException) as caught:
+            await asyncio.wrap_future(future)
+        assert caught.value.code == -32800
+        await withdrawn.wait()  # the server sent $/cancelRequest for its memfs/approve
+        assert (await request(client, "memfs/pendingApprovals", {}))["approvals"] == []
+        assert (repo / ".memfs/memory/system/project.md").read_text() == before
+        assert len(model.requests) == 1
     finally:
         await client.shutdown_session()
         await client.stop()
