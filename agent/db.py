@@ -148,6 +148,16 @@ MIGRATIONS: list[str] = [
     CREATE INDEX conversation_events_by_place ON conversation_events(conversation_id,
                                                                      after_message);
     """,
+    # 5: "always" answers to memory-edit approvals: that tier's edits land without asking in
+    # that workspace (by real path; '' without one) until reset (agent/approval.py)
+    """
+    CREATE TABLE approval_always (
+        workspace TEXT NOT NULL,
+        tier TEXT NOT NULL,
+        since REAL NOT NULL,
+        PRIMARY KEY (workspace, tier)
+    );
+    """,
 ]
 
 

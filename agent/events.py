@@ -19,7 +19,8 @@ class Event:
 def event_from_dict(data: dict[str, Any]) -> Event:
     """Rebuild an event from its ``to_dict()`` form (events cross the worker socket)."""
     kinds = {cls.kind: cls for cls in (TextDelta, ToolCallStarted, ToolCallFinished,
-                                       MemoryCommit, Usage, Compaction, ErrorEvent, Done)}
+                                       MemoryCommit, MemoryWrite, Usage, Compaction,
+                                       ErrorEvent, Done)}
     fields = {k: v for k, v in data.items() if k != "kind"}
     return kinds[str(data["kind"])](**fields)
 
@@ -57,6 +58,17 @@ class MemoryCommit(Event):
     paths: list[str]
     message: str
     kind = "memoryCommit"
+
+
+@dataclass(frozen=True)
+class MemoryWrite(Event):
+    """Project memory changed: written to the workspace's working tree (``paths`` as the agent
+    addresses them, ``project/...``), not committed: the user reviews and commits it."""
+
+    paths: list[str]
+    message: str
+    tier: str = "project"
+    kind = "memoryWrite"
 
 
 @dataclass(frozen=True)

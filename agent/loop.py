@@ -21,6 +21,7 @@ from typing import Any
 
 from agent import embeddings, llm
 from agent.agents import Agent
+from agent.approval import ApprovalState, Approver
 from agent.compaction import Budget, compact, history_tokens
 from agent.conversations import (
     BUSY_WAIT,
@@ -36,6 +37,7 @@ from agent.events import (
     ErrorEvent,
     Event,
     MemoryCommit,
+    MemoryWrite,
     TextDelta,
     ToolCallFinished,
     ToolCallStarted,
@@ -46,7 +48,9 @@ from agent.prompt import summary_message, system_prompt
 from agent.settings import Settings
 from agent.tools import ToolContext, execute, parse_arguments, schemas
 from agent.tools.base import ToolFailure, ToolResult
-from memfs.projection import project
+from memfs.project import ProjectStore
+from memfs.projection import project, render_scoped
+from memfs.scope import Focus
 from memfs.store import MemoryStore
 from memfs.tokens import estimate_text_tokens
 
@@ -64,6 +68,10 @@ class Turn:
     workspace: Path | None = None
     commit_prefix: str = ""
     user_meta: dict[str, Any] | None = None  # stored with the user message, for clients
+    project: ProjectStore | None = None  # the workspace's project memory, when it has one
+    focus: Focus | None = None  # the files the user works on (for scoped memory)
+    approval: ApprovalState | None = None
+    approver: Approver | None = None
 
 
 @dataclass
@@ -78,17 +86,25 @@ class _Progress:
 
 async def prepare(turn: Turn) -> tuple[str, list[dict[str, Any]], Budget, ToolContext]:
     """System prompt, tool schemas and token budget (litellm and git work off the loop)."""
-    def blocking() -> tuple[int, str]:
+    def blocking() -> tuple[int, str, str, str]:
         llm.check_environment(turn.config)
-        return llm.context_window(turn.config), project(turn.memory.repo).text
+        personal = project(turn.memory.repo)
+        shared = turn.project.projection() if turn.project is not None else None
+        tiers = [(personal, "")] + ([(shared, "project memory, provided by the repository")]
+                                    if shared is not None else [])
+        scoped = render_scoped(tiers, turn.focus)[0] if turn.focus is not None else ""
+        return (llm.context_window(turn.config), personal.text,
+                shared.text if shared is not None else "", scoped)
 
-    window, block = await asyncio.to_thread(blocking)
+    window, block, project_block, scoped = await asyncio.to_thread(blocking)
     system = system_prompt(turn.agent.name, turn.agent.id, turn.conversation.id, block,
-                           turn.workspace)
+                           turn.workspace, project_block=project_block, scoped_block=scoped)
     ctx = ToolContext(turn.memory, turn.conversations, turn.agent.id, turn.workspace,
                       turn.settings.tool_output_limit, commit_prefix=turn.commit_prefix,
                       conversation_id=turn.conversation.id,
-                      embedding=embeddings.config(turn.settings))
+                      embedding=embeddings.config(turn.settings), project=turn.project,
+                      approval=turn.approval, approver=turn.approver,
+                      loop=asyncio.get_running_loop())
     tools = schemas(ctx)
     fixed = estimate_text_tokens(system) + estimate_text_tokens(json.dumps(tools))
     return system, tools, Budget(window, fixed), ctx
@@ -227,6 +243,8 @@ async def _run_tool(ctx: ToolContext, turn: Turn, call: dict[str, Any], result_i
         commit = outcome.commit.to_dict()
         progress.commits.append(commit)
         yield MemoryCommit(outcome.commit.commit, outcome.commit.paths, outcome.commit.message)
+    if outcome.written is not None:
+        yield MemoryWrite(outcome.written.paths, outcome.written.message)
 
 
 class _ToolRun:
@@ -248,9 +266,11 @@ class _ToolRun:
             async with llm.within(deadline):
                 return await asyncio.shield(work)
         except asyncio.CancelledError:
+            ctx.stop_asking()
             self.abandon("cancelled")
             raise
         except TurnTimeout:
+            ctx.stop_asking()
             self.abandon("stopped at its time limit (turnTimeout)")
             raise
 

@@ -1,4 +1,5 @@
-"""The system prompt: base instructions + the memory projection (from HEAD) + metadata."""
+"""The system prompt: base instructions + the memory projection (from HEAD) + the project's
+shared memory (when the workspace has one) + scoped memory for this turn + metadata."""
 
 from __future__ import annotations
 
@@ -28,6 +29,10 @@ behaviour, a stated preference, a fact about the user or their projects, a decis
 procedure that worked. Prefer updating an existing file over creating a near-duplicate; keep
 each file about one topic; move detail out of `system/` into reference files when `system/`
 grows. Do not store transient chatter. Edits take effect in your prompt from the next turn.
+Memory that only matters for part of the code can be scoped: give the file `paths` (globs of
+workspace files, e.g. ["migrations/**"]) and it is loaded in full only while the user works on
+a matching file ("when editing migrations, always ..."). Give time-bound memory `expires`
+(YYYY-MM-DD): after that day it leaves your context until it is reviewed.
 
 # Rules
 - Never store secrets (API keys, tokens, passwords, private keys) in memory; writes that
@@ -40,9 +45,12 @@ grows. Do not store transient chatter. Edits take effect in your prompt from the
 
 def system_prompt(
     agent_name: str, agent_id: str, conversation_id: str, memory_block: str,
-    workspace: Path | None, now: datetime | None = None,
+    workspace: Path | None, now: datetime | None = None, *, project_block: str = "",
+    scoped_block: str = "",
 ) -> str:
-    """Assemble the system prompt for one turn."""
+    """Assemble the system prompt for one turn: ``project_block`` is the project's shared
+    memory (labelled as provided by the repository), ``scoped_block`` the scoped files that
+    apply to what the user is working on now."""
     when = (now or datetime.now(UTC)).strftime("%Y-%m-%d")
     meta = [
         f"agent: {agent_name} ({agent_id})",
@@ -54,6 +62,8 @@ def system_prompt(
         BASE_INSTRUCTIONS.format(agent_name=agent_name),
         "# Your memory",
         memory_block,
+        *(["", "# Project memory", project_block] if project_block else []),
+        *(["", "# Memory for the files in hand", scoped_block] if scoped_block else []),
         "",
         "# Session",
         *meta,

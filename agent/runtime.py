@@ -10,6 +10,7 @@ command line, so a one-shot ``memfs chat`` can exit while the reflection finishe
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any
 
 from agent import effective, embeddings, settings, sleeptime, titles
 from agent.agents import Agent, Agents
+from agent.approval import ApprovalState, Approver, Grants
 from agent.bindings import Bindings
 from agent.compaction import compact, history_tokens
 from agent.conversations import Conversation, Conversations
@@ -29,7 +31,11 @@ from agent.reflection_runs import ReflectionRuns
 from agent.settings import Sleeptime
 from memfs.errors import InvalidArgument, MemfsError
 from memfs.home import DEFAULT_AGENT_ID, memfs_home
+from memfs.project import ProjectStore
+from memfs.scope import Focus
 from memfs.store import MemoryStore
+
+log = logging.getLogger("memfs.runtime")
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,18 @@ class ReflectionJob:
     trigger: str
     home: Path
     workspace: Path | None
+
+
+OFF_NOTE = "reflection may not write memory: approval.personal is off"
+
+
+def reflection_merge(merge: str, approval: ApprovalState) -> str | None:
+    """How a reflection's work lands under the approval policy of the agent's memory: as
+    configured under ``auto``, as a review under ``ask``, not at all under ``off`` (None)."""
+    policy = approval.policy("personal")
+    if policy == "off":
+        return None
+    return "review" if policy == "ask" else merge
 
 
 class Runtime:
@@ -68,6 +86,9 @@ class Runtime:
         self.on_reflection: Callable[[Outcome], None] | None = None
         self.on_title: titles.OnTitle | None = None  # a conversation got a made title
         self.reflection_progress: Callable[[], Progress] | None = None
+        self.grants = Grants(self.db)
+        # Set by a host that can ask the user about memory edits (approval "ask").
+        self.approver: Approver | None = None
 
     @property
     def settings(self) -> settings.Settings:
@@ -127,6 +148,36 @@ class Runtime:
         """The agent's memory store."""
         return MemoryStore.open(agent.id, self.home, create=True, agent_name=agent.name)
 
+    def project_memory(self, strict: bool = False) -> ProjectStore | None:
+        """The workspace's project memory (None without one). An unsafe one (reached through a
+        link) is ignored and logged, or raised with ``strict``."""
+        try:
+            return ProjectStore.open(self.workspace, self.home)
+        except MemfsError as exc:
+            if strict:
+                raise
+            log.warning("project memory ignored: %s", exc)
+            return None
+
+    def approval(self) -> ApprovalState:
+        """The approval policies in force here: the ``approval`` setting, with this
+        workspace's "always" answers."""
+        return ApprovalState.resolve(self.settings.approval, self.grants.tiers(self.workspace),
+                                     lambda tier: self.grants.grant(self.workspace, tier))
+
+    def focus(self, active: Path | None, open_files: list[Path]) -> Focus:
+        """The files in hand, workspace-relative (files outside the workspace left out)."""
+        def rel(path: Path) -> str | None:
+            if self.workspace is None:
+                return None
+            try:
+                return Path(path).resolve().relative_to(self.workspace).as_posix()
+            except ValueError:
+                return None
+
+        names = [r for r in (rel(p) for p in open_files) if r]
+        return Focus(rel(active) if active is not None else None, tuple(names))
+
     def model(self, agent: Agent) -> effective.EffectiveModel:
         """The model the agent's turns use here, and where it comes from."""
         return effective.effective(agent, self.report)
@@ -148,19 +199,23 @@ class Runtime:
     def turn(self, agent: Agent, conversation: Conversation) -> Turn:
         """A turn for this agent and conversation; raises NoModelConfigured without a model."""
         return Turn(agent, conversation, self.memory(agent), self.conversations, self.settings,
-                    self.model_config(agent), self.workspace)
+                    self.model_config(agent), self.workspace, project=self.project_memory(),
+                    approval=self.approval(), approver=self.approver)
 
     # ----- actions -----------------------------------------------------------------------------
     async def chat(self, text: str, conversation_id: str | None = None,
                    agent_id: str | None = None, new: bool = False, commit_prefix: str = "",
-                   user_meta: dict[str, Any] | None = None) -> AsyncIterator[Event]:
+                   user_meta: dict[str, Any] | None = None,
+                   focus: Focus | None = None) -> AsyncIterator[Event]:
         """Send one message and stream the turn's events (``user_meta``: what clients show
-        of the message, e.g. a Remember turn's own words)."""
+        of the message, e.g. a Remember turn's own words; ``focus``: the files the user works
+        on, so scoped memory that matches them is loaded for this turn)."""
         if not text or not text.strip():
             raise InvalidArgument("the message is empty", "type something to send")
         turn = await asyncio.to_thread(self._start_turn, conversation_id, agent_id, new)
         turn.commit_prefix = commit_prefix
         turn.user_meta = user_meta
+        turn.focus = focus
         compacted = False
         async for event in run_turn(turn, text):
             compacted = compacted or isinstance(event, Compaction)
@@ -199,6 +254,8 @@ class Runtime:
         conversation = await asyncio.to_thread(self.conversations.get, turn.conversation.id)
         if not due(conversation, config.trigger, config.step_count, compacted):
             return
+        if turn.approval is not None and turn.approval.policy("personal") == "off":
+            return  # reflection writes memory, which approval.personal forbids
         if await asyncio.to_thread(self.runs.active, turn.agent.id, conversation.id):
             return
         queued = self.spawn is None
@@ -228,11 +285,15 @@ class Runtime:
             run_id = await asyncio.to_thread(self.runs.start, turn.agent.id,
                                              turn.conversation.id, trigger)
         config = await asyncio.to_thread(self.sleeptime, turn.agent.id)
+        merge = reflection_merge(config.merge, await asyncio.to_thread(self.approval))
+        if merge is None:
+            await asyncio.to_thread(self.runs.finish, run_id, "refused", OFF_NOTE)
+            raise InvalidArgument(OFF_NOTE, "set approval.personal to ask or auto")
         progress = self.reflection_progress() if self.reflection_progress else Progress()
         try:
             outcome = await self.reflections.reflect(
                 turn.agent.id, turn.agent.name, turn.conversation.id, turn.memory,
-                turn.config, self.settings, config.merge, progress)
+                turn.config, self.settings, merge, progress)
         except asyncio.CancelledError:
             progress.end("cancelled; will retry later")
             self.runs.finish(run_id, "cancelled", "cancelled; will retry later")

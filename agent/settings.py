@@ -6,8 +6,9 @@ MEMFS_CONTEXT_WINDOW), then the editor's settings.
 The user settings file, the environment and the editor are the user's own and trusted. The two
 project files came with the project: until the user trusts the folder (``agent.trust``) only
 the keys in SAFE_KEYS apply from them; every other key is withheld and reported by name.
-Keys may be camelCase or snake_case. A bad value (nested ``sleeptime`` ones included) is
-reported by name and falls back.
+Keys may be camelCase or snake_case. A bad value (nested ``sleeptime`` and ``approval`` ones
+included) is reported by name and falls back. ``approval`` is not on the allow-list: a
+project must not lower its own approval.
 """
 
 from __future__ import annotations
@@ -58,6 +59,19 @@ class Sleeptime(BaseModel):
         return self.model_dump(by_alias=True)
 
 
+Policy = Literal["auto", "ask", "off"]
+
+
+class Approval(BaseModel):
+    """Which memory edits need the user's approval, per tier: ``auto`` (they land), ``ask``
+    (each is shown to the user, with its diff, before it lands), ``off`` (the agent may not
+    write that tier)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    personal: Policy = "auto"
+    project: Policy = "ask"
+
+
 class Settings(BaseModel):
     """Every setting with its default."""
 
@@ -77,6 +91,8 @@ class Settings(BaseModel):
     max_retries: int = Field(3, ge=0, le=10, description="retries of transient model errors")
     embedding_model: str | None = Field(None, description="litellm embedding model for "
                                         "semantic recall (trusted settings only)")
+    approval: Approval = Field(default_factory=Approval,
+                               description="memory edits needing approval, per tier")
 
 
 @dataclass(frozen=True)
@@ -215,12 +231,16 @@ def _merge(layers: list[_Layer], problems: list[str]) -> tuple[dict[str, Any], d
             key = _snake(raw_key)
             if key not in Settings.model_fields or value is None or value == "":
                 continue
+            if key == "approval" and isinstance(value, dict) and key in values:
+                value = {**values[key].model_dump(), **value}  # per tier, layer over layer
             try:
                 checked = Settings.model_validate({**values, key: value})
             except ValidationError as exc:
                 fallback = f"the value from {sources[key]}" if key in sources else "its default"
-                problems.append(f"setting '{raw_key}' from {layer.where}: "
-                                f"{exc.errors()[0]['msg']}; using {fallback}")
+                error = exc.errors()[0]
+                name = ".".join([raw_key, *(str(p) for p in error["loc"][1:])])
+                problems.append(f"setting '{name}' from {layer.where}: "
+                                f"{error['msg']}; using {fallback}")
                 continue
             values[key] = getattr(checked, key)
             sources[key] = layer.where

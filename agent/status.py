@@ -75,6 +75,26 @@ class WorkspaceState:
 
 
 @dataclass(frozen=True)
+class ApprovalStatus:
+    """The approval policy per tier in this workspace, and the tiers an "always" answer
+    turned to auto here (``memfs approval reset`` forgets them)."""
+
+    personal: str
+    project: str
+    always: list[str]
+
+
+@dataclass(frozen=True)
+class ProjectMemoryState:
+    """The workspace's project memory (``problem``: why it is ignored, e.g. a link)."""
+
+    path: str
+    files: int
+    system_tokens: int
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
 class Status:
     """The workspace's current agent and conversation, its model and its memory's state."""
 
@@ -85,6 +105,8 @@ class Status:
     reflection: ReflectionState
     workspace: WorkspaceState
     settings_problems: list[str]
+    approval: ApprovalStatus | None = None
+    project: ProjectMemoryState | None = None
 
 
 def model_state(runtime: Runtime, agent_id: str | None = None) -> ModelState:
@@ -124,4 +146,29 @@ def status(runtime: Runtime, conversation_id: str | None = None,
             withheld=[WithheldSetting(w.file, w.key, w.value, w.applies)
                       for w in report.withheld]),
         settings_problems=report.problems,
+        approval=approval_status(runtime),
+        project=project_state(runtime),
     )
+
+
+def approval_status(runtime: Runtime) -> ApprovalStatus:
+    """The approval policies in force in the runtime's workspace."""
+    state = runtime.approval()
+    return ApprovalStatus(state.personal, state.project, list(state.always))
+
+
+def project_state(runtime: Runtime) -> ProjectMemoryState | None:
+    """The workspace's project memory, when it has one (or an unsafe one, with why it is
+    ignored)."""
+    from memfs.errors import MemfsError
+    from memfs.project import memory_root
+
+    try:
+        store = runtime.project_memory(strict=True)
+    except MemfsError as exc:
+        assert runtime.workspace is not None
+        return ProjectMemoryState(str(memory_root(runtime.workspace)), 0, 0, exc.message)
+    if store is None:
+        return None
+    projection = store.projection()
+    return ProjectMemoryState(str(store.root), len(projection.files), projection.system_tokens)

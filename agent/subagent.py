@@ -25,6 +25,7 @@ class SubagentResult:
     text: str = ""
     commits: list[EditResult] = field(default_factory=list)
     steps: int = 0
+    written: list[str] = field(default_factory=list)  # project memory files it wrote
 
 
 async def run_subagent(
@@ -64,6 +65,8 @@ async def run_subagent(
                 done = await asyncio.to_thread(execute, ctx, name, args)
             if done.commit is not None:
                 outcome.commits.append(done.commit)
+            if done.written is not None:
+                outcome.written += [p for p in done.written.paths if p not in outcome.written]
             if on_step is not None:
                 on_step(step_note(name, args, done))
             messages.append({"role": "tool", "tool_call_id": call["id"], "content": done.output})

@@ -35,6 +35,7 @@ class ChatParams(Params):
     text: str = Field(min_length=1, max_length=MAX_TEXT)
     conversation_id: str | None = Field(None, max_length=200)
     work_done_token: str | int | None = None
+    active_uri: str | None = Field(None, max_length=4096)  # the document the user works in
 
 
 class ReadParams(Params):
@@ -99,6 +100,21 @@ def parse(model: type[P], raw: Any) -> P:
 class InitParams(Params):
     depth: Literal["quick", "standard", "deep"] | None = None
     history: bool | None = None
+    project_memory: bool | None = None
+
+
+class UriParams(Params):
+    uri: str = Field(min_length=1, max_length=4096)
+
+
+class ResolveApprovalParams(Params):
+    id: str = Field(min_length=1, max_length=200)
+    decision: Literal["accept", "reject", "always"]
+    reason: str | None = Field(None, max_length=MAX_TEXT)
+
+
+class ApprovalParams(Params):
+    reset: Literal["personal", "project", "all"] | None = None
 
 
 class RememberParams(Params):

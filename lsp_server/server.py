@@ -55,6 +55,11 @@ FEATURES: list[tuple[str, str, Any]] = [
      types.CompletionOptions(trigger_characters=["[", "\n"])),
     (types.TEXT_DOCUMENT_HOVER, "features.documents:hover", None),
     (types.WINDOW_WORK_DONE_PROGRESS_CANCEL, "progress:cancel", None),
+    ("memfs/activeDocument", "features.scoped:active_document", None),
+    ("memfs/scopedMemories", "features.scoped:scoped_memories", None),
+    (types.TEXT_DOCUMENT_CODE_LENS, "features.scoped:code_lens",
+     types.CodeLensOptions(resolve_provider=False)),
+    ("memfs/pendingApprovals", "features.approval:pending", None),
 ]
 
 # command name -> "module:function" under lsp_server.commands (each ``(ls, *arguments)``)
@@ -77,6 +82,10 @@ COMMANDS: dict[str, str] = {
     "memfs.sleeptime": "sleeptime:run",
     "memfs.reflect": "reflect:run",
     "memfs.reviewReflection": "reflect:review",
+    "memfs.initProjectMemory": "project:init",
+    "memfs.openScopedMemories": "project:open_scoped",
+    "memfs.approval": "project:approval",
+    "memfs.resolveApproval": "project:resolve_approval",
 }
 
 
@@ -91,6 +100,7 @@ class MemfsServer(LanguageServer):
         self._sessions: Sessions | None = None
         self.folders: list[str] = []
         self.editor_settings: dict[str, Any] = {}
+        self.init_options: dict[str, Any] = {}  # initializationOptions (client features)
         self.busy = 0
         self.tasks: set[asyncio.Task[Any]] = set()
         self.own_commits: dict[str, str] = {}  # commit -> source, for memoryChanged
@@ -104,13 +114,14 @@ class MemfsServer(LanguageServer):
     def sessions(self) -> Sessions:
         if self._sessions is None:
             from lsp_server import watcher
-            from lsp_server.features import titles
+            from lsp_server.features import approval, titles
             from lsp_server.reflections import attach
             from lsp_server.sessions import Sessions
 
             def on_new(runtime: Runtime) -> None:
                 attach(self, runtime)
                 titles.attach(self, runtime)
+                approval.attach(self, runtime)
 
             self._sessions = Sessions(self, on_new=on_new, ready=lambda: watcher.start(self))
         return self._sessions

@@ -1,20 +1,26 @@
 """The memory file model: YAML frontmatter, then a markdown body kept byte-exact.
 
 Allowed keys: ``description`` (required, non-empty), ``read_only`` (bool), ``limit`` (positive
-int, characters of body). ``skills/<name>/SKILL.md`` may also carry ``name``.
+int, characters of body); our additions to the Letta Code format: ``paths`` (a list of globs
+relative to the workspace: the file is loaded in full only while the user works on a matching
+file) and ``expires`` (``YYYY-MM-DD``: after that day the file leaves the in-context tier and
+lint asks for a review). ``skills/<name>/SKILL.md`` may also carry ``name``.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 import yaml
 
 from memfs.errors import InvalidFrontmatter, OverLimit
 
-ALLOWED_KEYS = ("description", "read_only", "limit")
+ALLOWED_KEYS = ("description", "read_only", "limit", "paths", "expires")
+MAX_GLOBS = 50
+MAX_GLOB_CHARS = 300
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # A frontmatter line whose value YAML would read as this exact plain string (no quoting, no
 # flow or block syntax, no comment, no number/bool/null look-alike): parsed without YAML.
@@ -36,6 +42,8 @@ class MemoryFile:
     limit: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     newline: str = "\n"
+    paths: tuple[str, ...] = ()  # globs relative to the workspace; () = not scoped
+    expires: date | None = None
 
     def render(self) -> str:
         """Serialise to file text; parse(render(f)) == f."""
@@ -45,7 +53,15 @@ class MemoryFile:
             meta["read_only"] = True
         if self.limit is not None:
             meta["limit"] = self.limit
+        if self.paths:
+            meta["paths"] = list(self.paths)
+        if self.expires is not None:
+            meta["expires"] = self.expires
         return render_meta(meta, self.body, self.newline)
+
+    def expired(self, today: date) -> bool:
+        """Whether ``expires`` is before ``today``."""
+        return self.expires is not None and self.expires < today
 
 
 def render_meta(meta: dict[str, Any], body: str, newline: str = "\n") -> str:
@@ -172,14 +188,36 @@ def check(text: str, path: str = "") -> tuple[MemoryFile | None, list[Problem]]:
                               "of keys", "write 'description: ...' lines")]
     found = _value_problems(meta, path, where)
     if found:
-        lines = _key_lines(raw)
+        lines = key_lines(raw)
         return None, [Problem(code, lines.get(str(key), 1), message, hint)
                       for key, code, message, hint in found]
     extra = {k: meta[k] for k in meta if k in SKILL_KEYS}
     return MemoryFile(
         description=meta["description"], body=body, read_only=meta.get("read_only", False),
-        limit=meta.get("limit"), extra=extra, newline=nl,
+        limit=meta.get("limit"), extra=extra, newline=nl, paths=globs_of(meta.get("paths")),
+        expires=date_of(meta.get("expires")),
     ), []
+
+
+def globs_of(value: Any) -> tuple[str, ...]:
+    """The globs of a (valid) ``paths`` value: a list of strings, or one string."""
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list):
+        return tuple(str(v) for v in value)
+    return ()
+
+
+def date_of(value: Any) -> date | None:
+    """The day of a (valid) ``expires`` value: a YAML date or an ISO ``YYYY-MM-DD`` string."""
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
 
 
 def _value_problems(meta: dict[Any, Any], path: str, where: str
@@ -205,10 +243,38 @@ def _value_problems(meta: dict[Any, Any], path: str, where: str
         found.append(("limit", "invalid-frontmatter",
                       f"'limit'{where} must be a positive whole number of characters",
                       "e.g. limit: 5000"))
+    if "paths" in meta:
+        problem = glob_problem(meta["paths"])
+        if problem:
+            found.append(("paths", "invalid-frontmatter", f"'paths'{where} {problem}",
+                          'e.g. paths: ["src/api/**", "migrations/*.sql"] (globs relative to '
+                          "the workspace)"))
+    expires = meta.get("expires")
+    if "expires" in meta and (isinstance(expires, datetime) or date_of(expires) is None):
+        found.append(("expires", "invalid-frontmatter",
+                      f"'expires'{where} must be a day written YYYY-MM-DD",
+                      "e.g. expires: 2026-06-30"))
     return found
 
 
-def _key_lines(raw: str) -> dict[str, int]:
+def glob_problem(value: Any) -> str | None:
+    """Why ``value`` is not a valid ``paths`` list (None when it is)."""
+    globs = [value] if isinstance(value, str) else value
+    if not isinstance(globs, list) or not globs:
+        return "must be a non-empty list of globs"
+    if len(globs) > MAX_GLOBS:
+        return f"holds {len(globs)} globs; at most {MAX_GLOBS}"
+    for glob in globs:
+        if not isinstance(glob, str) or not glob.strip():
+            return "must hold only non-empty text globs"
+        if len(glob) > MAX_GLOB_CHARS or _UNUSUAL.search(glob) or "\\" in glob:
+            return f"has an unusable glob {glob[:60]!r}"
+        if glob.startswith("~") or ".." in glob.lstrip("!").split("/"):
+            return f"has a glob {glob!r} that leaves the workspace"
+    return None
+
+
+def key_lines(raw: str) -> dict[str, int]:
     """The file line (1-based) of each top-level frontmatter key."""
     node = yaml.compose(raw, Loader=_LOADER)
     if not isinstance(node, yaml.MappingNode):

@@ -1,6 +1,9 @@
 """Lint: the deterministic half of /doctor. Reads the working tree (what the user edits).
 
-Every finding has a code, severity, path, 1-based file line range and message.
+Every finding has a code, severity, path, 1-based file line range and message. Given the
+workspace, lint also reports memory that has gone stale: a cited workspace path that no
+longer exists (``stale-citation``), ``paths:`` globs that match no file (``unmatched-glob``)
+and a file past its ``expires:`` day (``expired``).
 """
 
 from __future__ import annotations
@@ -10,17 +13,25 @@ import heapq
 import re
 from collections import defaultdict
 from dataclasses import asdict, dataclass
+from datetime import date
 from pathlib import Path
 
 from memfs import paths
 from memfs.errors import InvalidPath
-from memfs.frontmatter import check, split
+from memfs.frontmatter import check, key_lines, split
+from memfs.scope import unmatched
 from memfs.tokens import estimate_tokens
+from memfs.workspace import WorkspaceView
 
 DEFAULT_SYSTEM_BUDGET = 20_000
 NEAR_DUPLICATE_JACCARD = 0.8
 _LINK = re.compile(r"\[\[([^\]\|#\n]+)(?:#[^\]\|\n]*)?(?:\|[^\]\n]*)?\]\]")
 _WORD = re.compile(r"\w+")
+# A workspace path cited in backticks or as a markdown link target: no spaces, at least one
+# '/', optionally followed by :LINE[:COL] or #L...
+_CITATION = re.compile(r"`([^`\s]+/[^`\s]*)`|\]\(([^)\s]+/[^)\s]*)\)")
+_LOCATION = re.compile(r"(?::\d+(?:[:-]\d+)?|#L\d+(?:-L?\d+)?)$")
+_NOT_A_PATH = re.compile(r"[*?\[\]{}<>|$@=,;'\"()]|://|^[-~/.]|\.\.")
 _SKETCH = 16
 _SHINGLE = 4
 
@@ -45,14 +56,31 @@ class Finding:
         return f"{self.path}:{self.start_line}: {self.severity}: {self.message} [{self.code}]"
 
 
-def lint_text(rel: str, text: str, known: set[str] | None = None) -> list[Finding]:
-    """Findings for one file's text; ``known`` (all memory paths) enables link checks."""
+def lint_text(rel: str, text: str, known: set[str] | None = None, *,
+              workspace: WorkspaceView | None = None, today: date | None = None
+              ) -> list[Finding]:
+    """Findings for one file's text; ``known`` (all memory paths) enables link checks;
+    ``workspace`` the checks of citations and ``paths:`` globs; ``today`` of ``expires``."""
     findings: list[Finding] = []
     parts = split(text)
     fm_lines = 1
     if parts is not None:
         fm_lines = parts[0].count("\n") + 3 if parts[0] else 2
     file, problems = check(text, rel)
+    if file is not None and parts is not None and (file.paths or file.expires):
+        lines = key_lines(parts[0])
+        if today is not None and file.expired(today):
+            assert file.expires is not None
+            at = lines.get("expires", 1)
+            findings.append(Finding(
+                "expired", WARNING, rel, at, at,
+                f"{rel} expired on {file.expires.isoformat()} and is no longer in context: "
+                "review it (update it and move 'expires' on, or archive it)"))
+        if workspace is not None and file.paths:
+            at = lines.get("paths", 1)
+            findings += [Finding("unmatched-glob", WARNING, rel, at, at,
+                                 f"paths glob {glob!r} matches no file in the workspace")
+                         for glob in unmatched(file.paths, workspace.files())]
     findings += [Finding(p.code, ERROR, rel, p.line, p.line, f"{p.message}: {p.hint}")
                  for p in problems]
     body = file.body if file else (parts[1] if parts else text)
@@ -63,15 +91,32 @@ def lint_text(rel: str, text: str, known: set[str] | None = None) -> list[Findin
         findings.append(Finding(
             "over-limit", ERROR, rel, offset + 1, offset + max(body.count("\n"), 1),
             f"{rel} is {len(file.body)} characters, over its limit of {file.limit}"))
-    if known is not None:
+    if known is not None or workspace is not None:
         for number, line in enumerate(body.splitlines(), start=offset + 1):
-            for match in _LINK.finditer(line):
+            for match in _LINK.finditer(line) if known is not None else ():
                 target = match.group(1).strip()
-                if not _link_ok(target, known):
+                if known is not None and not _link_ok(target, known):
                     findings.append(Finding(
                         "broken-link", WARNING, rel, number, number,
                         f"[[{target}]] points to no memory file"))
+            if workspace is not None and "/" in line:
+                for cited in citations(line):
+                    if workspace.gone(cited):
+                        findings.append(Finding(
+                            "stale-citation", WARNING, rel, number, number,
+                            f"cites {cited}, which no longer exists in the workspace: update "
+                            "or archive this memory"))
     return findings
+
+
+def citations(line: str) -> list[str]:
+    """The workspace paths a line of memory cites (in backticks or as link targets)."""
+    found: list[str] = []
+    for match in _CITATION.finditer(line):
+        token = _LOCATION.sub("", match.group(1) or match.group(2)).removeprefix("./")
+        if token and not _NOT_A_PATH.search(token) and token not in found:
+            found.append(token)
+    return found
 
 
 def _link_ok(target: str, known: set[str]) -> bool:
@@ -85,14 +130,24 @@ def _link_ok(target: str, known: set[str]) -> bool:
     return any(k.startswith(prefix) for k in known)
 
 
-def lint(root: Path, system_budget: int = DEFAULT_SYSTEM_BUDGET) -> list[Finding]:
-    """Lint every file under the memory folder ``root``."""
+def lint(root: Path, system_budget: int = DEFAULT_SYSTEM_BUDGET, *,
+         workspace: Path | None = None, today: date | None = None, project: bool = False,
+         other_tier: set[str] | None = None) -> list[Finding]:
+    """Lint every file under the memory folder ``root``. With ``workspace``: citations and
+    ``paths:`` globs; ``today`` (default: the local date) for ``expires``. ``project``: this
+    is project memory (no persona expected; ``[[project/...]]`` links resolve here);
+    ``other_tier``: the paths links may reach in the other tier (``project/...`` ones from
+    an agent's memory)."""
     names, dirs = paths.walk(root)
     files: dict[str, str] = {}
     for rel in names:
         with open(root / rel, "rb") as handle:
             files[rel] = handle.read().decode("utf-8", "replace")
-    known = set(files)
+    known = set(files) | (other_tier or set())
+    if project:
+        known |= {"project/" + rel for rel in files}
+    view = WorkspaceView(workspace) if workspace is not None else None
+    today = today or date.today()
     findings: list[Finding] = []
     bodies: dict[str, str] = {}
     for rel in sorted(files):
@@ -103,7 +158,7 @@ def lint(root: Path, system_budget: int = DEFAULT_SYSTEM_BUDGET) -> list[Finding
                     "non-markdown-in-system", WARNING, rel, 1, 1,
                     f"{rel} is not markdown; only .md files under system/ reach the prompt"))
             continue
-        findings += lint_text(rel, text, known)
+        findings += lint_text(rel, text, known, workspace=view, today=today)
         parts = split(text)
         bodies[rel] = parts[1] if parts else text
         stem = rel[: -len(".md")]
@@ -113,7 +168,7 @@ def lint(root: Path, system_budget: int = DEFAULT_SYSTEM_BUDGET) -> list[Finding
                 f"file {rel} and folder {stem}/ share a name; merge or rename one"))
     findings += _system_budget(files, system_budget)
     findings += _near_duplicates(bodies)
-    if "system/persona.md" not in files:
+    if "system/persona.md" not in files and not project:
         findings.append(Finding("missing-persona", WARNING, "system/persona.md", 1, 1,
                                 "system/persona.md is missing: the agent has no stated identity"))
     return sorted(findings, key=lambda f: (f.path, f.start_line, f.code))

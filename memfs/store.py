@@ -1,14 +1,19 @@
 """Memory operations: view, create, str_replace, insert, delete, rename, update_description,
-write and search. Every edit is validated and committed as one commit whose message is the
-caller's reason (the commit itself is secret-checked, see ``memfs.guard``). An edit of a file
+update_scope, write and search. Every edit is validated and lands as one transaction of its
+backend: for an agent's memory (``MemoryStore``) one commit whose message is the caller's
+reason (the commit itself is secret-checked, see ``memfs.guard``); for project memory
+(``memfs.project``) atomic writes to the working tree, checked the same way. An edit of a file
 whose frontmatter is already invalid is allowed when its result is valid, so a broken file
 can be repaired with the same tools.
 """
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
+from typing import Protocol
 
 from memfs import paths
 from memfs.errors import (
@@ -32,7 +37,7 @@ from memfs.frontmatter import (
 )
 from memfs.home import DEFAULT_AGENT_ID, default_name, memory_dir
 from memfs.regex import compile_pattern
-from memfs.repo import MemoryRepo, Transaction
+from memfs.repo import MemoryRepo
 
 MAX_SEARCH_HITS = 200
 MAX_HIT_CHARS = 240
@@ -62,32 +67,34 @@ class SearchHit:
         return f"{self.path}:{self.line}: {self.text}"
 
 
-class MemoryStore:
-    """The operations on one agent's memory."""
+class Edit(Protocol):
+    """One transaction of a backend: reads see its own writes; ``changed`` lists what it
+    wrote; ``commit_sha`` is the commit it made (None when the backend does not commit)."""
 
-    def __init__(self, repo: MemoryRepo) -> None:
-        self.repo = repo
-        self.root = repo.root
+    changed: list[str]
+    commit_sha: str | None
 
-    @classmethod
-    def open(
-        cls,
-        agent_id: str = DEFAULT_AGENT_ID,
-        home: Path | None = None,
-        *,
-        create: bool = False,
-        agent_name: str | None = None,
-    ) -> MemoryStore:
-        """Open an agent's memory; with ``create``, initialise it when missing."""
-        root = memory_dir(agent_id, home)
-        if not (root / ".git").is_dir():
-            if not create:
-                raise NotFound(
-                    f"agent {agent_id!r} has no memory yet",
-                    f"create it with 'memfs --agent {agent_id} memory init'",
-                )
-            return cls(MemoryRepo.create(root, agent_name or default_name(agent_id), agent_id))
-        return cls(MemoryRepo(root))
+    def read(self, rel: str) -> str | None: ...
+    def write(self, rel: str, text: str) -> None: ...
+    def delete(self, rel: str) -> None: ...
+    def mark_changed(self, rel: str) -> None: ...
+
+
+class Backend(Protocol):
+    """Where a store's files live and how an edit of them lands."""
+
+    root: Path
+
+    def transaction(self, touched: list[str], reason: str, *, keep_worktree: bool = False
+                    ) -> AbstractContextManager[Edit]: ...
+
+
+class FileStore:
+    """The operations on a folder of memory files, whatever backend makes the edits land."""
+
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+        self.root = backend.root
 
     # ----- reading ---------------------------------------------------------------------------
     def norm(self, path: str) -> str:
@@ -98,14 +105,15 @@ class MemoryStore:
         """Raw text of a memory file, from the working tree or a revision."""
         rel = self.norm(path)
         if rev is not None:
-            data = self.repo.read_at(rel, self.repo.resolve_rev(rev))
-            if data is None:
-                raise NotFound(f"{rel} does not exist at {rev}", "check 'memfs memory log " + rel)
-            return data.decode("utf-8", "replace")
+            return self._read_rev(rel, rev)
         target = paths.resolve(self.root, rel)
         if not target.is_file():
             raise NotFound(f"no memory file {rel}", _suggest(self, rel))
         return target.read_bytes().decode("utf-8", "replace")
+
+    def _read_rev(self, rel: str, rev: str) -> str:
+        raise InvalidArgument(f"this memory has no revisions to read {rel} at {rev} from",
+                              "read the file as it is now")
 
     def read(self, path: str, rev: str | None = None) -> MemoryFile:
         """Parsed memory file."""
@@ -129,6 +137,11 @@ class MemoryStore:
                 header.append("read_only: true")
             if file.limit is not None:
                 header.append(f"limit: {file.limit} characters (now {len(file.body)})")
+            if file.paths:
+                header.append(f"paths: {', '.join(file.paths)} (loaded while the user works "
+                              "on a matching file)")
+            if file.expires is not None:
+                header.append(f"expires: {file.expires.isoformat()}")
             body = file.body
         except InvalidFrontmatter as exc:
             header = [f"path: {rel}", f"warning: {exc.message}",
@@ -201,13 +214,15 @@ class MemoryStore:
     # ----- edits -----------------------------------------------------------------------------
     def create(
         self, path: str, description: str, content: str, reason: str, *,
-        read_only: bool = False, limit: int | None = None,
+        read_only: bool = False, limit: int | None = None, globs: tuple[str, ...] = (),
+        expires: date | None = None,
     ) -> EditResult:
-        """Create a new memory file; refuses when it exists."""
+        """Create a new memory file (optionally scoped to ``globs`` or expiring); refuses
+        when it exists."""
         rel = self.norm(path)
         file = MemoryFile(description=description or "", body=content, read_only=read_only,
-                          limit=limit)
-        with self.repo.transaction([rel], reason) as tx:
+                          limit=limit, paths=globs, expires=expires)
+        with self.backend.transaction([rel], reason) as tx:
             if tx.read(rel) is not None:
                 raise AlreadyExists(f"{rel} already exists", "edit it, or choose another path")
             self._check_clash(rel)
@@ -222,7 +237,7 @@ class MemoryStore:
         rel = self.norm(path)
         file = MemoryFile(description=description or "", body=content, read_only=read_only,
                           limit=limit)
-        with self.repo.transaction([rel], reason) as tx:
+        with self.backend.transaction([rel], reason) as tx:
             old = tx.read(rel)
             if old is None:
                 self._check_clash(rel)
@@ -242,7 +257,7 @@ class MemoryStore:
             raise InvalidArgument("old_text is empty", "pass the exact text to replace")
         if old_text == new_text:
             raise NoOpEdit("old_text and new_text are identical", "nothing to change")
-        with self.repo.transaction([rel], reason) as tx:
+        with self.backend.transaction([rel], reason) as tx:
             text, file = self._load_any(tx, rel, force)
             # A valid file's body is edited; a broken file's whole text, so that the edit
             # can repair its frontmatter.
@@ -268,7 +283,7 @@ class MemoryStore:
         rel = self.norm(path)
         if not content:
             raise NoOpEdit("nothing to insert", "pass the text to insert")
-        with self.repo.transaction([rel], reason) as tx:
+        with self.backend.transaction([rel], reason) as tx:
             file = self._load(tx, rel, force)
             lines = file.body.splitlines(keepends=True)
             valid = isinstance(line, int) and not isinstance(line, bool)
@@ -290,7 +305,7 @@ class MemoryStore:
     ) -> EditResult:
         """Change a file's description."""
         rel = self.norm(path)
-        with self.repo.transaction([rel], reason) as tx:
+        with self.backend.transaction([rel], reason) as tx:
             text, file = self._load_any(tx, rel, force)
             if file is None:
                 meta, body, nl = load_lenient(text)
@@ -306,10 +321,30 @@ class MemoryStore:
                 self._put(tx, rel, replace(file, description=description or ""))
         return self._result(tx, reason)
 
+    def update_scope(
+        self, path: str, reason: str, *, globs: tuple[str, ...] | None = None,
+        expires: date | None | bool = False, force: bool = False,
+    ) -> EditResult:
+        """Set (or clear with ``()``) a file's ``paths`` globs and set (or clear with None) its
+        ``expires`` day; an argument left out (``globs`` None, ``expires`` False) is kept."""
+        rel = self.norm(path)
+        with self.backend.transaction([rel], reason) as tx:
+            file = self._load(tx, rel, force)
+            changed = file
+            if globs is not None:
+                changed = replace(changed, paths=tuple(globs))
+            if expires is not False:
+                changed = replace(changed, expires=expires if isinstance(expires, date)
+                                  else None)
+            if changed == file:
+                raise NoOpEdit(f"{rel} already has this scope", "nothing to change")
+            self._put(tx, rel, changed)
+        return self._result(tx, reason)
+
     def delete(self, path: str, reason: str, *, force: bool = False) -> EditResult:
         """Delete a memory file."""
         rel = self.norm(path)
-        with self.repo.transaction([rel], reason) as tx:
+        with self.backend.transaction([rel], reason) as tx:
             old = tx.read(rel)
             if old is None:
                 raise NotFound(f"no memory file {rel}", _suggest(self, rel))
@@ -322,7 +357,7 @@ class MemoryStore:
         rel, dest = self.norm(path), self.norm(new_path)
         if rel == dest:
             raise NoOpEdit(f"{rel} is already at that path", "pick a different new_path")
-        with self.repo.transaction([rel, dest], reason) as tx:
+        with self.backend.transaction([rel, dest], reason) as tx:
             old = tx.read(rel)
             if old is None:
                 raise NotFound(f"no memory file {rel}", _suggest(self, rel))
@@ -334,23 +369,8 @@ class MemoryStore:
             tx.delete(rel)
         return self._result(tx, reason)
 
-    def commit_file(self, path: str, reason: str) -> EditResult:
-        """Commit a file as it stands in the working tree (an edit saved by the user's editor),
-        after the same checks as any write; NoOpEdit when it matches HEAD."""
-        rel = self.norm(path)
-        with self.repo.transaction([rel], reason, keep_worktree=True) as tx:
-            text = tx.read(rel)
-            if text is None:
-                raise NotFound(f"no memory file {rel}", _suggest(self, rel))
-            file = parse(text, rel)
-            check_limit(file, rel)
-            if self.repo.read_at(rel) == text.encode("utf-8"):
-                raise NoOpEdit(f"{rel} has no unsaved changes", "nothing to commit")
-            tx.mark_changed(rel)
-        return self._result(tx, reason)
-
     # ----- helpers ---------------------------------------------------------------------------
-    def _load(self, tx: Transaction, rel: str, force: bool) -> MemoryFile:
+    def _load(self, tx: Edit, rel: str, force: bool) -> MemoryFile:
         """A valid file (an edit of the body only cannot repair a broken one)."""
         text, file = self._load_any(tx, rel, force)
         if file is None:
@@ -358,7 +378,7 @@ class MemoryStore:
                                 "str_replace (an edit whose result is a valid file)")
         return file
 
-    def _load_any(self, tx: Transaction, rel: str, force: bool
+    def _load_any(self, tx: Edit, rel: str, force: bool
                   ) -> tuple[str, MemoryFile | None]:
         """A file's text and its parsed form (None when its frontmatter is invalid); a
         read_only file is refused either way."""
@@ -379,7 +399,7 @@ class MemoryStore:
             raise _read_only(rel)
         return text, file
 
-    def _put_repaired(self, tx: Transaction, rel: str, text: str, force: bool) -> None:
+    def _put_repaired(self, tx: Edit, rel: str, text: str, force: bool) -> None:
         """Write the result of editing a broken file: only when it is a valid file."""
         try:
             file = parse(text, rel)
@@ -401,7 +421,7 @@ class MemoryStore:
         if file.read_only:
             raise _read_only(rel)
 
-    def _put(self, tx: Transaction, rel: str, file: MemoryFile) -> None:
+    def _put(self, tx: Edit, rel: str, file: MemoryFile) -> None:
         rendered = file.render()
         parse(rendered, rel)
         check_limit(file, rel)
@@ -424,8 +444,57 @@ class MemoryStore:
                 f"put the file inside {rel[:-3]}/ or pick another name",
             )
 
-    def _result(self, tx: Transaction, reason: str) -> EditResult:
+    def _result(self, tx: Edit, reason: str) -> EditResult:
         return EditResult(commit=tx.commit_sha or "", paths=tx.changed, message=reason.strip())
+
+
+class MemoryStore(FileStore):
+    """The operations on one agent's memory: a git repository, one commit per edit."""
+
+    def __init__(self, repo: MemoryRepo) -> None:
+        super().__init__(repo)
+        self.repo = repo
+
+    @classmethod
+    def open(
+        cls,
+        agent_id: str = DEFAULT_AGENT_ID,
+        home: Path | None = None,
+        *,
+        create: bool = False,
+        agent_name: str | None = None,
+    ) -> MemoryStore:
+        """Open an agent's memory; with ``create``, initialise it when missing."""
+        root = memory_dir(agent_id, home)
+        if not (root / ".git").is_dir():
+            if not create:
+                raise NotFound(
+                    f"agent {agent_id!r} has no memory yet",
+                    f"create it with 'memfs --agent {agent_id} memory init'",
+                )
+            return cls(MemoryRepo.create(root, agent_name or default_name(agent_id), agent_id))
+        return cls(MemoryRepo(root))
+
+    def _read_rev(self, rel: str, rev: str) -> str:
+        data = self.repo.read_at(rel, self.repo.resolve_rev(rev))
+        if data is None:
+            raise NotFound(f"{rel} does not exist at {rev}", "check 'memfs memory log " + rel)
+        return data.decode("utf-8", "replace")
+
+    def commit_file(self, path: str, reason: str) -> EditResult:
+        """Commit a file as it stands in the working tree (an edit saved by the user's editor),
+        after the same checks as any write; NoOpEdit when it matches HEAD."""
+        rel = self.norm(path)
+        with self.repo.transaction([rel], reason, keep_worktree=True) as tx:
+            text = tx.read(rel)
+            if text is None:
+                raise NotFound(f"no memory file {rel}", _suggest(self, rel))
+            file = parse(text, rel)
+            check_limit(file, rel)
+            if self.repo.read_at(rel) == text.encode("utf-8"):
+                raise NoOpEdit(f"{rel} has no unsaved changes", "nothing to commit")
+            tx.mark_changed(rel)
+        return self._result(tx, reason)
 
 
 def _left_invalid(rel: str, text: str, hint: str) -> InvalidFrontmatter:
@@ -451,7 +520,7 @@ def _description_of(path: Path) -> str | None:
         return None
 
 
-def _suggest(store: MemoryStore, rel: str) -> str:
+def _suggest(store: FileStore, rel: str) -> str:
     name = rel.rsplit("/", 1)[-1]
     close = [p for p in store.list_files() if p.rsplit("/", 1)[-1] == name]
     if close:

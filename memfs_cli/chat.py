@@ -1,7 +1,8 @@
 """``memfs chat``: one message, streamed to the terminal, or a small REPL.
 
 The reply goes to stdout; tool calls, memory commits and compactions go to stderr as short
-notes. Ctrl-C cancels the current turn (not the program); Ctrl-D leaves the REPL.
+notes. Ctrl-C cancels the current turn (not the program); Ctrl-D leaves the REPL. A memory
+edit that needs approval is asked about on the terminal (``memfs_cli.approval``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from agent.events import (
     ErrorEvent,
     Event,
     MemoryCommit,
+    MemoryWrite,
     TextDelta,
     ToolCallFinished,
     ToolCallStarted,
@@ -27,6 +29,7 @@ from agent.llm import warm_up
 from agent.runtime import Runtime
 from memfs_cli import worker
 from memfs_cli.agent_commands import runtime_for, workspace_of
+from memfs_cli.approval import ask_terminal, interactive, terminal_approver
 from memfs_cli.output import emit, fail
 
 
@@ -48,6 +51,9 @@ def render(event: Event) -> int | None:
         _note(f"{event.name} failed: {event.output[:200]}")
     elif isinstance(event, MemoryCommit):
         _note(f"memory {event.commit[:10]} {event.message}")
+    elif isinstance(event, MemoryWrite):
+        _note(f"project memory: wrote {', '.join(event.paths)} (uncommitted: review it with "
+              "'git diff' and commit it with your code)")
     elif isinstance(event, Compaction):
         _note(f"compacted {event.summarized_messages} messages "
               f"({event.tokens_before} -> {event.tokens_after} tokens)")
@@ -65,6 +71,7 @@ async def run_once(runtime: Runtime, text: str, conversation: str | None, agent:
                    new: bool) -> int:
     """One turn; Ctrl-C cancels it and returns 130."""
     code = 0
+    runtime.approver = terminal_approver if interactive() else None
 
     async def consume() -> None:
         nonlocal code
@@ -96,11 +103,14 @@ def via_worker(payload: dict[str, Any]) -> int | None:
     code = 0
     try:
         with conn:
-            for data in worker.request(conn, payload):
+            for data in worker.request(conn, {**payload, "interactive": interactive()}):
                 if data["kind"] == "refusal":
                     return fail(str(data["message"]))
                 if data["kind"] == "warning":
                     sys.stderr.write(f"memfs: warning: {data['message']}\n")
+                    continue
+                if data["kind"] == "approval":
+                    worker.answer(conn, str(data["id"]), ask_terminal(data))
                     continue
                 result = render(event_from_dict(data))
                 if result is not None:

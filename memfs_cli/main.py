@@ -14,10 +14,12 @@ from memfs.errors import MemfsError
 from memfs.home import DEFAULT_AGENT_ID
 from memfs_cli import (
     agent_commands,
+    approval,
     chat,
     import_commands,
     memory_commands,
     memory_tasks,
+    project_commands,
     status,
     trust,
 )
@@ -45,6 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     import_commands.register(groups)
     status.register(groups)
     trust.register(groups)
+    project_commands.register(groups)
+    approval.register(groups)
     return parser
 
 

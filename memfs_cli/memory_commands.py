@@ -14,8 +14,9 @@ from memfs import history, letta_locations, remote
 from memfs.errors import InvalidArgument
 from memfs.home import DEFAULT_AGENT_ID, default_name, memory_dir
 from memfs.letta_import import import_letta
-from memfs.lint import DEFAULT_SYSTEM_BUDGET, ERROR, lint
-from memfs.projection import project, render_tree
+from memfs.lint import DEFAULT_SYSTEM_BUDGET, ERROR, Finding, lint
+from memfs.project import PREFIX, ProjectStore
+from memfs.projection import FileEntry, project, render_tree
 from memfs.store import MemoryStore
 from memfs_cli.agent_commands import runtime_for
 from memfs_cli.output import emit, emit_json
@@ -102,14 +103,28 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def _shared(args: argparse.Namespace) -> ProjectStore | None:
+    """The workspace's project memory, when it has one (tree, tokens, lint and the markdown
+    exports cover it too, its paths under ``project/``)."""
+    return args.runtime.project_memory()  # type: ignore[no-any-return]
+
+
+def _both(args: argparse.Namespace, store: MemoryStore) -> list[FileEntry]:
+    files = list(project(store.repo).files)
+    shared = _shared(args)
+    return files + (list(shared.projection().files) if shared is not None else [])
+
+
 def cmd_tree(args: argparse.Namespace) -> int:
-    store = _store(args)
-    proj = project(store.repo)
+    files = _both(args, _store(args))
     if args.json:
         emit_json([{"path": f.path, "description": f.description, "size": f.size,
-                    "tokens": f.tokens, "in_context": f.in_context} for f in proj.files])
+                    "tokens": f.tokens, "in_context": f.in_context, "paths": list(f.globs),
+                    "expires": f.expires, "expired": f.expired,
+                    "tier": "project" if f.path.startswith(PREFIX) else "personal"}
+                   for f in files])
         return 0
-    text, _ = render_tree(list(proj.files))
+    text, _ = render_tree(files)
     emit(text)
     return 0
 
@@ -178,23 +193,39 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 def cmd_tokens(args: argparse.Namespace) -> int:
     proj = project(_store(args).repo)
-    rows = sorted(proj.files, key=lambda f: (not f.in_context, -f.tokens, f.path))
+    shared = _shared(args)
+    team = shared.projection() if shared is not None else None
+    rows = sorted(list(proj.files) + list(team.files if team else ()),
+                  key=lambda f: (not f.in_context, -f.tokens, f.path))
     data = {"system_tokens": proj.system_tokens, "budget": args.budget,
             "prompt_tokens": proj.tokens,
-            "files": [{"path": f.path, "tokens": f.tokens, "in_context": f.in_context}
-                      for f in rows]}
+            "project_system_tokens": team.system_tokens if team else 0,
+            "files": [{"path": f.path, "tokens": f.tokens, "in_context": f.in_context,
+                       "scoped": bool(f.globs)} for f in rows]}
     if args.json:
         emit_json(data)
         return 0
-    lines = [f"{f.tokens:>7}  {'*' if f.in_context else ' '} {f.path}" for f in rows]
+    lines = [f"{f.tokens:>7}  {'*' if f.in_context else '~' if f.globs else ' '} {f.path}"
+             for f in rows]
     lines.append(f"system/ ~{proj.system_tokens} of {args.budget} tokens (* = always in "
-                 f"context); memory block in the prompt ~{proj.tokens} tokens")
+                 f"context, ~ = scoped: in context while a matching file is worked on); "
+                 f"memory block in the prompt ~{proj.tokens} tokens"
+                 + (f"; project memory ~{team.tokens} tokens, project/system/ "
+                    f"~{team.system_tokens}" if team else ""))
     emit("\n".join(lines))
     return 0
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
-    findings = lint(_store(args).root, args.budget)
+    shared = _shared(args)
+    workspace = args.runtime.workspace
+    findings = lint(_store(args).root, args.budget, workspace=workspace,
+                    other_tier={PREFIX + p for p in shared.list_files()} if shared else None)
+    if shared is not None:
+        findings += [Finding(f.code, f.severity, PREFIX + f.path, f.start_line, f.end_line,
+                             f.message)
+                     for f in lint(shared.root, args.budget, workspace=workspace,
+                                   project=True)]
     if args.json:
         emit_json([f.to_dict() for f in findings])
     else:
@@ -236,11 +267,20 @@ def cmd_export(args: argparse.Namespace) -> int:
         if args.format == "tar.gz":
             raise InvalidArgument("a tar.gz export needs a file", "pass -o FILE")
         title = "AGENTS.md" if args.format == "agents-md" else "CLAUDE.md"
-        sys.stdout.write(exporting.render_markdown(store.repo, default_name(args.agent), title))
+        shared = _shared(args)
+        sys.stdout.write(exporting.render_markdown(store.repo, default_name(args.agent), title,
+                                                   shared.root if shared else None))
         return 0
     target = Path(args.output or default[args.format])
-    exporting.export(store.repo, args.format, target, default_name(args.agent), args.force)
-    emit(f"exported {args.format} to {target}")
+    shared = _shared(args) if args.format != "tar.gz" else None
+    exporting.export(store.repo, args.format, target, default_name(args.agent), args.force,
+                     shared.root if shared else None)
+    emit(f"exported {args.format} to {target}"
+         + (" (with the project memory)" if shared is not None else ""))
+    if args.format == "tar.gz":
+        for dropped in exporting.letta_dropped(store.repo):
+            emit(f"dropped for Letta Code: {', '.join(dropped.keys)} of {dropped.path} (Letta "
+                 "Code does not know these frontmatter keys)")
     return 0
 
 

@@ -37,10 +37,18 @@ def cmd_init(args: argparse.Namespace) -> int:
     history = args.history
     if history is None:
         history = _ask("Read past Claude Code and Codex sessions?", ["y", "n"], "y") == "y"
-    report = asyncio.run(init(runtime, depth, history, _note))
+    shared = args.project_memory
+    if shared is None and runtime.project_memory() is None:
+        shared = _ask("Put the project's essentials into project memory (.memfs/memory/, "
+                      "shared with everyone on this repository through git)?", ["y", "n"],
+                      "n") == "y"
+    report = asyncio.run(init(runtime, depth, history, _note, shared))
     if args.json:
         emit_json(report.to_dict())
         return 0
+    if report.project_created:
+        emit(f"created project memory in {runtime.workspace}/.memfs/memory/ (review and "
+             "commit it with your code)")
     for path in report.files:
         emit(f"wrote {path}")
     if report.message:
@@ -163,6 +171,11 @@ def register(groups: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     history.add_argument("--history", dest="history", action="store_true", default=None,
                          help="read past Claude Code and Codex sessions")
     history.add_argument("--no-history", dest="history", action="store_false")
+    shared = p.add_mutually_exclusive_group()
+    shared.add_argument("--project-memory", dest="project_memory", action="store_true",
+                        default=None, help="put the project's essentials into project memory "
+                        "(.memfs/memory/, shared through git; created if missing)")
+    shared.add_argument("--no-project-memory", dest="project_memory", action="store_false")
     p.add_argument("--workspace")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_init)

@@ -123,6 +123,11 @@ def request(conn: socket.socket, payload: dict[str, Any]) -> Iterator[dict[str, 
             yield json.loads(line)
 
 
+def answer(conn: socket.socket, request_id: str, decision: dict[str, Any]) -> None:
+    """Send the user's decision on an approval the worker asked for."""
+    conn.sendall(json.dumps({"approval": request_id, **decision}).encode() + b"\n")
+
+
 def stop(home: Path | None = None) -> list[WorkerInfo]:
     """Ask every worker of this data home to exit; returns those asked."""
     stopped = workers(home)
@@ -190,8 +195,10 @@ class Worker:
                                          "socket": str(self.path)}).encode() + b"\n")
                 await writer.drain()
                 return
-            turn = asyncio.create_task(self.chat(payload, writer))
-            hangup = asyncio.create_task(reader.read())  # EOF: the client went away (Ctrl-C)
+            answers: dict[str, asyncio.Future[dict[str, Any]]] = {}
+            turn = asyncio.create_task(self.chat(payload, writer, answers))
+            # the client's answers to approvals; EOF: the client went away (Ctrl-C)
+            hangup = asyncio.create_task(self.listen(reader, answers))
             finished, _ = await asyncio.wait({turn, hangup}, return_when=asyncio.FIRST_COMPLETED)
             if turn not in finished:
                 turn.cancel()
@@ -204,19 +211,42 @@ class Worker:
             with contextlib.suppress(ConnectionError):
                 writer.close()
 
-    async def chat(self, payload: dict[str, Any], writer: asyncio.StreamWriter) -> None:
+    @staticmethod
+    async def listen(reader: asyncio.StreamReader,
+                     answers: dict[str, asyncio.Future[dict[str, Any]]]) -> None:
+        """Hand the client's approval answers to the questions waiting for them, until the
+        client closes its end."""
+        while line := await reader.readline():
+            try:
+                data = json.loads(line)
+            except ValueError:
+                continue
+            waiting = answers.pop(str(data.get("approval")), None)
+            if waiting is not None and not waiting.done():
+                waiting.set_result(data)
+
+    async def chat(self, payload: dict[str, Any], writer: asyncio.StreamWriter,
+                   answers: dict[str, asyncio.Future[dict[str, Any]]]) -> None:
+        from agent.approval import ApprovalRequest, Decision
         from agent.runtime import Runtime
         from memfs_cli.agent_commands import warnings
+        from memfs_cli.approval import decision_of, request_dict
         from memfs_cli.background import spawn_reflection
 
         async def send(data: dict[str, Any]) -> None:
             writer.write(json.dumps(data).encode() + b"\n")
             await writer.drain()
 
+        async def approve(request: ApprovalRequest) -> Decision:
+            waiting = answers[request.id] = asyncio.get_running_loop().create_future()
+            await send({"kind": "approval", **request_dict(request)})
+            return decision_of(await waiting)
+
         try:
             workspace = payload.get("workspace")
             runtime = Runtime(workspace=Path(workspace) if workspace else None)
             runtime.detach = spawn_reflection
+            runtime.approver = approve if payload.get("interactive") else None
             for note in warnings(runtime):
                 await send({"kind": "warning", "message": note})
             async for event in runtime.chat(payload["text"], payload.get("conversation"),

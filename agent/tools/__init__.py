@@ -82,7 +82,8 @@ def _finished(result: ToolResult, limit: int) -> ToolResult:
                      "as [REDACTED:<kind>]; the values stay out of the conversation)")
     if not notes:
         return result
-    return ToolResult("\n".join([text, *notes]), result.ok, result.commit, redacted)
+    return ToolResult("\n".join([text, *notes]), result.ok, result.commit, redacted,
+                      result.written)
 
 
 __all__ = ["TOOLS", "ToolContext", "ToolResult", "execute", "parse_arguments", "schemas"]

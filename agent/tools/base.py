@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from agent.approval import ApprovalRequest, ApprovalState, Approver, Decision, Tier
 from agent.conversations import Conversations
 from agent.embeddings import EmbeddingConfig
+from memfs.project import ProjectStore
 from memfs.store import EditResult, MemoryStore
 
 
@@ -26,17 +31,58 @@ class ToolContext:
     archive_deletes: bool = False  # deleting moves the file to archive/ (doctor, reflection)
     conversation_id: str | None = None  # the turn's conversation (recall leaves its window out)
     embedding: EmbeddingConfig | None = None  # semantic recall, when an embedding model is set
+    project: ProjectStore | None = None  # the workspace's project memory (project/... paths)
+    approval: ApprovalState | None = None  # None: every edit lands (a subagent's own memory)
+    approver: Approver | None = None  # asks the user (on ``loop``) when a policy says ask
+    loop: asyncio.AbstractEventLoop | None = None
+    _asking: list[concurrent.futures.Future[Decision]] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _stopped: bool = False
+
+    def policy(self, tier: Tier) -> str:
+        """``auto``, ``ask`` or ``off`` for edits of ``tier``."""
+        return self.approval.policy(tier) if self.approval is not None else "auto"
+
+    def ask(self, request: ApprovalRequest) -> Decision | None:
+        """The user's decision on ``request`` (called from the tool's thread; waits on the
+        host's loop); None when there is nobody to ask. ToolFailure when the turn stopped
+        while waiting."""
+        if self.approver is None or self.loop is None:
+            return None
+        future: concurrent.futures.Future[Decision] = asyncio.run_coroutine_threadsafe(
+            self.approver(request), self.loop)
+        with self._lock:
+            if self._stopped:
+                future.cancel()
+            self._asking.append(future)
+        try:
+            return future.result()
+        except concurrent.futures.CancelledError:
+            raise ToolFailure("the turn stopped while the edit waited for approval; nothing "
+                              "changed") from None
+        finally:
+            with self._lock:
+                self._asking.remove(future)
+
+    def stop_asking(self) -> None:
+        """The turn stopped: withdraw every question still waiting for the user."""
+        with self._lock:
+            self._stopped = True
+            for future in self._asking:
+                future.cancel()
 
 
 @dataclass(frozen=True)
 class ToolResult:
-    """A tool's answer to the model; ``commit`` is set when memory changed; ``redacted``
-    counts the credentials the tool already replaced in ``output``."""
+    """A tool's answer to the model; ``commit`` is set when memory changed (``written`` when
+    project memory changed: written to the working tree, not committed); ``redacted`` counts
+    the credentials the tool already replaced in ``output``."""
 
     output: str
     ok: bool = True
     commit: EditResult | None = None
     redacted: int = 0
+    written: EditResult | None = None
 
 
 class ToolFailure(Exception):

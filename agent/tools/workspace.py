@@ -8,13 +8,13 @@ output is redacted again where it is produced (``agent.tools.execute``)."""
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 from typing import Any
 
 from agent.tools.base import Tool, ToolContext, ToolFailure, ToolResult, int_arg, string_arg
 from memfs.paths import confine, inside, normalize_workspace
 from memfs.regex import compile_pattern
+from memfs.workspace import workspace_files
 
 MAX_FILE_BYTES = 2_000_000
 MAX_LIST = 2_000
@@ -33,41 +33,6 @@ def _target(ctx: ToolContext, path: str) -> tuple[str, Path]:
     root = _root(ctx)
     rel = normalize_workspace(path, root)
     return rel, confine(root, root / rel) if rel else Path(os.path.realpath(root))
-
-
-def workspace_files(root: Path) -> list[str]:
-    """Regular files of the workspace that git would not ignore (``git ls-files`` in a repo,
-    else a walk that applies the root .gitignore), sorted; symbolic links, and files a linked
-    folder leads outside the workspace to (a folder git tracks, replaced by a link), are
-    left out."""
-    done = subprocess.run(
-        ["git", "-c", "core.fsmonitor=false", "ls-files", "-z", "--cached", "--others",
-         "--exclude-standard"], cwd=root, capture_output=True, timeout=30)
-    if done.returncode == 0:
-        names = {n for n in done.stdout.decode("utf-8", "replace").split("\0") if n}
-        return sorted(n for n in names if _regular_inside(root, n))
-    import pathspec
-
-    ignore = root / ".gitignore"
-    lines = ignore.read_text(errors="replace").splitlines() if ignore.is_file() else []
-    spec = pathspec.GitIgnoreSpec.from_lines(lines)
-    found: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        rel_dir = os.path.relpath(dirpath, root).replace(os.sep, "/")
-        rel_dir = "" if rel_dir == "." else rel_dir + "/"
-        dirnames[:] = sorted(d for d in dirnames if d != ".git" and
-                             not spec.match_file(rel_dir + d + "/") and
-                             not os.path.islink(os.path.join(dirpath, d)))
-        for name in filenames:
-            rel = rel_dir + name
-            if not spec.match_file(rel) and not os.path.islink(os.path.join(dirpath, name)):
-                found.append(rel)
-    return sorted(found)
-
-
-def _regular_inside(root: Path, name: str) -> bool:
-    path = root / name
-    return not path.is_symlink() and path.is_file() and inside(root, path) is not None
 
 
 def _read_text(path: Path) -> tuple[str, int]:

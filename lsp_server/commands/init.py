@@ -1,8 +1,11 @@
-"""memfs.init: asks depth and whether to read past sessions (window/showMessageRequest) when
-the arguments do not say, then runs /init with progress per phase."""
+"""memfs.init: asks depth, whether to read past sessions and (when the workspace has no project
+memory yet) whether to put the project's essentials into project memory
+(window/showMessageRequest) when the arguments do not say, then runs /init with progress per
+phase."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
@@ -14,6 +17,8 @@ from lsp_server.progress import WorkDone
 
 if TYPE_CHECKING:
     from lsp_server.server import MemfsServer
+
+SHARED, PERSONAL = "Yes, shared", "No, keep it personal"
 
 
 async def _ask(ls: MemfsServer, message: str, choices: list[str]) -> str | None:
@@ -39,10 +44,17 @@ async def run(ls: MemfsServer, *args: Any) -> InitReport | dict[str, Any]:
                             "for this project (secrets are redacted)?", ["Yes", "No"])
         history = answer == "Yes"
     runtime = await ls.sessions.runtime(params.workspace_uri)
+    shared = params.project_memory
+    if shared is None and runtime.workspace is not None and \
+            await asyncio.to_thread(runtime.project_memory) is None:
+        answer = await _ask(ls, "memfs init: put this project's essentials into project "
+                            "memory (.memfs/memory/, shared with everyone on this repository "
+                            "through git; you review and commit it)?", [SHARED, PERSONAL])
+        shared = answer == SHARED
     bar = WorkDone(ls, "memfs: init")
     bar.begin(f"{depth} init")
     try:
-        report = await init(runtime, depth or "standard", history, bar.report)
+        report = await init(runtime, depth or "standard", history, bar.report, shared)
     except BaseException:
         bar.end("init failed")
         raise

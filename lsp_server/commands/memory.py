@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
+from agent.commands.doctor import lint_tiers
 from lsp_server.errors import guarded
 from lsp_server.features import memory as memory_features
 from lsp_server.params import LogParams, Params, RevertParams
 from lsp_server.sessions import resolve
 from memfs import history
-from memfs.lint import lint as run_lint
 from memfs.store import EditResult
 
 if TYPE_CHECKING:
@@ -50,12 +50,12 @@ async def revert(ls: MemfsServer, *args: Any) -> EditResult:
 
 @guarded
 async def lint(ls: MemfsServer, *args: Any) -> dict[str, Any]:
-    """Lint findings for the whole memory."""
+    """Lint findings for the whole memory, and the workspace's project memory (its paths
+    under ``project/``)."""
     params, runtime = await resolve(ls, Params, args)
 
     def run() -> dict[str, Any]:
-        root = runtime.memory(runtime.agent()).root
-        findings = run_lint(root, runtime.settings.token_budget)
-        return {"findings": findings}
+        store = runtime.memory(runtime.agent())
+        return {"findings": lint_tiers(runtime, store, runtime.project_memory())}
 
     return await asyncio.to_thread(run)

@@ -17,6 +17,7 @@ from agent.events import (
 )
 from agent.model import NoModelConfigured
 from lsp_server.errors import guarded
+from lsp_server.features.scoped import focus_for
 from lsp_server.params import ChatParams
 from lsp_server.progress import WorkDone
 from lsp_server.sessions import resolve
@@ -25,8 +26,8 @@ from lsp_server.wire import to_wire
 if TYPE_CHECKING:
     from lsp_server.server import MemfsServer
 
-STREAMED = ("text", "toolCallStarted", "toolCallFinished", "memoryCommit", "error",
-            "compaction")
+STREAMED = ("text", "toolCallStarted", "toolCallFinished", "memoryCommit", "memoryWrite",
+            "error", "compaction")
 ERROR_STATES = ("auth-failed", "missing-key", "unknown-model", "no-model")
 
 
@@ -41,8 +42,9 @@ async def chat(ls: MemfsServer, raw: Any) -> dict[str, Any]:
     ls.set_status("busy", "thinking")
     done: Done | None = None
     error: ErrorEvent | None = None
+    focus = focus_for(ls, runtime, params.active_uri)
     try:
-        async for event in runtime.chat(params.text, params.conversation_id):
+        async for event in runtime.chat(params.text, params.conversation_id, focus=focus):
             if event.kind in STREAMED:
                 seq += 1
                 ls.notify("memfs/chatDelta", {"chatId": chat_id, "seq": seq,

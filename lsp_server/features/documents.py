@@ -1,23 +1,32 @@
-"""Memory files opened in the editor: lint diagnostics on open and change (each problem on
-its own line), completion of frontmatter keys and ``[[link]]`` targets, hover on links.
-Saving is ``lsp_server.features.saves``."""
+"""Memory files opened in the editor (an agent's memory, or a workspace's project memory):
+lint diagnostics on open and change (each problem on its own line; stale memory too: cited
+workspace paths that are gone, ``paths:`` globs matching nothing, a past ``expires:``),
+completion of frontmatter keys and ``[[link]]`` targets, hover on links and, in the
+frontmatter, on the file itself (its age, who last changed it, its scope). Saving is
+``lsp_server.features.saves`` (project memory files are the user's own: never committed)."""
 
 from __future__ import annotations
 
 import asyncio
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
+from memfs import history
+from memfs import project as shared_memory
 from memfs.errors import MemfsError
-from memfs.frontmatter import ALLOWED_KEYS, SKILL_KEYS
+from memfs.frontmatter import ALLOWED_KEYS, SKILL_KEYS, parse
 from memfs.home import memfs_home
 from memfs.lint import ERROR, WARNING, Finding, lint_text
-from memfs.store import MemoryStore
+from memfs.project import PREFIX, ProjectStore
+from memfs.store import FileStore, MemoryStore
+from memfs.workspace import WorkspaceView
 
 if TYPE_CHECKING:
     from lsp_server.server import MemfsServer
@@ -30,7 +39,27 @@ _KEY_HELP = {
     "read_only": "true: the agent may not change or delete this file.",
     "limit": "Maximum characters of body, enforced on every edit.",
     "name": "The skill's name (skills/<name>/SKILL.md only).",
+    "paths": "Globs of workspace files (e.g. [\"src/api/**\"]): the file is loaded in full "
+             "only while you work on a matching file.",
+    "expires": "YYYY-MM-DD: after that day the file leaves the agent's context and lint asks "
+               "for a review.",
 }
+_WHO = {"agent": "the agent", "manual": "you", "reflection": "reflection", "init": "init",
+        "doctor": "doctor", "remember": "remember", "revert": "a revert",
+        "created": "memory's creation", "import": "an import", "uncommitted": "an uncommitted "
+        "change", "file": "an edit (no git history)"}
+
+
+@dataclass(frozen=True)
+class MemoryDocument:
+    """A memory file open in the editor: its store and path there, its tier, the workspace
+    its citations are checked against, and the other tier (for ``[[project/...]]`` links)."""
+
+    store: FileStore
+    rel: str
+    tier: str  # personal | project
+    workspace: Path | None
+    shared: ProjectStore | None  # the workspace's project memory, when there is one
 
 
 def memory_file(uri: str) -> tuple[MemoryStore, str] | None:
@@ -51,6 +80,54 @@ def memory_file(uri: str) -> tuple[MemoryStore, str] | None:
         return None
 
 
+def project_file(ls: MemfsServer, uri: str) -> tuple[ProjectStore, str] | None:
+    """(store, path within it) when ``uri`` is a file of a workspace folder's project
+    memory (one reached through a link is not)."""
+    path = to_fs_path(uri)
+    if not path:
+        return None
+    for folder in ls.folders:
+        root = to_fs_path(folder)
+        if not root:
+            continue
+        try:
+            parts = Path(path).relative_to(shared_memory.memory_root(Path(root))).parts
+        except ValueError:
+            continue
+        try:
+            store = ProjectStore.open(Path(root))
+        except MemfsError:
+            return None
+        return (store, "/".join(parts)) if store is not None and parts else None
+    return None
+
+
+def memory_document(ls: MemfsServer, uri: str) -> MemoryDocument | None:
+    """The memory file ``uri`` names, in either tier."""
+    found = memory_file(uri)
+    if found is not None:
+        first = to_fs_path(ls.folders[0]) if ls.folders else None
+        workspace = Path(first) if first else None
+        try:
+            shared = ProjectStore.open(workspace)
+        except MemfsError:
+            shared = None
+        return MemoryDocument(found[0], found[1], "personal", workspace, shared)
+    in_project = project_file(ls, uri)
+    if in_project is not None:
+        store, rel = in_project
+        return MemoryDocument(store, rel, "project", store.workspace, store)
+    return None
+
+
+def _known(doc: MemoryDocument) -> set[str]:
+    """The link targets a document may use: its tier's files, and ``project/...`` ones."""
+    known = set(doc.store.list_files())
+    if doc.shared is not None:
+        known |= {PREFIX + p for p in doc.shared.list_files()}
+    return known
+
+
 def _diagnostic(finding: Finding) -> types.Diagnostic:
     return types.Diagnostic(
         range=types.Range(start=types.Position(line=finding.start_line - 1, character=0),
@@ -63,12 +140,13 @@ def _diagnostic(finding: Finding) -> types.Diagnostic:
 async def publish(ls: MemfsServer, uri: str, version: int | None = None) -> None:
     """Lint the open document and publish its diagnostics."""
     def compute() -> list[types.Diagnostic] | None:
-        found = memory_file(uri)
-        if found is None:
+        doc = memory_document(ls, uri)
+        if doc is None:
             return None
-        store, rel = found
         text = ls.workspace.get_text_document(uri).source
-        return [_diagnostic(f) for f in lint_text(rel, text, set(store.list_files()))]
+        view = WorkspaceView(doc.workspace) if doc.workspace is not None else None
+        return [_diagnostic(f) for f in lint_text(doc.rel, text, _known(doc), workspace=view,
+                                                  today=date.today())]
 
     diagnostics = await asyncio.to_thread(compute)
     if diagnostics is not None:
@@ -90,10 +168,10 @@ async def completion(ls: MemfsServer, params: types.CompletionParams
     uri = params.text_document.uri
 
     def compute() -> types.CompletionList | None:
-        found = memory_file(uri)
-        if found is None:
+        doc = memory_document(ls, uri)
+        if doc is None:
             return None
-        store, rel = found
+        store, rel = doc.store, doc.rel
         document = ls.workspace.get_text_document(uri)
         lines = document.lines
         line = lines[params.position.line] if params.position.line < len(lines) else ""
@@ -118,36 +196,108 @@ async def completion(ls: MemfsServer, params: types.CompletionParams
 
 
 async def hover(ls: MemfsServer, params: types.HoverParams) -> types.Hover | None:
-    """The description of the memory file a ``[[link]]`` points to."""
+    """On a ``[[link]]``: the description and age of the memory file it points to; in the
+    frontmatter: this file's age, who last changed it, its scope and expiry."""
     uri = params.text_document.uri
 
     def compute() -> types.Hover | None:
-        found = memory_file(uri)
-        if found is None:
+        doc = memory_document(ls, uri)
+        if doc is None:
             return None
-        store, _ = found
         lines = ls.workspace.get_text_document(uri).lines
-        if params.position.line >= len(lines):
+        number = params.position.line
+        if number >= len(lines):
             return None
-        line = lines[params.position.line]
-        for match in _LINK.finditer(line):
+        for match in _LINK.finditer(lines[number]):
             if match.start() <= params.position.character <= match.end():
-                target = match.group(1).strip()
-                try:
-                    rel = store.norm(target)
-                    description = store.read(rel).description
-                except MemfsError as exc:
-                    description = f"(broken link: {exc.message})"
-                    rel = target
-                return types.Hover(
-                    contents=types.MarkupContent(kind=types.MarkupKind.Markdown,
-                                                 value=f"**{rel}**\n\n{description}"),
-                    range=types.Range(
-                        start=types.Position(line=params.position.line, character=match.start()),
-                        end=types.Position(line=params.position.line, character=match.end())))
+                return _hover(_link_text(doc, match.group(1).strip()), number,
+                              match.start(), match.end())
+        block = _frontmatter_lines(lines)
+        if number == 0 or (block is not None and (number in block or number == block.stop)):
+            return _hover(_status_text(doc, "".join(lines)), number, 0, len(lines[number]))
         return None
 
     return await asyncio.to_thread(compute)
+
+
+def _hover(value: str, line: int, start: int, end: int) -> types.Hover:
+    return types.Hover(
+        contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=value),
+        range=types.Range(start=types.Position(line=line, character=start),
+                          end=types.Position(line=line, character=end)))
+
+
+def _link_text(doc: MemoryDocument, target: str) -> str:
+    """A link target's path, description and age (``project/...`` in the project tier)."""
+    store, tier, shown = doc.store, doc.tier, target
+    if target.startswith(PREFIX) and doc.shared is not None:
+        store, tier, target = doc.shared, "project", target[len(PREFIX):]
+    try:
+        rel = store.norm(target)
+        description = store.read(rel).description
+    except MemfsError as exc:
+        return f"**{shown}**\n\n(broken link: {exc.message})"
+    label = PREFIX + rel if tier == "project" else rel
+    age = _age_line(store, tier, rel)
+    return f"**{label}**\n\n{description}" + (f"\n\n{age}" if age else "")
+
+
+def _status_text(doc: MemoryDocument, text: str) -> str:
+    """What the hover on a file's frontmatter says about it."""
+    label = PREFIX + doc.rel if doc.tier == "project" else doc.rel
+    where = "project memory (shared through the repository)" if doc.tier == "project" \
+        else "your agent's memory"
+    parts = [f"**{label}** \u00b7 {where}"]
+    age = _age_line(doc.store, doc.tier, doc.rel)
+    if age:
+        parts.append(age)
+    try:
+        file = parse(text, doc.rel)
+    except MemfsError:
+        return "\n\n".join(parts)
+    if file.paths:
+        parts.append(f"Loaded in full while you work on: {', '.join(file.paths)}")
+    if file.expires is not None:
+        state = "expired" if file.expired(date.today()) else "expires"
+        parts.append(f"{state.capitalize()} on {file.expires.isoformat()}"
+                     + (": out of the agent's context until reviewed" if state == "expired"
+                        else ""))
+    return "\n\n".join(parts)
+
+
+def _age_line(store: FileStore, tier: str, rel: str) -> str:
+    """``Last changed 3 days ago by reflection (abc1234: message)``, or ''."""
+    change: Any
+    if tier == "project" and isinstance(store, ProjectStore):
+        change = shared_memory.last_changes(store, store.projection().head).get(rel)
+        who = (change.author or _WHO.get(change.source, change.source)) if change else ""
+    elif isinstance(store, MemoryStore):
+        change = history.last_changes(store.repo, store.repo.head()).get(rel)
+        who = _WHO.get(change.source, change.source) if change else ""
+    else:
+        return ""
+    if change is None:
+        return "Not committed yet"
+    commit = f" (`{change.sha[:7]}` {change.message})" if change.sha else ""
+    return f"Last changed {_ago(change.date)} by {who}{commit}"
+
+
+def _ago(iso: str) -> str:
+    """``today``, ``yesterday``, ``12 days ago``, ``3 months ago``, ``2 years ago``."""
+    try:
+        then = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return iso
+    days = (datetime.now(UTC) - then).days
+    if days < 1:
+        return "today"
+    if days < 2:
+        return "yesterday"
+    if days < 60:
+        return f"{days} days ago"
+    if days < 730:
+        return f"{days // 30} months ago"
+    return f"{days // 365} years ago"
 
 
 def _frontmatter_lines(lines: Sequence[str]) -> range | None:
@@ -172,7 +322,7 @@ def _key_completion(rel: str, others: list[str]) -> types.CompletionList:
     return types.CompletionList(is_incomplete=False, items=items)
 
 
-def _description(store: MemoryStore, path: str) -> str:
+def _description(store: FileStore, path: str) -> str:
     try:
         return store.read(path).description
     except MemfsError:

@@ -26,6 +26,7 @@ def initialize(ls: MemfsServer, params: types.InitializeParams) -> None:
         folders = [params.root_uri]
     ls.folders = folders
     ls.editor_settings = _section(params.initialization_options)
+    ls.init_options = dict(ls.editor_settings)  # client features (approvalUi), kept as sent
 
 
 async def initialized(ls: MemfsServer, params: types.InitializedParams) -> None:

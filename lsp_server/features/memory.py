@@ -11,7 +11,8 @@ from lsp_server.params import Params, ReadParams
 from lsp_server.sessions import resolve
 from lsp_server.wire import to_wire
 from memfs import history
-from memfs.projection import project
+from memfs import project as shared_memory
+from memfs.projection import FileEntry, project
 from memfs.repo import MemoryRepo
 
 if TYPE_CHECKING:
@@ -21,22 +22,37 @@ if TYPE_CHECKING:
 @guarded
 async def tree(ls: MemfsServer, raw: Any) -> dict[str, Any]:
     """Every committed memory file with description, size, tokens, in-context flag and last
-    change (when, by whom, which commit)."""
+    change (when, by whom, which commit); then the project memory's files as they are on
+    disk (paths under ``project/``), with ``tier``, scope (``globs``) and expiry on both."""
     params, runtime = await resolve(ls, Params, raw)
 
     def build() -> dict[str, Any]:
         store = runtime.memory(runtime.agent())
         projection = project(store.repo)
         changes = _last_changes(store.repo, projection.head)
+        files = [_file(f, "personal", (store.root / f.path).as_uri(), changes.get(f.path))
+                 for f in projection.files]
+        shared = runtime.project_memory()
+        about = None
+        if shared is not None:
+            team = shared.projection()
+            touched = shared_memory.last_changes(shared, team.head)
+            for f in team.files:
+                rel = f.path.removeprefix(shared_memory.PREFIX)
+                files.append(_file(f, "project", (shared.root / rel).as_uri(),
+                                   to_wire(touched.get(rel))))
+            about = {"root": str(shared.root), "systemTokens": team.system_tokens}
         return {"root": str(store.root), "head": projection.head,
-                "systemTokens": projection.system_tokens,
-                "files": [{"path": f.path, "description": f.description, "size": f.size,
-                           "tokens": f.tokens, "inContext": f.in_context,
-                           "uri": (store.root / f.path).as_uri(),
-                           "lastChange": changes.get(f.path)}
-                          for f in projection.files]}
+                "systemTokens": projection.system_tokens, "files": files, "project": about}
 
     return await asyncio.to_thread(build)
+
+
+def _file(entry: FileEntry, tier: str, uri: str, change: Any) -> dict[str, Any]:
+    return {"path": entry.path, "description": entry.description, "size": entry.size,
+            "tokens": entry.tokens, "inContext": entry.in_context, "uri": uri,
+            "lastChange": change, "tier": tier, "globs": list(entry.globs),
+            "expires": entry.expires, "expired": entry.expired}
 
 
 _WIRE_CHANGES: dict[str, tuple[str, dict[str, Any]]] = {}  # git dir -> (head, by path)

@@ -115,7 +115,7 @@ async def test_completion_and_hover(lsp: Session) -> None:
         position=types.Position(line=2, character=0)))
     assert keys is not None
     labels = {i.label for i in (keys.items if hasattr(keys, "items") else keys)}
-    assert labels == {"read_only", "limit"}
+    assert labels == {"read_only", "limit", "paths", "expires"}
     links = await client.text_document_completion_async(types.CompletionParams(
         text_document=types.TextDocumentIdentifier(uri=uri),
         position=types.Position(line=4, character=9)))
@@ -244,6 +244,10 @@ BAD_PARAMS = {
     "memfs.sleeptime": ({"stepCount": 0}, "stepCount"),
     "memfs.reflect": ({"conversationId": 3}, "conversationId"),
     "memfs.reviewReflection": ({"accept": "maybe"}, "accept"),
+    "memfs.initProjectMemory": ({"workspaceUri": 1}, "workspaceUri"),
+    "memfs.openScopedMemories": ({}, "uri"),
+    "memfs.approval": ({"reset": "everything"}, "reset"),
+    "memfs.resolveApproval": ({"id": "x", "decision": "maybe"}, "decision"),
 }
 
 

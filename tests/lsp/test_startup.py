@@ -51,6 +51,10 @@ async def test_every_method_fired_right_after_start_gets_its_real_answer(
             "memfs.sleeptime": {},
             "memfs.reflect": {},
             "memfs.reviewReflection": {},
+            "memfs.initProjectMemory": {},
+            "memfs.openScopedMemories": {"uri": uri},
+            "memfs.approval": {},
+            "memfs.resolveApproval": {"id": "none", "decision": "accept"},
         }
         assert set(arguments) == set(COMMANDS)
         calls: dict[str, Any] = {
