@@ -109,6 +109,23 @@ def test_busy_turn_shows_a_spinner_and_the_status_line_says_busy(
     assert "## Agent\nDone waiting." in chat(nvim)
 
 
+def test_a_tool_call_streamed_while_typing_is_folded_once_insert_mode_ends(
+        nvim: pynvim.Nvim, model: ScriptedModel) -> None:
+    model.script(Reply(tool_calls=[ToolCall("memory", {
+        "command": "create", "path": "system/style.md", "description": "Style",
+        "content": "Tabs.\n", "reason": "learn: tabs"})]), "Noted.")
+    nvim.command("MemfsChat")
+    wait(nvim, LOADED)
+    # send from insert mode and stay there (typing on) while the reply streams
+    feed(nvim, "GoI like tabs<C-s><Cmd>lua vim.wait(30000, function() return "
+               "require('memfs.chat').state() == 'done' end, 10); "
+               "_G.row = vim.fn.search('^  ⎿ memory create', 'nw'); "
+               "_G.closed_in_insert = vim.fn.foldclosed(_G.row)<CR>more typing<Esc>")
+    row = nvim.exec_lua("return _G.row")
+    assert row > 0 and nvim.exec_lua("return _G.closed_in_insert") == -1
+    wait(nvim, f"vim.fn.foldclosed({row}) == {row}")
+
+
 def test_a_failed_tool_call_says_why_on_its_line(nvim: pynvim.Nvim,
                                                  model: ScriptedModel) -> None:
     model.script(Reply(tool_calls=[ToolCall("memory", {

@@ -21,7 +21,7 @@ return {
   filetypes = { 'markdown' },
   root_dir = function(bufnr, on_dir)
     local dir = require('memfs.root').for_buffer(bufnr, false)
-    if dir then
+    if dir and require('memfs.config').can_start() then
       on_dir(dir)
     end
   end,

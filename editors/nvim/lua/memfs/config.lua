@@ -12,8 +12,8 @@ M.defaults = {
   settings = {},
   chat = {
     layout = 'vsplit', -- 'vsplit' (right), 'split' (below) or 'float'
-    width = 0.4, -- vsplit and float: columns, or a fraction of the editor (< 1)
-    height = 0.4, -- split and float: lines, or a fraction of the editor (< 1)
+    width = nil, -- columns, or a fraction of the editor (< 1); nil: 0.4 (vsplit), 0.8 (float)
+    height = nil, -- lines, or a fraction of the editor (< 1); nil: 0.4 (split), 0.8 (float)
   },
   progress = {
     -- Echo init and reflection progress in the command line (no message history). Turn it off
@@ -70,6 +70,22 @@ function M.missing_server()
     .. "require('memfs').setup{ server = { cmd = { '/path/to/memfs-lsp' } } } or "
     .. "vim.g.memfs_server = '/path/to/memfs-lsp' (read whenever the server starts; "
     .. ':checkhealth memfs)'):format(cmd[1], cmd[1]:find('/') and '' or ' on $PATH')
+end
+
+local warned = false
+
+--- Whether the server can start for a file being opened; when it cannot, says so once per
+--- session in one line (commands say it in full each time).
+function M.can_start()
+  if not M.missing_server() then
+    return true
+  end
+  if not warned then
+    warned = true
+    vim.notify(('memfs: %q not found; memory files are not attached (:checkhealth memfs)')
+      :format(M.effective_cmd()[1]), vim.log.levels.WARN)
+  end
+  return false
 end
 
 return M

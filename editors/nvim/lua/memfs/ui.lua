@@ -103,14 +103,33 @@ function M.map(buf, title, keymaps)
   end, { buffer = buf, desc = 'memfs: list the keymaps' })
 end
 
+--- Words of ``text`` in lines of at most ``width`` columns.
+local function wrap(text, width)
+  local lines, line = {}, ''
+  for word in text:gmatch('%S+') do
+    if line ~= '' and vim.fn.strdisplaywidth(line .. ' ' .. word) > width then
+      table.insert(lines, line)
+      line = word
+    else
+      line = line == '' and word or (line .. ' ' .. word)
+    end
+  end
+  table.insert(lines, line)
+  return lines
+end
+
 --- A small float listing ``keymaps``; `q`, <Esc> or leaving it closes it.
 function M.help(title, keymaps)
+  local entries = vim.list_extend(vim.deepcopy(keymaps), { { 'n', 'g?', nil, 'this list' } })
+  local room = math.min(vim.o.columns - 20, 70)
   local lines = {}
-  for _, map in ipairs(keymaps) do
+  for _, map in ipairs(entries) do
     local modes = type(map[1]) == 'table' and table.concat(map[1], '') or map[1]
-    table.insert(lines, (' %-8s %-3s %s'):format(map[2], modes, map[4]))
+    for i, part in ipairs(wrap(map[4], room)) do
+      table.insert(lines, i == 1 and (' %-8s %-3s %s'):format(map[2], modes, part)
+        or ((' '):rep(14) .. part))
+    end
   end
-  table.insert(lines, (' %-8s %-3s %s'):format('g?', 'n', 'this list'))
   local width = 0
   for _, line in ipairs(lines) do
     width = math.max(width, vim.fn.strdisplaywidth(line) + 1)

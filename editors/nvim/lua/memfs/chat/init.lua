@@ -408,6 +408,7 @@ local function set_window(win)
   wo.fillchars = 'fold: '
   wo.wrap = true
   wo.linebreak = true
+  wo.breakindent = true
 end
 
 --- <CR>: a commit's diff, earlier messages, a fold; in the prompt it sends; else it moves.
@@ -450,6 +451,12 @@ function M.buffer()
   vim.api.nvim_create_autocmd('BufWinEnter', { buffer = buf, callback = function()
     set_window(vim.api.nvim_get_current_win())
   end })
+  vim.api.nvim_create_autocmd('InsertLeave', { group = vim.api.nvim_create_augroup(
+    'memfs.chat', { clear = true }), callback = vim.schedule_wrap(function()
+    if valid() then
+      transcript.refold(state.buf)
+    end
+  end) })
   return buf
 end
 

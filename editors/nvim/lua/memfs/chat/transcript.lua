@@ -5,7 +5,7 @@
 -- the marker line is the prompt the user types; the transcript never touches it.
 local M = {}
 
-M.MARKER = '── your message below · <C-s> (or <CR> here in normal mode) sends · g? keys ──'
+M.MARKER = '── your message · <C-s> sends · g? keys ──'
 M.DETAIL = '    │ '
 M.FOLDEXPR = [[getline(v:lnum)=~'^    │ '?1:(getline(v:lnum+1)=~'^    │ '?'>1':0)]]
 
@@ -20,7 +20,8 @@ local MAX_OUTPUT_LINES = 12
 ---@field text_open boolean the last transcript line takes streamed text
 ---@field links table<integer, table> extmark id -> action ({kind='commit', sha} or {kind='more'})
 ---@field tools table<string, integer> tool call id -> extmark id of its summary line
-local state = { buf = -1, section = nil, text_open = false, links = {}, tools = {} }
+local state = { buf = -1, section = nil, text_open = false, links = {}, tools = {},
+  refold = false }
 
 --- Row (1-based) of the marker line, restored at the end when it was deleted.
 local function marker_row(buf)
@@ -53,7 +54,7 @@ function M.reset(buf, header, prompt)
   vim.api.nvim_buf_clear_namespace(buf, links_ns, 0, -1)
   vim.api.nvim_buf_clear_namespace(buf, hl_ns, 0, -1)
   vim.api.nvim_buf_clear_namespace(buf, spin_ns, 0, -1)
-  state = { buf = buf, section = nil, text_open = false, links = {}, tools = {} }
+  state = { buf = buf, section = nil, text_open = false, links = {}, tools = {}, refold = false }
   local lines = { header, '', M.MARKER }
   vim.list_extend(lines, prompt and #prompt > 0 and prompt or { '' })
   vim.api.nvim_buf_set_lines(buf, 0, -1, false, lines)
@@ -132,6 +133,26 @@ function M.text(buf, text)
   end
 end
 
+--- Neovim does not update 'foldexpr' folds for lines changed while in insert mode (they
+--- stay unfolded): note that blocks were written then, to fold them when insert mode ends.
+local function fold_later()
+  if vim.api.nvim_get_mode().mode:find('^[iR]') then
+    state.refold = true
+  end
+end
+
+--- Recompute the folds of ``buf``'s windows after blocks were written in insert mode (new
+--- blocks fold; folds the user opened stay open).
+function M.refold(buf)
+  if not state.refold then
+    return
+  end
+  state.refold = false
+  for _, win in ipairs(vim.fn.win_findbuf(buf)) do
+    vim.wo[win][0].foldmethod = 'expr'
+  end
+end
+
 --- A "  ⎿ " line in the agent's section, with folded detail lines; returns its row.
 local function block(buf, summary, details, hl)
   agent_section(buf)
@@ -141,6 +162,9 @@ local function block(buf, summary, details, hl)
   end
   local row = add(buf, lines)
   state.text_open = false
+  if #lines > 1 then
+    fold_later()
+  end
   if hl then
     vim.api.nvim_buf_set_extmark(buf, hl_ns, row, 0, { end_row = row + #lines - 1,
       end_col = #lines[#lines], hl_group = hl })
@@ -227,6 +251,9 @@ function M.tool_finished(buf, call)
     table.insert(details, M.DETAIL .. line)
   end
   vim.api.nvim_buf_set_lines(buf, row + last, row + last, false, details)
+  if #details > 0 then
+    fold_later()
+  end
   if call.ok == false then
     local summary = lines[1]
     vim.api.nvim_buf_set_text(buf, row, #summary, row, #summary, { failed_suffix(call.error) })
