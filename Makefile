@@ -26,16 +26,23 @@ install: $(STAMP)
 test: lint e2e-deps
 	$(PY) -m pytest -q
 
-# Opens Neovim on this folder with the plugin (editors/nvim) against this checkout's server;
-# without a terminal it prints the memory status and tree instead.
+# Opens Neovim on DIR (default: the folder make was started from; make run DIR=~/code/project)
+# with the plugin (editors/nvim) set up against this checkout's server; without a terminal it
+# prints DIR's memory status and tree instead.
+DIR ?= $(or $(PWD),$(CURDIR))
+RUN_DIR = $(abspath $(patsubst ~%,$(HOME)%,$(DIR)))
 run: $(STAMP)
-	@$(VENV)/bin/memfs memory init
+	@test -d "$(RUN_DIR)" || { echo "make run: $(RUN_DIR) is not a folder (make run DIR=...)"; exit 1; }
+	@cd "$(RUN_DIR)" && $(CURDIR)/$(VENV)/bin/memfs memory init
 	@if [ -t 0 ] && [ -t 1 ]; then \
 	  $(VENV)/bin/nvim --headless --clean -c "helptags editors/nvim/doc" -c "qa!" && \
-	  PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/nvim --cmd "set rtp^=$(CURDIR)/editors/nvim" \
-	    -c "lua vim.lsp.enable('memfs')" -c "MemfsTree" . ; \
+	  cd "$(RUN_DIR)" && PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(CURDIR)/$(VENV)/bin/nvim \
+	    --cmd "set rtp^=$(CURDIR)/editors/nvim" \
+	    -c "lua require('memfs').setup{ server = { cmd = { '$(CURDIR)/$(VENV)/bin/memfs-lsp' } } }" \
+	    -c "MemfsTree" . ; \
 	else \
-	  $(VENV)/bin/memfs memory status && echo && $(VENV)/bin/memfs memory tree; \
+	  cd "$(RUN_DIR)" && $(CURDIR)/$(VENV)/bin/memfs memory status && echo && \
+	    $(CURDIR)/$(VENV)/bin/memfs memory tree; \
 	fi
 
 bench: $(STAMP)

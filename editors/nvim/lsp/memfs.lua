@@ -1,14 +1,31 @@
--- memfs language server config for Neovim >= 0.11:
---   vim.lsp.enable('memfs')            (this file is found on 'runtimepath')
---   vim.lsp.config('memfs', { cmd = { '/path/to/memfs-lsp' }, settings = { memfs = { model = '...' } } })
--- Also usable from nvim-lspconfig, which reads the same lsp/<name>.lua files.
-local handlers = require('memfs.handlers')
+-- memfs language server config for Neovim >= 0.11 (found on 'runtimepath'):
+--   vim.lsp.enable('memfs')   or   require('memfs').setup{}
+-- It attaches to markdown files of a project (a folder with .memfs/ or .git: the root markers
+-- of lua/memfs/root.lua); a memory file joins the project's server, never starting a second
+-- one. The command is resolved each time the server starts:
+-- setup's server.cmd, else vim.g.memfs_server, else `memfs-lsp` on $PATH. Override anything
+-- with vim.lsp.config('memfs', { ... }); nvim-lspconfig reads this same file.
 
 ---@type vim.lsp.Config
 return {
-  cmd = { vim.g.memfs_server or 'memfs-lsp' },
-  root_markers = { '.memfs', '.git' },
+  cmd = function(dispatchers, config)
+    local memfs = require('memfs.config')
+    local missing = memfs.missing_server()
+    if missing then
+      error(missing, 0)
+    end
+    return vim.lsp.rpc.start(memfs.server_cmd(), dispatchers, config and {
+      cwd = config.cmd_cwd, env = config.cmd_env, detached = config.detached,
+    } or nil)
+  end,
+  filetypes = { 'markdown' },
+  root_dir = function(bufnr, on_dir)
+    local dir = require('memfs.root').for_buffer(bufnr, false)
+    if dir and require('memfs.config').can_start() then
+      on_dir(dir)
+    end
+  end,
   settings = { memfs = {} },
   init_options = { memfs = {} },
-  handlers = handlers.table(),
+  handlers = require('memfs.handlers').table(),
 }

@@ -1,4 +1,5 @@
--- The :Memfs* user commands, each a thin wrapper over a server command.
+-- The :Memfs* user commands, each a thin wrapper over a server command. Each starts the
+-- server on demand, for any buffer.
 local client = require('memfs.client')
 
 local M = {}
@@ -18,7 +19,8 @@ end
 function M.init(opts)
   local args = opts.fargs or {}
   local function run(depth, history)
-    notify(('init (%s) started; progress shows in the status line'):format(depth))
+    notify(('init (%s) started; its progress is echoed below and kept in vim.lsp.status()')
+      :format(depth))
     client.command('memfs.init', { depth = depth, history = history }, function(result)
       if result.cancelled then
         return notify('init cancelled')
@@ -39,16 +41,20 @@ end
 
 function M.remember(opts)
   local text = opts.args ~= '' and opts.args or nil
-  client.command('memfs.remember', { text = text }, function(result)
+  local chat = require('memfs.chat')
+  local function done(result)
+    chat.remembered(text, result)
     if result.error ~= vim.NIL and result.error then
       return notify(result.error.message, vim.log.levels.ERROR)
     end
     if #result.files == 0 then
-      return notify('nothing was remembered')
+      return notify('nothing was remembered' .. (type(result.reason) == 'string'
+        and (': ' .. result.reason) or ''))
     end
     notify(('remembered in %s (%s)'):format(table.concat(result.files, ', '),
       result.commit:sub(1, 10)))
-  end)
+  end
+  client.command('memfs.remember', { text = text, conversationId = chat.conversation() }, done)
 end
 
 function M.doctor(opts)
@@ -98,6 +104,7 @@ end
 
 function M.new()
   client.command('memfs.newConversation', {}, function(result)
+    require('memfs.chat').show(result.id)
     notify('new conversation ' .. result.id)
   end)
 end
@@ -107,20 +114,31 @@ function M.agents()
     select(result.agents, 'Switch agent', function(a)
       return (a.id == result.current and '* ' or '  ') .. a.name .. ' (' .. a.id .. ')'
     end, function(agent)
-      client.command('memfs.switchAgent', { agentId = agent.id }, function()
+      client.command('memfs.switchAgent', { agentId = agent.id }, function(switched)
+        require('memfs.chat').show(switched.conversation and switched.conversation.id)
+        require('memfs.status').refresh()
         notify('agent: ' .. agent.name)
       end)
     end)
   end)
 end
 
+local function conversation_label(c, current)
+  local when = type(c.lastActivity) == 'string'
+    and (' · ' .. require('memfs.tree').age(c.lastActivity)) or ''
+  local count = type(c.messageCount) == 'number' and (' · %d messages'):format(c.messageCount)
+    or ''
+  return ('%s%s%s%s (%s)'):format(c.id == current and '* ' or '  ', c.title, when, count, c.id)
+end
+
 function M.conversations()
   client.command('memfs.listConversations', {}, function(result)
     select(result.conversations, 'Switch conversation', function(c)
-      return (c.id == result.current and '* ' or '  ') .. c.title .. ' (' .. c.id .. ')'
+      return conversation_label(c, result.current)
     end, function(conversation)
       client.command('memfs.switchConversation', { conversationId = conversation.id },
         function()
+          require('memfs.chat').show(conversation.id)
           notify('conversation: ' .. conversation.title)
         end)
     end)
@@ -129,10 +147,9 @@ end
 
 function M.chat(opts)
   local chat = require('memfs.chat')
-  chat.open()
-  if opts.args ~= '' then
+  chat.open(opts.args ~= '' and function()
     chat.send(opts.args)
-  end
+  end or nil)
 end
 
 function M.define()

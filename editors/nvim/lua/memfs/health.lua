@@ -1,30 +1,43 @@
 -- :checkhealth memfs
+local config = require('memfs.config')
+
 local M = {}
+
+local function origin()
+  local lsp = vim.lsp.config.memfs or {}
+  if type(lsp.cmd) == 'table' then
+    return "vim.lsp.config('memfs', { cmd = ... })"
+  elseif config.options.server.cmd then
+    return "setup{ server = { cmd = ... } }"
+  elseif vim.g.memfs_server then
+    return 'vim.g.memfs_server'
+  end
+  return '$PATH'
+end
 
 function M.check()
   vim.health.start('memfs')
-  local config = vim.lsp.config.memfs or {}
-  local cmd = (config.cmd and config.cmd[1]) or 'memfs-lsp'
-  if vim.fn.executable(cmd) == 0 then
-    vim.health.error(('server %q not found'):format(cmd),
-      { 'install memfs-lsp (pip install memfs-lsp) or set vim.g.memfs_server to its path' })
+  local cmd = config.effective_cmd()
+  local missing = config.missing_server()
+  if missing then
+    vim.health.error(('server %q not found (from %s)'):format(cmd[1], origin()),
+      { (missing:gsub('^memfs: ', '')) })
     return
   end
-  vim.health.ok('server found: ' .. vim.fn.exepath(cmd))
-  local version = vim.trim(vim.fn.system({ cmd, '--version' }))
+  vim.health.ok(('server found: %s (from %s)'):format(vim.fn.exepath(cmd[1]), origin()))
+  local version = vim.trim(vim.fn.system({ cmd[1], '--version' }))
   if vim.v.shell_error == 0 then
     vim.health.ok('version: ' .. version)
   else
     vim.health.warn('could not read the server version: ' .. version)
   end
-  local client = vim.lsp.get_clients({ name = 'memfs' })[1]
+  if vim.lsp.is_enabled and not vim.lsp.is_enabled('memfs') then
+    vim.health.info("not enabled for markdown files: require('memfs').setup{} or "
+      .. "vim.lsp.enable('memfs') (commands start it anyway)")
+  end
+  local client, why = require('memfs.client').get()
   if not client then
-    vim.health.info('memfs is not running in this session (run :MemfsTree or :MemfsChat)')
-    if (vim.env.MEMFS_MODEL or '') == '' then
-      vim.health.warn('no MEMFS_MODEL in the environment (chat needs a model)',
-        { 'export MEMFS_MODEL=anthropic/claude-sonnet-4-5 and its API key, or set '
-          .. 'settings.memfs.model in vim.lsp.config' })
-    end
+    vim.health.error('the server did not start: ' .. tostring(why))
     return
   end
   local response = client:request_sync('memfs/status', vim.empty_dict(), 10000, 0)
@@ -35,7 +48,8 @@ function M.check()
   end
   local status = response.result
   if status.model.configured then
-    vim.health.ok('model configured: ' .. status.model.name)
+    vim.health.ok(('model configured: %s (from %s)'):format(status.model.name,
+      status.model.source or '?'))
   else
     vim.health.warn('no model configured', { status.model.hint })
   end

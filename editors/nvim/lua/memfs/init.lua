@@ -1,14 +1,25 @@
 -- memfs: a coding agent with persistent, git-backed memory, for Neovim >= 0.11.
---   vim.lsp.enable('memfs')   -- attach the language server (config in lsp/memfs.lua)
--- User commands are defined by plugin/memfs.lua; see :help memfs.
+--   require('memfs').setup{}   -- options: :help memfs-setup
+-- The server config is lsp/memfs.lua; the user commands come from plugin/memfs.lua.
+local config = require('memfs.config')
+
 local M = {}
 
---- Optional setup: override server settings, e.g. { settings = { memfs = { model = '...' } } }.
+--- Set the options (merged over the defaults) and enable the language server.
+---@param opts? memfs.Options
 function M.setup(opts)
-  if opts and next(opts) then
-    vim.lsp.config('memfs', opts)
+  local options = config.set(opts)
+  if next(options.settings) then
+    vim.lsp.config('memfs', { settings = { memfs = options.settings },
+      init_options = { memfs = options.settings } })
   end
   vim.lsp.enable('memfs')
+end
+
+--- A status line component: "memfs: <agent>", with " · busy", " · reflecting" or
+--- " · no model"; empty while no memfs server runs.
+function M.statusline()
+  return require('memfs.status').line()
 end
 
 M.client = require('memfs.client')
