@@ -78,8 +78,9 @@ def trajectory_tokens(trajectory: Trajectory) -> int:
 
 def _raw(session: Session) -> tuple[Trajectory, Iterator[Step]]:
     """An empty trajectory for ``session`` and its unredacted steps (which fill it in)."""
-    trajectory = Trajectory(session.source, session.session_id, session.path, session.cwd,
-                            None, None, session.sidechain, skipped=dict(session.skipped))
+    trajectory = Trajectory(session.source, redact(session.session_id)[0], session.path,
+                            session.cwd, None, None, session.sidechain,
+                            skipped=dict(session.skipped))
     if not session.transcript:
         return trajectory, iter(session.prompts)
     return trajectory, PARSERS[session.source](session.path, trajectory)
@@ -123,7 +124,8 @@ def _finish(steps: list[Step]) -> list[Step]:
         if step is None or (batch and size + len(step.text) > _REDACT_BATCH):
             texts = _redact_all([s.text for s in batch])
             done += [Step(s.kind, clip(t, TOOL_ARGS_LIMIT if s.tool_name else TEXT_LIMIT),
-                          s.timestamp, s.tool_name) for s, t in zip(batch, texts, strict=True)]
+                          s.timestamp, redact(s.tool_name)[0] if s.tool_name else s.tool_name)
+                     for s, t in zip(batch, texts, strict=True)]
             batch, size = [], 0
         if step is not None:
             batch.append(step)

@@ -52,14 +52,17 @@ def test_workspace_tool_results_are_redacted_for_the_model_and_the_database(
     assert "DEBUG=1" in stored and leaked(stored) == []
 
 
+SESSION = f"s1-{TOKENS['github-fine-grained']}"  # a key where an id or a tool name goes
+
+
 def claude_lines(cwd: str, text: str) -> list[dict[str, Any]]:
     return [
-        {"type": "user", "cwd": cwd, "sessionId": "s1", "timestamp": "2026-01-01T00:00:00Z",
+        {"type": "user", "cwd": cwd, "sessionId": SESSION, "timestamp": "2026-01-01T00:00:00Z",
          "message": {"role": "user", "content": text}},
-        {"type": "assistant", "cwd": cwd, "sessionId": "s1", "timestamp": "2026-01-01T00:00:01Z",
+        {"type": "assistant", "cwd": cwd, "sessionId": SESSION, "timestamp": "2026-01-01T00:00:01Z",
          "message": {"id": "m1", "role": "assistant", "model": "claude-x", "content": [
              {"type": "text", "text": f"noted: {text}"},
-             {"type": "tool_use", "id": "t1", "name": "Bash",
+             {"type": "tool_use", "id": "t1", "name": f"Bash {TOKENS['npm']}",
               "input": {"command": f"export X={TOKENS['github-fine-grained']}"}}]}},
     ]
 
