@@ -140,7 +140,10 @@ async def test_auto_saves_are_one_commit_when_the_file_is_closed(
     file = Editor(client, root / "system" / "human.md")
     await file.save(_human("Name: Ad"), AFTER_DELAY)
     await file.save("---\ndescription: What I know\ncolour: \n---\nName: Ada", AFTER_DELAY)
+    shown = client.diagnostics[file.uri]  # the invalid state is a diagnostic on its line
+    assert [d.range.start.line for d in shown] == [2], shown
     await file.save(_human("Name: Ada Lovelace."), FOCUS_OUT)
+    assert list(client.diagnostics[file.uri]) == []
     file.close()
     changed = await _committed(recorder, "system/human.md")
     assert _subjects(root) == ["chore(manual): edit system/human.md", *before]
