@@ -83,13 +83,16 @@ def _files(root: Path) -> list[str]:
             if p.is_file() and ".git" not in p.parts][:20_000]
 
 
-def gather(root: Path, depth: str = "standard") -> ProjectContext:
-    """Collect the project's facts."""
+def gather(root: Path, depth: str = "standard", trusted: bool = False) -> ProjectContext:
+    """Collect the project's facts. ``git status`` runs only in a folder the user trusted:
+    it may run the clean filters the repository's own config names on changed files, and
+    nothing a project configures runs before that (log, shortlog and ls-files run none)."""
     root = Path(root).resolve()
     ctx = ProjectContext(name=root.name, root=root)
     limit = DOC_CHARS.get(depth, DOC_CHARS["standard"])
     ctx.branch = _git(root, "branch", "--show-current").strip()
-    ctx.status = _git(root, "status", "--short").splitlines()[:50]
+    if trusted:
+        ctx.status = _git(root, "status", "--short", "--ignore-submodules=all").splitlines()[:50]
     ctx.commits = _git(root, "log", "-20", "--format=%h %ad %an: %s", "--date=short").splitlines()
     ctx.contributors = [line.strip() for line in
                         _git(root, "shortlog", "-sne", "HEAD").splitlines()[:20]]

@@ -107,7 +107,7 @@ async def init(
     store = await asyncio.to_thread(runtime.memory, agent)
     shared, created = await asyncio.to_thread(_project_store, runtime, project_memory)
     report("reading the project")
-    ctx = await asyncio.to_thread(gather, workspace, depth)
+    ctx = await asyncio.to_thread(gather, workspace, depth, runtime.report.trusted)
     digest, sessions = "", 0
     if history:
         report("reading past Claude Code and Codex sessions")

@@ -134,3 +134,22 @@ def test_history_import_reads_only_inside_the_transcript_folders(
     found = load_history(workspace, 10_000, ("claude-code",), claude_dir=claude)
     texts = [step.text for t in found for step in t.steps]
     assert texts == ["my own prompt"]
+
+
+def test_init_runs_no_filter_an_untrusted_repository_configures(
+    model: ScriptedModel, workspace: Path, tmp_path: Path
+) -> None:
+    ran = tmp_path / "filter-ran"
+    (workspace / ".gitattributes").write_text("*.txt filter=evil\n")
+    (workspace / "notes.txt").write_text("one\n")
+    git(workspace, "init", "-q", "-b", "main")
+    git(workspace, "add", "-A")
+    git(workspace, "commit", "-qm", "start")
+    # what an archive shipped with its .git could hold: a filter that runs a command
+    git(workspace, "config", "filter.evil.clean", f"touch {ran}; cat")
+    (workspace / "notes.txt").write_text("two\n")
+    model.script("Done.")
+    done = run("init", "--workspace", str(workspace), "--depth", "quick", "--no-history")
+    assert done.returncode == 0, done.stderr
+    assert not ran.exists()
+    assert "start" in json.dumps(model.requests)  # the history was still read
