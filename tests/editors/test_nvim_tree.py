@@ -13,7 +13,7 @@ from pathlib import Path
 import pynvim
 
 from testkit.model_server import ScriptedModel
-from tests.editors.conftest import BIN, Editors, feed, lines, needs, notes, wait
+from tests.editors.conftest import BIN, Editors, feed, lines, notes, wait
 
 
 def tree_text(nv: pynvim.Nvim) -> str:
@@ -89,7 +89,6 @@ def test_tree_keys_open_the_file_in_the_previous_window_and_show_its_log(
     assert nvim.exec_lua("return vim.fn.bufwinid('memfs://tree')") != -1
 
 
-@needs("memfs/commit")  # the tree's lastChange comes with the same additions
 def test_tree_shows_ages_and_the_last_change_diff(nvim: pynvim.Nvim) -> None:
     open_tree(nvim)
     row = cursor_on(nvim, "system/human.md")
@@ -144,7 +143,6 @@ def test_the_server_command_is_read_whenever_the_server_starts(
     assert "system/human.md" in tree_text(nv)
 
 
-@needs("textDocument/definition")
 def test_gd_on_a_link_opens_its_file(nvim: pynvim.Nvim) -> None:
     open_tree(nvim)
     cursor_on(nvim, "system/human.md")

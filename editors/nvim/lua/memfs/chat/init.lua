@@ -306,32 +306,16 @@ function M.load(conversation_id, done)
       transcript.finish(buf)
     end)
   end
-  local function without_history(current) -- an older server: the header, no history
-    show(function(prompt)
-      local same = conversation_id == nil or conversation_id == current.id
-      state.conversation_id = conversation_id or current.id
-      state.title = same and current.title or conversation_id
-      transcript.reset(buf, header(), prompt)
-    end)
-  end
   local _, used = client.request('memfs/status', {}, function(status)
     require('memfs.status').update(status, state.client_id)
     state.agent = status.agent and status.agent.name or state.agent
     local current = status.conversation or {}
-    if not client.supports('memfs/messages') then
-      return without_history(current)
-    end
     client.request('memfs/messages', { conversationId = conversation_id or current.id },
       function(page)
         show(function(prompt)
           render_page(buf, page, prompt)
         end)
-      end, { client = state.client_id, on_error = function(err)
-        if client.is_unsupported(err) then
-          return without_history(current)
-        end
-        failed(err)
-      end })
+      end, { client = state.client_id, on_error = failed })
   end, { client = state.client_id, on_error = failed })
   state.client_id = used and used.id or state.client_id
 end
