@@ -179,6 +179,7 @@ function M.send(text)
   state.sent = state.sent + 1
   local id, used = client.request('memfs/chat', {
     text = text, conversationId = state.conversation_id,
+    activeUri = require('memfs.scoped').active(),
     workDoneToken = ('memfs-chat-%d-%d'):format(vim.fn.getpid(), state.sent),
   }, function(result)
     turn:result(result)
