@@ -123,7 +123,8 @@ def test_a_question_put_aside_is_answered_from_the_list_and_a_cancel_withdraws_o
     ask(nvim, "Actually spaces.")
     nvim.exec_lua("require('memfs.chat').cancel()")
     wait(nvim, f"not ({ASKED}) and not require('memfs').statusline():find('approval')")
-    assert "withdrawn" in "\n".join(nvim.exec_lua("return _G.notes"))
+    said = "\n".join(nvim.exec_lua("return _G.notes"))
+    assert "withdrawn" in said and "Error" not in said, said
     assert "Use spaces." not in (memory / "system" / "project.md").read_text()
 
 

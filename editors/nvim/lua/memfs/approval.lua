@@ -114,7 +114,9 @@ function M.show(item)
     ui.set_lines(buf, lines)
     ui.map(buf, 'memfs approval', keymaps(item))
   end
-  ui.show(buf, 'float', { title = 'memfs: approve a memory edit?' })
+  local rows = vim.api.nvim_buf_line_count(buf) + 1
+  ui.show(buf, 'float', { title = 'memfs: approve a memory edit?',
+    height = math.min(rows, math.floor((vim.o.lines - 2) * 0.8)) })
 end
 
 --- Show ``item`` now, or once insert mode ends (never steal the keys of someone typing).
@@ -185,6 +187,14 @@ end
 --- How many memory edits wait for the user (from memfs/approvalsChanged).
 function M.count()
   return #state.waiting
+end
+
+--- :MemfsApprovals reset: forget the "always" answers of this workspace; says the policies.
+function M.reset()
+  client.command('memfs.approval', { reset = 'all' }, function(result)
+    vim.notify(('memfs: approval: personal %s, project %s; "always" answers forgotten')
+      :format(result.personal, result.project), vim.log.levels.INFO)
+  end)
 end
 
 --- :MemfsApprovals: pick one of the questions waiting and answer it.

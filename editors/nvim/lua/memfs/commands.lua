@@ -177,9 +177,14 @@ function M.define()
   end, { desc = 'memfs: browse memory' })
   define('MemfsProjectMemory', M.project_memory,
     { desc = 'memfs: create the project memory shared with the team (.memfs/memory)' })
-  define('MemfsApprovals', function()
+  define('MemfsApprovals', function(opts)
+    if opts.args == 'reset' then
+      return require('memfs.approval').reset()
+    end
     require('memfs.approval').list()
-  end, { desc = 'memfs: answer the memory edits waiting for approval' })
+  end, { nargs = '?', complete = function()
+    return { 'reset' }
+  end, desc = 'memfs: answer the memory edits waiting for approval (reset: forget "always")' })
   define('MemfsScoped', function()
     require('memfs.scoped').open()
   end, { desc = 'memfs: open the memories that apply to this file' })

@@ -235,7 +235,9 @@ function M.open()
     state.from_win = vim.api.nvim_get_current_win()
   end
   M.refresh(function(lines)
-    ui.show(buf, 'split', { height = math.min(#lines + 1, math.floor(vim.o.lines * 0.4)) })
+    local win = ui.show(buf, 'split',
+      { height = math.min(#lines + 1, math.floor(vim.o.lines * 0.4)) })
+    vim.wo[win][0].wrap = false
   end)
 end
 

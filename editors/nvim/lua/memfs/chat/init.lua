@@ -142,7 +142,7 @@ local function on_end(turn, how, detail)
   end
   vim.api.nvim_exec_autocmds('User', { pattern = 'MemfsChatDone',
     data = { state = how, result = how == 'done' and detail or nil } })
-  vim.cmd.redrawstatus()
+  vim.cmd.redrawstatus({ bang = true })
 end
 
 handlers.listeners.delta.chat = function(delta)
@@ -188,7 +188,7 @@ function M.send(text)
   end })
   turn.request_id, turn.client_id = id, used and used.id
   state.client_id = state.client_id or (used and used.id)
-  vim.cmd.redrawstatus()
+  vim.cmd.redrawstatus({ bang = true })
 end
 
 --- Cancel the running turn; what arrived is kept (the server marks it interrupted).
