@@ -82,7 +82,14 @@ def test_reject_asks_why_and_the_model_is_told(nvim: pynvim.Nvim, model: Scripte
     memory = project_memory(nvim, project)
     before = (memory / "system" / "project.md").read_text()
     model.script(edit("Use tabs."), "Understood, spaces.")
-    ask(nvim, "We use tabs.")
+    nvim.command("MemfsChat")
+    wait(nvim, "require('memfs.chat').conversation() ~= nil")
+    # sent from insert mode, typing on: the question waits until insert mode ends
+    feed(nvim, "GoWe use tabs.<C-s><Cmd>lua vim.wait(30000, function() return table.concat("
+               "_G.notes, '\\n'):find('leave insert mode to answer') ~= nil end, 10); "
+               "_G.typing_in = vim.api.nvim_buf_get_name(0)<CR>still typing<Esc>")
+    assert nvim.exec_lua("return _G.typing_in") == "memfs://chat"
+    wait(nvim, ASKED)
     nvim.exec_lua("_G.input = 'we use spaces in this repository'")
     feed(nvim, "r")
     wait(nvim, DONE)
