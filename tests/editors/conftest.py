@@ -53,19 +53,6 @@ HOOKS = """
     end
 """
 
-def server_has(method: str) -> bool:
-    """Whether this checkout's server handles ``method`` (its table of features)."""
-    from lsp_server.server import COMMANDS, FEATURES
-
-    return method in {name for name, _, _ in FEATURES} or method in COMMANDS
-
-
-def needs(method: str) -> pytest.MarkDecorator:
-    """Skip until the server has ``method`` (the server additions of the protocol)."""
-    return pytest.mark.skipif(not server_has(method),
-                              reason=f"needs {method} (server additions)")
-
-
 @pytest.fixture
 def project(workspace: Path) -> Path:
     """The project folder Neovim opens: a git repository."""

@@ -11,7 +11,7 @@ import pynvim
 import pytest
 
 from testkit.model_server import Fault, Reply, ScriptedModel, ToolCall
-from tests.editors.conftest import Editors, feed, lines, needs, wait
+from tests.editors.conftest import Editors, feed, lines, wait
 
 DONE = "require('memfs.chat').state() == 'done'"
 LOADED = "require('memfs.chat').conversation() ~= nil"
@@ -172,7 +172,6 @@ def test_new_conversation_empties_the_buffer_and_a_switch_shows_its_title(
                " == '# Memory Agent · Main conversation'")
 
 
-@needs("memfs/messages")
 def test_history_after_new_switch_and_restart(model: ScriptedModel, launch: Editors) -> None:
     nv = launch.start()
     model.script(Reply(tool_calls=[ToolCall("memory", {
@@ -205,7 +204,6 @@ def test_history_after_new_switch_and_restart(model: ScriptedModel, launch: Edit
     assert "## You\nI like tabs\n\n## Agent\n" in text and "Noted: tabs." in text
 
 
-@needs("memfs/commit")
 def test_enter_on_a_commit_shows_its_diff(nvim: pynvim.Nvim, model: ScriptedModel) -> None:
     model.script(Reply(tool_calls=[ToolCall("memory", {
         "command": "create", "path": "system/style.md", "description": "Style",
@@ -222,7 +220,6 @@ def test_enter_on_a_commit_shows_its_diff(nvim: pynvim.Nvim, model: ScriptedMode
     assert nvim.exec_lua("return vim.api.nvim_buf_get_name(0)") == "memfs://chat"
 
 
-@needs("memfs.renameConversation")  # titles come with it
 def test_the_header_follows_the_conversation_title(nvim: pynvim.Nvim,
                                                    model: ScriptedModel) -> None:
     nvim.command("MemfsNew")

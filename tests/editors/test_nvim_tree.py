@@ -13,7 +13,7 @@ from pathlib import Path
 import pynvim
 
 from testkit.model_server import ScriptedModel
-from tests.editors.conftest import BIN, Editors, feed, lines, needs, notes, wait
+from tests.editors.conftest import BIN, Editors, feed, lines, notes, wait
 
 
 def tree_text(nv: pynvim.Nvim) -> str:
@@ -89,11 +89,10 @@ def test_tree_keys_open_the_file_in_the_previous_window_and_show_its_log(
     assert nvim.exec_lua("return vim.fn.bufwinid('memfs://tree')") != -1
 
 
-@needs("memfs/commit")  # the tree's lastChange comes with the same additions
 def test_tree_shows_ages_and_the_last_change_diff(nvim: pynvim.Nvim) -> None:
     open_tree(nvim)
     row = cursor_on(nvim, "system/human.md")
-    assert re.search(r" tok +(now|\d+[mhd])  What I know", lines(nvim)[row - 1])
+    assert re.search(r" tok +(now|\d+[mhd]) created +What I know", lines(nvim)[row - 1])
     feed(nvim, "D")
     wait(nvim, "vim.api.nvim_buf_get_name(0):find('^memfs://commit/') ~= nil")
     diff = "\n".join(lines(nvim))
@@ -108,9 +107,10 @@ def test_one_server_for_a_project_and_its_memory_files(
     (project / "main.py").write_text("print('hi')\n")
     (project / "README.md").write_text("# Project\n")
     # a command starts the server on demand from any buffer, without attaching that buffer
-    nvim.command(f"edit {project / 'main.py'}")
-    open_tree(nvim)
     nvim.command(f"edit {loose}")
+    open_tree(nvim)
+    # every file of the project joins it (the server knows what is open: scoped memory)
+    nvim.command(f"edit {project / 'main.py'}")
     nvim.command(f"edit {project / 'README.md'}")
     wait(nvim, "#vim.lsp.get_clients({ bufnr = 0, name = 'memfs' }) == 1")
     memory_file = memory_root(nvim) / "system" / "human.md"
@@ -125,7 +125,8 @@ def test_one_server_for_a_project_and_its_memory_files(
         return found""")
     assert len(clients) == 1, clients
     assert clients[0]["root"] == str(project)
-    assert sorted(Path(b).name for b in clients[0]["buffers"]) == ["README.md", "human.md"]
+    assert sorted(Path(b).name for b in clients[0]["buffers"]) == ["README.md", "human.md",
+                                                                   "main.py"]
     children = subprocess.run(["pgrep", "-P", str(nvim.exec_lua("return vim.fn.getpid()"))],
                               capture_output=True, text=True).stdout.split()
     assert len(children) == 1, "one server process"
@@ -144,7 +145,6 @@ def test_the_server_command_is_read_whenever_the_server_starts(
     assert "system/human.md" in tree_text(nv)
 
 
-@needs("textDocument/definition")
 def test_gd_on_a_link_opens_its_file(nvim: pynvim.Nvim) -> None:
     open_tree(nvim)
     cursor_on(nvim, "system/human.md")

@@ -7,6 +7,8 @@ vim.g.loaded_memfs = true
 require('memfs.commands').define()
 require('memfs.progress')
 require('memfs.status')
+require('memfs.approval')
+require('memfs.scoped')
 
 vim.api.nvim_create_autocmd('LspAttach', {
   group = vim.api.nvim_create_augroup('memfs.attach', { clear = true }),

@@ -4,9 +4,6 @@ local root = require('memfs.root')
 
 local M = {}
 
-local METHOD_NOT_FOUND = -32601
-M.unsupported = {} -- methods the running server answered with MethodNotFound
-
 local function live(id)
   local client = id and vim.lsp.get_client_by_id(id)
   return client and not client:is_stopped() and client or nil
@@ -89,9 +86,6 @@ function M.request(method, params, on_result, opts)
   end
   local ok, id = client:request(method, object(params), function(err, result)
     if err then
-      if err.code == METHOD_NOT_FOUND then
-        M.unsupported[method] = true
-      end
       return on_error(err)
     end
     if on_result then
@@ -109,16 +103,6 @@ end
 function M.command(name, args, on_result, opts)
   return M.request('workspace/executeCommand',
     { command = name, arguments = { object(args) } }, on_result, opts)
-end
-
---- Whether ``method`` can be asked (false once the server said it does not know it).
-function M.supports(method)
-  return not M.unsupported[method]
-end
-
---- Whether ``err`` says the server does not have the method.
-function M.is_unsupported(err)
-  return type(err) == 'table' and err.code == METHOD_NOT_FOUND
 end
 
 function M.cancel(id, client_id)

@@ -145,6 +145,15 @@ function M.conversations()
   end)
 end
 
+function M.project_memory()
+  client.command('memfs.initProjectMemory', {}, function(result)
+    notify(('%s %s%s'):format(result.created and 'project memory created in' or
+      'project memory is in', result.root, result.ignored
+      and ' (git ignores it: your team will not see it)' or ' (commit it with your code)'),
+      result.ignored and vim.log.levels.WARN or nil)
+  end)
+end
+
 function M.chat(opts)
   local chat = require('memfs.chat')
   chat.open(opts.args ~= '' and function()
@@ -166,6 +175,19 @@ function M.define()
   define('MemfsTree', function()
     require('memfs.tree').open()
   end, { desc = 'memfs: browse memory' })
+  define('MemfsProjectMemory', M.project_memory,
+    { desc = 'memfs: create the project memory shared with the team (.memfs/memory)' })
+  define('MemfsApprovals', function(opts)
+    if opts.args == 'reset' then
+      return require('memfs.approval').reset()
+    end
+    require('memfs.approval').list()
+  end, { nargs = '?', complete = function()
+    return { 'reset' }
+  end, desc = 'memfs: answer the memory edits waiting for approval (reset: forget "always")' })
+  define('MemfsScoped', function()
+    require('memfs.scoped').open()
+  end, { desc = 'memfs: open the memories that apply to this file' })
 end
 
 return M

@@ -4,7 +4,8 @@
 local M = {}
 
 ---@type table<string, table<string, fun(result: table, client_id: integer): boolean?>>
-M.listeners = { delta = {}, reflection = {}, status = {}, changed = {}, conversation = {} }
+M.listeners = { delta = {}, reflection = {}, status = {}, changed = {}, conversation = {},
+  approvals = {} }
 
 --- Call every listener of ``kind``; true when one of them showed the event to the user.
 local function fire(kind, result, ctx)
@@ -42,6 +43,16 @@ function M.table()
     end,
     ['memfs/conversationChanged'] = function(_, result, ctx)
       fire('conversation', result, ctx)
+    end,
+    ['memfs/approvalsChanged'] = function(_, result, ctx)
+      fire('approvals', result, ctx)
+    end,
+    -- a request of the server's (memfs/approve), answered once the user decides
+    ['memfs/approve'] = function(err, params, ctx)
+      return require('memfs.approval').request(err, params, ctx)
+    end,
+    ['$/cancelRequest'] = function()
+      require('memfs.approval').cancelled()
     end,
   }
 end

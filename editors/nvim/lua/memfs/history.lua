@@ -5,15 +5,6 @@ local ui = require('memfs.ui')
 
 local M = {}
 
-local function unsupported(err)
-  if client.is_unsupported(err) then
-    vim.notify('memfs: showing a commit needs a newer memfs-lsp (memfs/commit)',
-      vim.log.levels.WARN)
-  else
-    vim.notify('memfs: ' .. client.describe(err), vim.log.levels.ERROR)
-  end
-end
-
 --- Show one memory commit (message, author, date, paths, diff) in a float; `q` closes it.
 function M.show_commit(sha, client_id)
   client.request('memfs/commit', { sha = sha }, function(commit)
@@ -39,7 +30,7 @@ function M.show_commit(sha, client_id)
       ui.hide(buf)
     end, 'close' } })
     ui.show(buf, 'float', { title = 'memfs commit ' .. commit.sha:sub(1, 10) })
-  end, { client = client_id, on_error = unsupported })
+  end, { client = client_id })
 end
 
 local log_state = { commits = {}, client_id = nil }

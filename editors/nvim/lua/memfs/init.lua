@@ -11,7 +11,7 @@ function M.setup(opts)
   local options = config.set(opts)
   if next(options.settings) then
     vim.lsp.config('memfs', { settings = { memfs = options.settings },
-      init_options = { memfs = options.settings } })
+      init_options = { memfs = vim.tbl_extend('force', options.settings, { approvalUi = true }) } })
   end
   vim.lsp.enable('memfs')
 end

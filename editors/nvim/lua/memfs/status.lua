@@ -76,7 +76,10 @@ vim.api.nvim_create_autocmd('LspProgress', {
   end,
 })
 
---- "memfs: <agent>", then " · busy", " · reflecting" or " · no model"; '' without a server.
+handlers.listeners.approvals.statusline = redraw
+
+--- "memfs: <agent>", then " · busy", " · reflecting" or " · no model", then " · N approval(s)"
+--- while memory edits wait for the user; '' without a server.
 function M.line()
   local running = vim.lsp.get_clients({ name = 'memfs' })[1]
   if not running then
@@ -90,13 +93,17 @@ function M.line()
   end
   local text = 'memfs: ' .. (state.agent or '…')
   if state.busy > 0 or require('memfs.chat').busy() then
-    return text .. ' · busy'
+    text = text .. ' · busy'
   elseif next(state.reflecting) then
-    return text .. ' · reflecting'
+    text = text .. ' · reflecting'
   elseif state.model and state.model.configured == false then
-    return text .. ' · no model'
+    text = text .. ' · no model'
   elseif state.error then
-    return text .. ' · error'
+    text = text .. ' · error'
+  end
+  local waiting = require('memfs.approval').count()
+  if waiting > 0 then
+    text = text .. (' · %d approval%s'):format(waiting, waiting == 1 and '' or 's')
   end
   return text
 end

@@ -1,5 +1,7 @@
--- :MemfsTree: one buffer (memfs://tree) listing memory: in-context mark, path, tokens, age of
--- the last change, description. Refreshed on memfs/memoryChanged. <CR> opens the file in the
+-- :MemfsTree: one buffer (memfs://tree) listing memory: in-context mark, path, tokens, age and
+-- author of the last change, description, an expired file's date and a scoped file's globs;
+-- with project memory, the two tiers under their own headings (project/ shared with the team,
+-- personal). Refreshed on memfs/memoryChanged. <CR> opens the file in the
 -- previous window (attached to the same server: diagnostics, completion, commit on :w).
 local client = require('memfs.client')
 local handlers = require('memfs.handlers')
@@ -42,23 +44,70 @@ local function valid()
   return state.buf ~= nil and vim.api.nvim_buf_is_valid(state.buf)
 end
 
+-- who made a change, by the source of its commit (project memory: the git author, or an
+-- edit not committed yet)
+local WHO = { manual = 'you', agent = 'agent', chat = 'agent', reflection = 'reflection',
+  init = 'init', doctor = 'doctor', remember = 'remember', revert = 'revert',
+  created = 'created', import = 'import', uncommitted = 'uncommitted', file = 'not in git' }
+
+--- Who last changed a file: "you", "agent", "reflection", ... or a teammate's name.
+function M.author(change)
+  if type(change) ~= 'table' then
+    return ''
+  end
+  local who = change.source == 'git' and change.author or WHO[change.source] or change.source
+  who = type(who) == 'string' and who or ''
+  return vim.fn.strcharlen(who) > 12 and (vim.fn.strcharpart(who, 0, 11) .. '…') or who
+end
+
+local tree_ns = vim.api.nvim_create_namespace('memfs.tree')
+
+local function file_line(file)
+  local change = type(file.lastChange) == 'table' and file.lastChange or nil
+  local description = file.description ~= vim.NIL and file.description or '(no description)'
+  if file.expired then
+    description = ('expired %s · %s'):format(file.expires, description)
+  end
+  local globs = type(file.globs) == 'table' and #file.globs > 0
+    and ('  [paths: %s]'):format(table.concat(file.globs, ', ')) or ''
+  return ('%s %-40s %6d tok %5s %-12s %s%s'):format(file.inContext and '●' or ' ', file.path,
+    file.tokens, change and M.age(change.date) or '', M.author(change), description, globs)
+end
+
 local function render(result)
   local lines = { ('# memory  %s  HEAD %s  system/ ~%d tokens'):format(result.root,
     (result.head or ''):sub(1, 10), result.systemTokens or 0) }
-  local files = {}
+  local files, headings, expired = {}, {}, {}
+  local shared = type(result.project) == 'table' and result.project or nil
+  local tier
   for _, file in ipairs(result.files) do
-    local change = type(file.lastChange) == 'table' and file.lastChange or nil
-    table.insert(lines, ('%s %-40s %6d tok %5s  %s'):format(file.inContext and '●' or ' ',
-      file.path, file.tokens, change and M.age(change.date) or '',
-      file.description ~= vim.NIL and file.description or '(no description)'))
+    if shared and file.tier ~= tier then
+      tier = file.tier
+      table.insert(lines, tier == 'project'
+        and ('project/ · shared with the team: %s (commit it with your code) · system/ ~%d '
+          .. 'tokens'):format(shared.root, shared.systemTokens or 0)
+        or "personal · the agent's own memory")
+      headings[#lines] = true
+    end
+    table.insert(lines, file_line(file))
     files[#lines] = file
+    expired[#lines] = file.expired or nil
   end
   table.insert(lines, '')
-  table.insert(lines, '● in context (always in the prompt) · age of the last change · g? keys')
+  table.insert(lines, '● in context (always in the prompt) · age and author of the last change'
+    .. ' · [paths: …] loaded only for matching files · g? keys')
   state.files = files
   local cursor = valid() and vim.fn.bufwinid(state.buf) ~= -1
     and vim.api.nvim_win_get_cursor(vim.fn.bufwinid(state.buf)) or nil
   ui.set_lines(state.buf, lines)
+  vim.api.nvim_buf_clear_namespace(state.buf, tree_ns, 0, -1)
+  for row in pairs(headings) do
+    vim.api.nvim_buf_set_extmark(state.buf, tree_ns, row - 1, 0, { line_hl_group = 'Title' })
+  end
+  for row in pairs(expired) do
+    vim.api.nvim_buf_set_extmark(state.buf, tree_ns, row - 1, 0,
+      { line_hl_group = 'DiagnosticWarn' })
+  end
   if cursor then
     vim.api.nvim_win_set_cursor(vim.fn.bufwinid(state.buf),
       { math.min(cursor[1], #lines), cursor[2] })
@@ -113,9 +162,19 @@ local function open_file()
   end
 end
 
+--- Project memory is the user's own files, in their repository: its history is theirs (git).
+local function in_project(file)
+  if file and file.tier == 'project' then
+    vim.notify(('memfs: %s is project memory, in your repository: its history is in git '
+      .. '(git log -p -- .memfs/memory/...)'):format(file.path), vim.log.levels.INFO)
+    return true
+  end
+  return false
+end
+
 local function last_change_diff()
   local file = file_under_cursor()
-  if not file then
+  if not file or in_project(file) then
     return
   end
   local history = require('memfs.history')
@@ -133,7 +192,9 @@ M.keymaps = {
   { 'n', '<CR>', open_file, 'open the file in the previous window' },
   { 'n', 'L', function()
     local file = file_under_cursor()
-    require('memfs.history').log(file and file.path, state.client_id)
+    if not in_project(file) then
+      require('memfs.history').log(file and file.path, state.client_id)
+    end
   end, 'the log of the file (on the header line: of all memory)' },
   { 'n', 'D', last_change_diff, "the file's last change (its diff)" },
   { 'n', 'R', function()
@@ -174,7 +235,9 @@ function M.open()
     state.from_win = vim.api.nvim_get_current_win()
   end
   M.refresh(function(lines)
-    ui.show(buf, 'split', { height = math.min(#lines + 1, math.floor(vim.o.lines * 0.4)) })
+    local win = ui.show(buf, 'split',
+      { height = math.min(#lines + 1, math.floor(vim.o.lines * 0.4)) })
+    vim.wo[win][0].wrap = false
   end)
 end
 

@@ -142,7 +142,7 @@ local function on_end(turn, how, detail)
   end
   vim.api.nvim_exec_autocmds('User', { pattern = 'MemfsChatDone',
     data = { state = how, result = how == 'done' and detail or nil } })
-  vim.cmd.redrawstatus()
+  vim.cmd.redrawstatus({ bang = true })
 end
 
 handlers.listeners.delta.chat = function(delta)
@@ -179,6 +179,7 @@ function M.send(text)
   state.sent = state.sent + 1
   local id, used = client.request('memfs/chat', {
     text = text, conversationId = state.conversation_id,
+    activeUri = require('memfs.scoped').active(),
     workDoneToken = ('memfs-chat-%d-%d'):format(vim.fn.getpid(), state.sent),
   }, function(result)
     turn:result(result)
@@ -187,7 +188,7 @@ function M.send(text)
   end })
   turn.request_id, turn.client_id = id, used and used.id
   state.client_id = state.client_id or (used and used.id)
-  vim.cmd.redrawstatus()
+  vim.cmd.redrawstatus({ bang = true })
 end
 
 --- Cancel the running turn; what arrived is kept (the server marks it interrupted).
@@ -306,32 +307,16 @@ function M.load(conversation_id, done)
       transcript.finish(buf)
     end)
   end
-  local function without_history(current) -- an older server: the header, no history
-    show(function(prompt)
-      local same = conversation_id == nil or conversation_id == current.id
-      state.conversation_id = conversation_id or current.id
-      state.title = same and current.title or conversation_id
-      transcript.reset(buf, header(), prompt)
-    end)
-  end
   local _, used = client.request('memfs/status', {}, function(status)
     require('memfs.status').update(status, state.client_id)
     state.agent = status.agent and status.agent.name or state.agent
     local current = status.conversation or {}
-    if not client.supports('memfs/messages') then
-      return without_history(current)
-    end
     client.request('memfs/messages', { conversationId = conversation_id or current.id },
       function(page)
         show(function(prompt)
           render_page(buf, page, prompt)
         end)
-      end, { client = state.client_id, on_error = function(err)
-        if client.is_unsupported(err) then
-          return without_history(current)
-        end
-        failed(err)
-      end })
+      end, { client = state.client_id, on_error = failed })
   end, { client = state.client_id, on_error = failed })
   state.client_id = used and used.id or state.client_id
 end
