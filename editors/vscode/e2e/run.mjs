@@ -5,19 +5,6 @@
 // Every wait is on something a user would see (the status item naming the agent, a row in the
 // palette, a toast, an element in the chat view), never on a fixed delay; STEP_TIMEOUT only
 // turns a hang into a failure that names its step.
-//
-// TODO(server-additions): these steps wait for the planned server additions (HELPERS.md
-// "Protocol additions planned"); set SERVER_ADDITIONS = true once the server has them:
-//   1. reload restores the transcript (memfs/messages on open)
-//   2. conversation switch after a reload shows the other conversation's history (memfs/messages)
-//   3. the conversation gets a title after its first exchange (memfs/conversationChanged, shown
-//      as the view's description)
-//   4. the status item's tooltip names where the model came from (memfs/status model.source)
-//   5. the status item follows a settings change without a restart (memfs/status notification
-//      after didChangeConfiguration)
-//   6. a doctor finding sits on its line (findings' startLine/endLine in camelCase; today's
-//      start_line leaves every finding on line 1)
-const SERVER_ADDITIONS = false;
 
 import { spawn, execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -214,18 +201,16 @@ try {
     await answer(page, "API key", apiKey);
     await ready(page, "openai/scripted");
     await chat.locator(".empty-state", { hasText: "Ask Memory Agent" }).waitFor();
-    if (SERVER_ADDITIONS) {
-      // 4. the status item says where the model came from
-      await page.locator(".statusbar-item", { hasText: "Memory Agent" }).hover();
-      await page.locator(".monaco-hover, .workbench-hover", { hasText: "openai/scripted (from editor)" }).waitFor();
-      // 5. a settings change reaches the status item at once (no restart)
-      const file = join(userData, "User", "settings.json");
-      const settings = JSON.parse(readFileSync(file, "utf8"));
-      writeFileSync(file, JSON.stringify({ ...settings, "memfs.model": "openai/scripted-2" }, null, 2));
-      await ready(page, "openai/scripted-2");
-      writeFileSync(file, JSON.stringify(settings, null, 2));
-      await ready(page, "openai/scripted");
-    }
+    // the status item says where the model came from
+    await page.locator(".statusbar-item", { hasText: "Memory Agent" }).hover();
+    await page.locator(".monaco-hover, .workbench-hover", { hasText: "openai/scripted (from editor)" }).waitFor();
+    // a settings change reaches the status item at once (no restart)
+    const file = join(userData, "User", "settings.json");
+    const settings = JSON.parse(readFileSync(file, "utf8"));
+    writeFileSync(file, JSON.stringify({ ...settings, "memfs.model": "openai/scripted-2" }, null, 2));
+    await ready(page, "openai/scripted-2");
+    writeFileSync(file, JSON.stringify(settings, null, 2));
+    await ready(page, "openai/scripted");
   });
 
   await step("Remember… from the palette commits to memory", async () => {
@@ -322,9 +307,8 @@ try {
     await problems.waitFor();
     await problems.locator(".monaco-list-row", { hasText: "[[nowhere]] points to no memory file" }).waitFor();
     await problems.locator(".monaco-list-row", { hasText: "greeting.md" }).first().waitFor();
-    if (SERVER_ADDITIONS) {
-      await problems.locator(".monaco-list-row", { hasText: "[[nowhere]] points to no memory file" }).filter({ hasNotText: "Ln 1, " }).waitFor();
-    }
+    // the finding sits on its line (the link is on line 2)
+    await problems.locator(".monaco-list-row", { hasText: "[[nowhere]] points to no memory file" }).filter({ hasNotText: "Ln 1, " }).waitFor();
     await shot(page, "problems-dark");
     await palette(page, "View: Toggle Panel Visibility");
   });
@@ -347,9 +331,8 @@ try {
     await say(chat, prompts.second);
     await chat.locator(".item.agent", { hasText: "This is the second conversation" }).waitFor();
     await idle(chat);
-    if (SERVER_ADDITIONS) { // 3. the new conversation gets a title after its first exchange
-      await page.locator(".pane-header", { hasText: "Chat" }).filter({ hasNotText: "New conversation" }).waitFor();
-    }
+    // the new conversation gets a title after its first exchange
+    await page.locator(".pane-header", { hasText: "Chat" }).filter({ hasNotText: "New conversation" }).waitFor();
     await palette(page, "Memfs: Switch Conversation…");
     await switchToOther(page);
     await chat.locator(".item.agent", { hasText: "Plan for tabs" }).waitFor();
@@ -379,12 +362,10 @@ try {
     await reloaded;
     await ready(page, "openai/scripted");
     chat = await chatView(page);
-    if (SERVER_ADDITIONS) {
-      await chat.locator(".item.agent", { hasText: "Plan for tabs" }).waitFor();
-      await palette(page, "Memfs: Switch Conversation…");
-      await switchToOther(page);
-      await chat.locator(".item.agent", { hasText: "This is the second conversation" }).waitFor();
-    }
+    await chat.locator(".item.agent", { hasText: "Plan for tabs" }).waitFor();
+    await palette(page, "Memfs: Switch Conversation…");
+    await switchToOther(page);
+    await chat.locator(".item.agent", { hasText: "This is the second conversation" }).waitFor();
     await say(chat, prompts.after_reload);
     await chat.locator(".item.agent", { hasText: "Still here" }).waitFor();
     await idle(chat);

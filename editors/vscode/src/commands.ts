@@ -1,6 +1,7 @@
 // Command palette entries: input boxes and pickers over the server's own commands. The server's
 // memfs.* commands are registered by the language client itself; ours are memfs.ui.*.
 import * as vscode from "vscode";
+import { Approvals } from "./approvals";
 import { errorMessage, Server } from "./client";
 import { newConversation, pickConversation, renameConversation } from "./chat/conversations";
 import { ChatView } from "./chat/view";
@@ -13,6 +14,7 @@ export interface Parts {
   chat: ChatView;
   tree: MemoryTree;
   doctor: Doctor;
+  approvals: Approvals;
   configureModel(): Promise<void>;
   forgetKeys(): Promise<void>;
   /** the agent or conversation changed outside the chat view */
@@ -40,6 +42,7 @@ export function registerCommands(context: vscode.ExtensionContext, parts: Parts)
   register("memfs.ui.configureModel", () => parts.configureModel());
   register("memfs.ui.forgetKeys", () => parts.forgetKeys());
   register("memfs.ui.refreshTree", () => tree.refresh());
+  register("memfs.ui.reviewApproval", (id: string) => parts.approvals.review(id));
   register("memfs.ui.memoryLog", () => showMemoryLog(server));
   register("memfs.ui.revertCommit", (uri?: vscode.Uri) => revertShownCommit(server, uri));
   register("memfs.ui.doctor", async () => {

@@ -50,8 +50,11 @@ export function sourceLabel(source: string | undefined): string {
       return "";
     case "manual":
       return "you";
+    case "agent":
     case "chat":
       return "the agent";
+    case "revert":
+      return "a revert";
     case "external":
       return "another program";
     default:
