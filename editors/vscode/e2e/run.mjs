@@ -7,7 +7,7 @@
 // turns a hang into a failure that names its step.
 
 import { spawn, execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 
@@ -17,7 +17,7 @@ const env = (name) => {
 };
 const codeServer = env("CODE_SERVER"), vsix = env("VSIX"), workspace = env("WORKSPACE"), modelUrl = env("MODEL_URL");
 const tmp = env("E2E_TMP"), port = env("PORT"), serverCommand = JSON.parse(env("SERVER_COMMAND"));
-const shots = env("SCREENSHOTS"), apiKey = env("API_KEY"), prompts = JSON.parse(env("PROMPTS"));
+const shots = env("SCREENSHOTS"), apiKey = env("API_KEY"), prompts = JSON.parse(env("PROMPTS")), rejection = env("REJECTION");
 const STEP_TIMEOUT = 180_000;
 const userData = join(tmp, "user-data"), extensions = join(tmp, "extensions");
 mkdirSync(join(userData, "User"), { recursive: true });
@@ -204,13 +204,17 @@ try {
     // the status item says where the model came from
     await page.locator(".statusbar-item", { hasText: "Memory Agent" }).hover();
     await page.locator(".monaco-hover, .workbench-hover", { hasText: "openai/scripted (from editor)" }).waitFor();
-    // a settings change reaches the status item at once (no restart)
-    const file = join(userData, "User", "settings.json");
-    const settings = JSON.parse(readFileSync(file, "utf8"));
-    writeFileSync(file, JSON.stringify({ ...settings, "memfs.model": "openai/scripted-2" }, null, 2));
+    // a change in the Settings UI reaches the status item at once (no restart)
+    await palette(page, "Preferences: Open User Settings");
+    const editor = page.locator(".settings-editor");
+    await editor.locator(".settings-header .monaco-editor").click();
+    await page.keyboard.type("memfs.model");
+    const model = editor.locator(".setting-item-contents", { hasText: "as a litellm model string" }).locator("input");
+    await model.fill("openai/scripted-2");
     await ready(page, "openai/scripted-2");
-    writeFileSync(file, JSON.stringify(settings, null, 2));
+    await model.fill("openai/scripted");
     await ready(page, "openai/scripted");
+    await palette(page, "View: Close All Editors");
   });
 
   await step("Remember… from the palette commits to memory", async () => {
@@ -322,6 +326,73 @@ try {
     await page.locator(".editor-actions [aria-label^='Revert This Memory Commit']").click();
     await page.locator(".monaco-dialog-box .monaco-button", { hasText: "Revert" }).click();
     await (await toast(page, "memfs: reverted")).waitFor();
+  });
+
+  await step("Create Project Memory; a project memory edit waits for approval and Accept applies it", async () => {
+    await palette(page, "Memfs: Create Project Memory");
+    await (await toast(page, "project memory created in .memfs/memory")).waitFor();
+    chat = await chatView(page);
+    await say(chat, prompts.tabs);
+    const card = chat.locator(".approval", { hasText: "project/system/project.md" });
+    await card.locator(".approval-tier", { hasText: "shared with everyone on this repository" }).waitFor();
+    await card.locator(".approval-reason", { hasText: "record the indentation" }).waitFor();
+    await card.locator(".diff-line.add", { hasText: "Indent with tabs." }).waitFor();
+    await chat.locator("#busy-text", { hasText: "Waiting for your approval" }).waitFor();
+    await shot(page, "approval-dark");
+    await card.locator("button.accept").click();
+    await chat.locator(".item.agent", { hasText: "Noted for the team." }).waitFor();
+    await idle(chat);
+    if (await chat.locator(".approval").count()) throw new Error("the answered question is still shown");
+    await chat.locator(".item.tool.ok", { hasText: "project/system/project.md" }).last().waitFor();
+  });
+
+  await step("Reject with a reason: the edit does not land and the agent is told why", async () => {
+    await say(chat, prompts.semicolons);
+    const card = chat.locator(".approval", { hasText: "project/system/project.md" });
+    await card.locator(".diff-line.add", { hasText: "No semicolons." }).waitFor();
+    // the pending edit is listed in the Agent Memory view too
+    await memoryTree(page).header.click();
+    await memoryTree(page).row("Waiting for your approval (1)").waitFor();
+    await memoryTree(page).header.click();
+    await card.locator("input.approval-why").fill(rejection);
+    await card.locator("button.reject").click();
+    await chat.locator(".item.agent", { hasText: "Understood, I left it as it was." }).waitFor();
+    await idle(chat);
+    const failed = chat.locator(".item.tool.failed").last();
+    await failed.locator(".tool-state", { hasText: rejection }).waitFor();
+  });
+
+  await step("Stop while a question waits withdraws it (light theme)", async () => {
+    await say(chat, prompts.fridays);
+    await chat.locator(".approval .diff-line.add", { hasText: "Deploy on Fridays." }).waitFor();
+    await palette(page, "Preferences: Color Theme");
+    await choose(page, "Light Modern");
+    await page.locator(".monaco-workbench.vs").waitFor();
+    chat = await chatView(page);
+    await chat.locator(".approval .diff-line.add", { hasText: "Deploy on Fridays." }).waitFor();
+    await shot(page, "approval-light");
+    await chat.locator("#stop").click();
+    await chat.locator(".approval").waitFor({ state: "detached" });
+    await idle(chat);
+    await palette(page, "Preferences: Color Theme");
+    await choose(page, "Dark Modern");
+    await page.locator(".monaco-workbench.vs-dark").waitFor();
+  });
+
+  await step("a scoped memory's CodeLens shows on a matching file and opens the memory", async () => {
+    writeFileSync(join(workspace, ".memfs", "memory", "api.md"),
+      "---\ndescription: API rules\npaths: [\"src/api/**\"]\n---\nAlways paginate lists.\n");
+    await page.keyboard.press("Escape");
+    await page.locator(".command-center-center").click();
+    await page.locator(".quick-input-widget .quick-input-box input").fill("handler.py");
+    await row(page, "handler.py").click();
+    await page.locator(".tabs-container .tab", { hasText: "handler.py" }).waitFor();
+    const lens = page.locator(".monaco-editor .codelens-decoration", { hasText: "memfs: 1 memory applies here" });
+    await lens.waitFor();
+    await shot(page, "codelens-dark");
+    await lens.locator("a").first().click();
+    await page.locator(".tabs-container .tab", { hasText: "api.md" }).waitFor();
+    await page.locator(".monaco-editor .view-lines", { hasText: "Always paginate lists." }).first().waitFor();
   });
 
   await step("New Conversation starts empty; switching back shows the first one", async () => {

@@ -6,6 +6,7 @@
 // (the badges and the Agent Memory tree's section); `memfs.resolveApproval` answers one of them.
 import * as vscode from "vscode";
 import { Server } from "./client";
+import { operationVerb } from "./core/format";
 import { Approval, ApprovalAnswer, ApprovalDecision } from "./core/protocol";
 
 export interface ApprovalView {
@@ -84,7 +85,7 @@ export class Approvals implements vscode.Disposable {
       { label: "$(check) Accept", decision: "accept" as const },
       { label: "$(close) Reject…", decision: "reject" as const },
       { label: `$(check-all) Always`, description: `accept ${approval.tier} memory edits in this workspace from now on`, decision: "always" as const },
-    ], { placeHolder: `${approval.operation} ${approval.path}: ${approval.reason}` });
+    ], { placeHolder: `${operationVerb(approval.operation)} ${approval.path}: ${approval.reason}` });
     if (!pick) {
       return;
     }

@@ -59,6 +59,14 @@ export function registerCommands(context: vscode.ExtensionContext, parts: Parts)
       () => server.command<{ files: string[]; message?: string }>("memfs.init", { depth, history: history === "Yes" }));
     void vscode.window.showInformationMessage(`memfs: init wrote ${result.files.length} file(s). ${String(result.message ?? "").split("\n")[0]}`);
   });
+  register("memfs.ui.initProjectMemory", async () => {
+    const made = await server.command<{ root: string; created: boolean; files: string[]; ignored: boolean }>("memfs.initProjectMemory", {});
+    const where = vscode.workspace.asRelativePath(made.root);
+    const said = made.created ? `memfs: project memory created in ${where}: commit it to share it with your team`
+      : `memfs: this project already has its memory in ${where}`;
+    void vscode.window.showInformationMessage(made.ignored ? `${said} (git ignores it: the team will not see it)` : said);
+    tree.refresh();
+  });
   register("memfs.ui.remember", async () => {
     const text = await vscode.window.showInputBox({ prompt: "What should the agent remember? (empty: infer from the conversation)" });
     if (text === undefined) return;

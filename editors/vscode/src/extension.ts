@@ -79,9 +79,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     output, status, doctor, approvals, treeView,
     vscode.window.registerWebviewViewProvider(ChatView.id, chat),
     approvals.onDidChange(() => {
-      const count = approvals.pending.length;
-      treeView.badge = count ? { value: count, tooltip: `${count} memory edit${count === 1 ? "" : "s"} waiting for your approval` } : undefined;
-      chat.setWaiting(count);
+      chat.setWaiting(approvals.pending.length); // the chat's badge (the activity bar adds up every view's)
       tree.refresh();
     }),
     srv.client.onRequest("memfs/approve", (approval: Approval, token) => approvals.ask(approval, token)),
@@ -102,7 +100,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     srv.client.onNotification("memfs/memoryChanged", () => tree.refresh()),
     srv.client.onNotification("memfs/status", (notice: StatusNotice) => {
       status.notice(notice);
-      chat.setModel(notice.model);
+      if (notice.model) chat.setModel(notice.model);
     }),
     srv.client.onNotification("memfs/conversationChanged", (changed: { conversationId: string; title: string }) =>
       chat.retitle(changed.conversationId, changed.title)),

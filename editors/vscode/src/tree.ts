@@ -4,6 +4,7 @@
 import * as vscode from "vscode";
 import { Approvals } from "./approvals";
 import { Server } from "./client";
+import { operationVerb } from "./core/format";
 import { buildTree, fileDescription, fileDetails, isProjectFolder, TreeNode } from "./core/memoryTree";
 import { Approval, Tree, TreeFile } from "./core/protocol";
 
@@ -28,7 +29,7 @@ export class MemoryTree implements vscode.TreeDataProvider<Node> {
     }
     if ("approval" in node) {
       const { approval } = node;
-      const item = new vscode.TreeItem(`${approval.operation} ${approval.path}`, vscode.TreeItemCollapsibleState.None);
+      const item = new vscode.TreeItem(`${operationVerb(approval.operation)} ${approval.path}`, vscode.TreeItemCollapsibleState.None);
       item.iconPath = new vscode.ThemeIcon("diff");
       item.description = approval.reason;
       item.tooltip = `${approval.tier} memory: ${approval.reason}\n\n${approval.diff}`;

@@ -16,12 +16,13 @@ export interface Status {
   busy?: boolean;
 }
 
-/** The `memfs/status` notification (sent again as soon as the editor's settings change). */
+/** The `memfs/status` notification: `model` once the server has read the settings (again as
+ *  soon as the editor's settings change). */
 export interface StatusNotice {
   state: string;
   message: string;
   busy: number;
-  model: ModelStatus;
+  model?: ModelStatus;
 }
 
 export type ItemKind = "user" | "agent" | "toolCall" | "memoryCommit" | "compaction" | "error";

@@ -4,7 +4,7 @@
 import DOMPurify from "dompurify";
 import { HostMessage, ViewMessage, ViewState } from "../core/viewMessages";
 import { Approval, ApprovalDecision, Item } from "../core/protocol";
-import { toolSummary } from "../core/format";
+import { operationVerb, toolSummary } from "../core/format";
 import { createMarkdown } from "./markdown";
 
 interface VsCodeApi {
@@ -154,7 +154,7 @@ function renderApproval(approval: Approval): HTMLElement {
   node.setAttribute("role", "group");
   node.setAttribute("aria-label", `Approve the agent's edit of ${approval.path}?`);
   const head = el("div", "approval-head");
-  head.append(icon("shield"), el("span", "approval-title", `The agent wants to ${approval.operation}`), el("code", "approval-path", approval.path));
+  head.append(icon("shield"), el("span", "approval-title", `The agent wants to ${operationVerb(approval.operation)}`), el("code", "approval-path", approval.path));
   const tier = el("div", "approval-tier", approval.tier === "project"
     ? "Project memory: shared with everyone on this repository" : "The agent's own memory");
   const why = el("div", "approval-reason", approval.reason ? `Why: ${approval.reason}` : "");
