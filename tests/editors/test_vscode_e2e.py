@@ -197,5 +197,5 @@ def test_chat_and_memory_in_code_server(tmp_path: Path, monkeypatch: pytest.Monk
                                capture_output=True, text=True).stdout
     assert "?? .memfs/" in untracked, untracked
     for name in ("no-model-dark", "chat-dark", "chat-light", "commit-diff-dark", "errors-dark",
-                 "approval-dark", "approval-light", "codelens-dark"):
+                 "approval-dark", "approval-light", "codelens-dark", "memory-tree-dark"):
         assert (SCREENSHOTS / f"{name}.png").stat().st_size > 10_000

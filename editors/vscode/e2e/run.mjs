@@ -374,6 +374,10 @@ try {
     await chat.locator("#stop").click();
     await chat.locator(".approval").waitFor({ state: "detached" });
     await idle(chat);
+    await memoryTree(page).header.click(); // nothing is listed as waiting any more
+    await memoryTree(page).row("project").first().waitFor();
+    await memoryTree(page).row("Waiting for your approval").waitFor({ state: "detached" });
+    await memoryTree(page).header.click();
     await palette(page, "Preferences: Color Theme");
     await choose(page, "Dark Modern");
     await page.locator(".monaco-workbench.vs-dark").waitFor();
@@ -393,6 +397,18 @@ try {
     await lens.locator("a").first().click();
     await page.locator(".tabs-container .tab", { hasText: "api.md" }).waitFor();
     await page.locator(".monaco-editor .view-lines", { hasText: "Always paginate lists." }).first().waitFor();
+    // the tree shows the tiers, a scoped file's globs and who changed each file (the chat
+    // collapsed meanwhile, so that the tree has the room)
+    const chatHeader = page.locator(".pane-header", { hasText: "Chat" });
+    await chatHeader.click();
+    await memoryTree(page).header.click();
+    await memoryTree(page).row("project").locator(".label-description", { hasText: "shared with the team" }).waitFor();
+    await memoryTree(page).row("api.md").locator(".label-description", { hasText: "scoped: src/api/**" }).waitFor();
+    await memoryTree(page).row("project.md").locator(".label-description", { hasText: /in context · (just now|\d+ min ago)/ }).waitFor();
+    await page.mouse.move(900, 600); // no hover over the tree in the picture
+    await shot(page, "memory-tree-dark");
+    await memoryTree(page).header.click();
+    await chatHeader.click();
   });
 
   await step("New Conversation starts empty; switching back shows the first one", async () => {

@@ -36,6 +36,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   }, output);
   approvals.view = chat;
   const listeners = new Set<(delta: Delta) => void>();
+  const projectMemory = vscode.workspace.createFileSystemWatcher("**/.memfs/memory/**");
 
   const refresh = async () => {
     try {
@@ -79,12 +80,20 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     output, status, doctor, approvals, treeView,
     vscode.window.registerWebviewViewProvider(ChatView.id, chat),
     approvals.onDidChange(() => {
-      chat.setWaiting(approvals.pending.length); // the chat's badge (the activity bar adds up every view's)
+      // the badge sits on the tree's view: a webview view's badge cannot be cleared in VS Code
+      // 1.10x (WebviewViewPane drops an `undefined` badge without removing the shown one)
+      const count = approvals.pending.length;
+      treeView.badge = count ? { value: count, tooltip: `${count} memory edit${count === 1 ? "" : "s"} waiting for your approval` } : undefined;
       tree.refresh();
     }),
     srv.client.onRequest("memfs/approve", (approval: Approval, token) => approvals.ask(approval, token)),
     srv.client.onNotification("memfs/approvalsChanged", (changed: { approvals: Approval[] }) => approvals.update(changed.approvals)),
     vscode.window.onDidChangeActiveTextEditor(() => sendActiveDocument()),
+    projectMemory,
+    // project memory is files in the workspace (a pull, an edit here): the tree follows them
+    projectMemory.onDidCreate(() => tree.refresh()),
+    projectMemory.onDidChange(() => tree.refresh()),
+    projectMemory.onDidDelete(() => tree.refresh()),
     vscode.workspace.registerTextDocumentContentProvider(SCHEME, new RevisionDocuments(srv)),
     srv.client.onDidChangeState((event) => {
       if (event.newState === State.Running) {

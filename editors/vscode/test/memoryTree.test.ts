@@ -29,6 +29,7 @@ test("changeLabel says when and who: the agent's sources, a teammate's commit, a
   assert.equal(changeLabel(at("git", "Ana"), NOW), "2 h ago by Ana");
   assert.equal(changeLabel(at("uncommitted"), NOW), "2 h ago, uncommitted");
   assert.equal(changeLabel(at("file"), NOW), "2 h ago");
+  assert.equal(changeLabel(at("created"), NOW), "2 h ago, at creation");
   assert.equal(changeLabel(null, NOW), "");
 });
 

@@ -25,7 +25,6 @@ export class ChatView implements vscode.WebviewViewProvider {
   private status: Status | undefined;
   private offline: string | undefined;
   private approvals: Approval[] = [];
-  private badge: vscode.ViewBadge | undefined;
 
   constructor(private readonly server: Server, private readonly extensionUri: vscode.Uri,
     private readonly actions: ChatActions, private readonly output: vscode.OutputChannel) {}
@@ -36,7 +35,6 @@ export class ChatView implements vscode.WebviewViewProvider {
     view.webview.html = chatHtml(view.webview, this.extensionUri);
     view.webview.onDidReceiveMessage((message: ViewMessage) => this.onMessage(message));
     view.onDidDispose(() => (this.view = undefined));
-    view.badge = this.badge;
     this.showTitle();
   }
 
@@ -89,12 +87,6 @@ export class ChatView implements vscode.WebviewViewProvider {
   showApprovals(approvals: Approval[]): void {
     this.approvals = approvals;
     this.post({ type: "approvals", approvals });
-  }
-
-  /** How many memory edits wait for an answer (the view's badge). */
-  setWaiting(count: number): void {
-    this.badge = count ? { value: count, tooltip: `${count} memory edit${count === 1 ? "" : "s"} waiting for your approval` } : undefined;
-    if (this.view) this.view.badge = this.badge;
   }
 
   retitle(conversationId: string, title: string): void {

@@ -68,6 +68,10 @@ export function sourceLabel(source: string | undefined): string {
       return "the agent";
     case "revert":
       return "a revert";
+    case "doctor":
+      return "the doctor";
+    case "import":
+      return "an import";
     case "external":
       return "another program";
     default:

@@ -55,6 +55,8 @@ export function changeLabel(change: LastChange | null, now: Date = new Date()): 
       return `${when}, uncommitted`;
     case "file":
       return when;
+    case "created":
+      return `${when}, at creation`;
     default: {
       const by = sourceLabel(change.source);
       return by ? `${when} by ${by}` : when;
