@@ -94,6 +94,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     projectMemory.onDidCreate(() => tree.refresh()),
     projectMemory.onDidChange(() => tree.refresh()),
     projectMemory.onDidDelete(() => tree.refresh()),
+    treeView.onDidChangeVisibility((event) => event.visible && tree.refresh()), // fresh when shown
     vscode.workspace.registerTextDocumentContentProvider(SCHEME, new RevisionDocuments(srv)),
     srv.client.onDidChangeState((event) => {
       if (event.newState === State.Running) {
