@@ -3,7 +3,8 @@ packaged .vsix against this checkout's memfs-lsp and the scripted model (editors
 holds the steps: no-model state, Configure Model, Remember, the memory tree, markdown, commit
 diff, failed tool call, provider error, Stop, Doctor in Problems, memory log and revert, project
 memory: an edit approved, one rejected with a reason the model sees, a question withdrawn by
-Stop, the CodeLens of a scoped memory; conversation switch, themes, reload).
+Stop, the CodeLens of a scoped memory, the tree's tiers and scope; conversation switch, themes,
+reload).
 
 ``make test`` installs code-server and Chromium first (``make e2e-deps``). Where they are
 missing the test skips and says why, except on CI (``CI`` set), where it fails.

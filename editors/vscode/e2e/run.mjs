@@ -338,6 +338,7 @@ try {
     await card.locator(".approval-reason", { hasText: "record the indentation" }).waitFor();
     await card.locator(".diff-line.add", { hasText: "Indent with tabs." }).waitFor();
     await chat.locator("#busy-text", { hasText: "Waiting for your approval" }).waitFor();
+    await page.mouse.move(900, 600); // no hover in the picture
     await shot(page, "approval-dark");
     await card.locator("button.accept").click();
     await chat.locator(".item.agent", { hasText: "Noted for the team." }).waitFor();
@@ -370,6 +371,7 @@ try {
     await page.locator(".monaco-workbench.vs").waitFor();
     chat = await chatView(page);
     await chat.locator(".approval .diff-line.add", { hasText: "Deploy on Fridays." }).waitFor();
+    await page.mouse.move(900, 600); // no hover in the picture
     await shot(page, "approval-light");
     await chat.locator("#stop").click();
     await chat.locator(".approval").waitFor({ state: "detached" });
@@ -393,6 +395,7 @@ try {
     await page.locator(".tabs-container .tab", { hasText: "handler.py" }).waitFor();
     const lens = page.locator(".monaco-editor .codelens-decoration", { hasText: "memfs: 1 memory applies here" });
     await lens.waitFor();
+    await page.mouse.move(900, 600); // no hover in the picture
     await shot(page, "codelens-dark");
     await lens.locator("a").first().click();
     await page.locator(".tabs-container .tab", { hasText: "api.md" }).waitFor();
@@ -405,7 +408,7 @@ try {
     await memoryTree(page).row("project").locator(".label-description", { hasText: "shared with the team" }).waitFor();
     await memoryTree(page).row("api.md").locator(".label-description", { hasText: "scoped: src/api/**" }).waitFor();
     await memoryTree(page).row("project.md").locator(".label-description", { hasText: /in context · (just now|\d+ min ago)/ }).waitFor();
-    await page.mouse.move(900, 600); // no hover over the tree in the picture
+    await page.mouse.move(900, 600); // no hover in the picture
     await shot(page, "memory-tree-dark");
     await memoryTree(page).header.click();
     await chatHeader.click();
