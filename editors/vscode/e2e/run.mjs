@@ -319,7 +319,10 @@ try {
 
   await step("Show Memory Log opens a commit's diff, and Revert in its title bar undoes it", async () => {
     await palette(page, "Memfs: Show Memory Log");
-    await choose(page, "remember: team squashes merges");
+    // each commit says who made it (its source, from memfs/commit)
+    await page.locator(".quick-input-widget .quick-input-box input").fill("remember: team squashes merges");
+    await row(page, "remember: team squashes merges").locator(".label-description", { hasText: "by you (Remember)" }).waitFor();
+    await row(page, "remember: team squashes merges").click();
     await page.locator(".tabs-container .tab", { hasText: "merges.md" }).waitFor();
     await page.locator(".monaco-diff-editor .editor.modified .view-lines", { hasText: "Squash merges." }).waitFor();
     await page.locator(".monaco-diff-editor .monaco-editor.focused").waitFor();

@@ -50,6 +50,8 @@ const SOURCES_SHOWN = 20; // the rows are redrawn after this many sources came i
 
 interface LogPick extends vscode.QuickPickItem { entry: LogEntry }
 
+const by = (source: string | undefined) => (sourceLabel(source) ? `by ${sourceLabel(source)}` : "");
+
 /** Every memory commit, newest first: when, who made it (each commit's `source` from
  *  `memfs/commit`, filled in while the list is open) and the files it touched. */
 export async function showMemoryLog(server: Server): Promise<void> {
@@ -57,7 +59,7 @@ export async function showMemoryLog(server: Server): Promise<void> {
   const sources = new Map<string, string>();
   const describe = (entry: LogEntry): LogPick => ({
     label: entry.message.split("\n")[0],
-    description: [entry.commit.slice(0, 8), relativeTime(entry.date), sourceLabel(sources.get(entry.commit))].filter(Boolean).join(" · "),
+    description: [entry.commit.slice(0, 8), relativeTime(entry.date), by(sources.get(entry.commit))].filter(Boolean).join(" · "),
     detail: entry.paths.join(", "),
     entry,
   });
@@ -75,7 +77,8 @@ export async function showMemoryLog(server: Server): Promise<void> {
   const show = () => { // keep the row the user is on
     const active = pick.activeItems[0]?.entry.commit;
     pick.items = log.commits.map(describe);
-    pick.activeItems = pick.items.filter((item) => item.entry.commit === active);
+    const keep = pick.items.filter((item) => item.entry.commit === active);
+    if (keep.length) pick.activeItems = keep;
   };
   const queue = [...log.commits];
   const lookUp = async () => {

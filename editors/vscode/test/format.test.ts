@@ -34,6 +34,7 @@ test("toolSummary and sourceLabel", () => {
   assert.equal(sourceLabel("manual"), "you");
   assert.equal(sourceLabel("chat"), "the agent");
   assert.equal(sourceLabel("agent"), "the agent");
+  assert.equal(sourceLabel("remember"), "you (Remember)");
   assert.equal(sourceLabel("reflection"), "reflection");
   assert.equal(sourceLabel(undefined), "");
 });

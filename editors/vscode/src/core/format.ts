@@ -70,6 +70,8 @@ export function sourceLabel(source: string | undefined): string {
       return "a revert";
     case "doctor":
       return "the doctor";
+    case "remember":
+      return "you (Remember)";
     case "import":
       return "an import";
     case "external":
