@@ -1,8 +1,10 @@
 """The extension in a real VS Code: code-server (npm registry) in headless Chromium drives the
 packaged .vsix against this checkout's memfs-lsp and the scripted model (editors/vscode/e2e/run.mjs
 holds the steps: no-model state, Configure Model, Remember, the memory tree, markdown, commit
-diff, failed tool call, provider error, Stop, Doctor in Problems, memory log and revert,
-conversation switch, themes, reload).
+diff, failed tool call, provider error, Stop, Doctor in Problems, memory log and revert, project
+memory: an edit approved, one rejected with a reason the model sees, a question withdrawn by
+Stop, the CodeLens of a scoped memory, the tree's tiers and scope; conversation switch, themes,
+reload).
 
 ``make test`` installs code-server and Chromium first (``make e2e-deps``). Where they are
 missing the test skips and says why, except on CI (``CI`` set), where it fails.
@@ -73,7 +75,18 @@ PROMPTS = {
     "story": "Tell me a long story.",
     "second": "Hello again, in a new conversation.",
     "after_reload": "Still there after the reload?",
+    "tabs": "We indent with tabs in this project.",
+    "semicolons": "We never use semicolons here.",
+    "fridays": "Note that we deploy on Fridays.",
 }
+PROJECT_FILE = "project/system/project.md"
+REJECTION = "we do use semicolons"
+
+
+def _project_edit(old: str, new: str, why: str) -> Reply:
+    return Reply(tool_calls=[ToolCall("memory", {"command": "str_replace", "path": PROJECT_FILE,
+                                                 "old_text": old, "new_text": new,
+                                                 "reason": why})])
 
 
 def _respond(request: dict[str, Any]) -> Reply:
@@ -107,6 +120,15 @@ def _respond(request: dict[str, Any]) -> Reply:
         return Reply(text="This is the second conversation.")
     if text == PROMPTS["after_reload"]:
         return Reply(text="Still here.")
+    if text == PROMPTS["tabs"]:  # project memory asks before an edit lands (approval: ask)
+        return Reply(text="Noted for the team.") if after_tool else _project_edit(
+            "Nothing recorded yet.", "Indent with tabs.", "record the indentation")
+    if text == PROMPTS["semicolons"]:
+        return Reply(text="Understood, I left it as it was.") if after_tool else _project_edit(
+            "Indent with tabs.", "Indent with tabs. No semicolons.", "record the style")
+    if text == PROMPTS["fridays"]:
+        return Reply(text="Noted.") if after_tool else _project_edit(
+            "Indent with tabs.", "Indent with tabs. Deploy on Fridays.", "record the deploys")
     return Reply(text="OK.")
 
 
@@ -128,13 +150,15 @@ def test_chat_and_memory_in_code_server(tmp_path: Path, monkeypatch: pytest.Monk
     workspace = tmp_path / "project"
     workspace.mkdir()
     subprocess.run(["git", "init", "-q"], cwd=workspace, check=True)
+    (workspace / "src" / "api").mkdir(parents=True)  # a file the scoped memory's CodeLens is on
+    (workspace / "src" / "api" / "handler.py").write_text("def handle():\n    return []\n")
     with ScriptedModel() as model:
         model.responder = _respond
         env = {**os.environ, "CODE_SERVER": str(CODE_SERVER),
                "VSIX": str(EXTENSION / "memfs.vsix"), "WORKSPACE": str(workspace),
                "E2E_TMP": str(tmp_path), "CHROMIUM": CHROMIUM, "PORT": str(_free_port()),
                "MODEL_URL": model.url, "API_KEY": API_KEY, "SCREENSHOTS": str(SCREENSHOTS),
-               "PROMPTS": json.dumps(PROMPTS),
+               "PROMPTS": json.dumps(PROMPTS), "REJECTION": REJECTION,
                "SERVER_COMMAND": json.dumps([str(Path(sys.executable).parent / "memfs-lsp")])}
         SCREENSHOTS.mkdir(parents=True)
         with (SCREENSHOTS / "run.log").open("w") as log_file:
@@ -143,7 +167,8 @@ def test_chat_and_memory_in_code_server(tmp_path: Path, monkeypatch: pytest.Monk
         output = (SCREENSHOTS / "run.log").read_text()
         assert done.returncode == 0 and "E2E OK" in output, output[-6000:]
         sent = [{k.lower(): v for k, v in h.items()}.get("authorization") for h in model.headers]
-        asked = [ScriptedModel.last_user_text(r) for r in model.requests]
+        requests = list(model.requests)
+        asked = [ScriptedModel.last_user_text(r) for r in requests]
     # The key from Configure Model reached the model with every request (through the server's
     # environment), also after a window reload (so the secret storage kept it) ...
     assert PROMPTS["after_reload"] in asked
@@ -161,5 +186,17 @@ def test_chat_and_memory_in_code_server(tmp_path: Path, monkeypatch: pytest.Monk
                          text=True).stdout.splitlines()
     assert "remember: team squashes merges" in log and "user greets" in log
     assert not (root / "notes" / "merges.md").exists(), "Revert from the memory log's diff"
-    for name in ("no-model-dark", "chat-dark", "chat-light", "commit-diff-dark", "errors-dark"):
+    # Project memory: the accepted edit landed in the workspace (uncommitted, for the user to
+    # review), the rejected and the withdrawn ones did not, and the model was told the reason.
+    project_md = (workspace / ".memfs" / "memory" / "system" / "project.md").read_text()
+    assert "Indent with tabs." in project_md
+    assert "No semicolons" not in project_md and "Fridays" not in project_md
+    rejected = [r for r in requests if ScriptedModel.last_user_text(r) == PROMPTS["semicolons"]]
+    told = [str(m["content"]) for m in rejected[-1]["messages"] if m.get("role") == "tool"]
+    assert told and REJECTION in told[-1], told
+    untracked = subprocess.run(["git", "status", "--porcelain"], cwd=workspace,
+                               capture_output=True, text=True).stdout
+    assert "?? .memfs/" in untracked, untracked
+    for name in ("no-model-dark", "chat-dark", "chat-light", "commit-diff-dark", "errors-dark",
+                 "approval-dark", "approval-light", "codelens-dark", "memory-tree-dark"):
         assert (SCREENSHOTS / f"{name}.png").stat().st_size > 10_000

@@ -5,22 +5,9 @@
 // Every wait is on something a user would see (the status item naming the agent, a row in the
 // palette, a toast, an element in the chat view), never on a fixed delay; STEP_TIMEOUT only
 // turns a hang into a failure that names its step.
-//
-// TODO(server-additions): these steps wait for the planned server additions (HELPERS.md
-// "Protocol additions planned"); set SERVER_ADDITIONS = true once the server has them:
-//   1. reload restores the transcript (memfs/messages on open)
-//   2. conversation switch after a reload shows the other conversation's history (memfs/messages)
-//   3. the conversation gets a title after its first exchange (memfs/conversationChanged, shown
-//      as the view's description)
-//   4. the status item's tooltip names where the model came from (memfs/status model.source)
-//   5. the status item follows a settings change without a restart (memfs/status notification
-//      after didChangeConfiguration)
-//   6. a doctor finding sits on its line (findings' startLine/endLine in camelCase; today's
-//      start_line leaves every finding on line 1)
-const SERVER_ADDITIONS = false;
 
 import { spawn, execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 
@@ -30,7 +17,7 @@ const env = (name) => {
 };
 const codeServer = env("CODE_SERVER"), vsix = env("VSIX"), workspace = env("WORKSPACE"), modelUrl = env("MODEL_URL");
 const tmp = env("E2E_TMP"), port = env("PORT"), serverCommand = JSON.parse(env("SERVER_COMMAND"));
-const shots = env("SCREENSHOTS"), apiKey = env("API_KEY"), prompts = JSON.parse(env("PROMPTS"));
+const shots = env("SCREENSHOTS"), apiKey = env("API_KEY"), prompts = JSON.parse(env("PROMPTS")), rejection = env("REJECTION");
 const STEP_TIMEOUT = 180_000;
 const userData = join(tmp, "user-data"), extensions = join(tmp, "extensions");
 mkdirSync(join(userData, "User"), { recursive: true });
@@ -214,18 +201,20 @@ try {
     await answer(page, "API key", apiKey);
     await ready(page, "openai/scripted");
     await chat.locator(".empty-state", { hasText: "Ask Memory Agent" }).waitFor();
-    if (SERVER_ADDITIONS) {
-      // 4. the status item says where the model came from
-      await page.locator(".statusbar-item", { hasText: "Memory Agent" }).hover();
-      await page.locator(".monaco-hover, .workbench-hover", { hasText: "openai/scripted (from editor)" }).waitFor();
-      // 5. a settings change reaches the status item at once (no restart)
-      const file = join(userData, "User", "settings.json");
-      const settings = JSON.parse(readFileSync(file, "utf8"));
-      writeFileSync(file, JSON.stringify({ ...settings, "memfs.model": "openai/scripted-2" }, null, 2));
-      await ready(page, "openai/scripted-2");
-      writeFileSync(file, JSON.stringify(settings, null, 2));
-      await ready(page, "openai/scripted");
-    }
+    // the status item says where the model came from
+    await page.locator(".statusbar-item", { hasText: "Memory Agent" }).hover();
+    await page.locator(".monaco-hover, .workbench-hover", { hasText: "openai/scripted (from editor)" }).waitFor();
+    // a change in the Settings UI reaches the status item at once (no restart)
+    await palette(page, "Preferences: Open User Settings");
+    const editor = page.locator(".settings-editor");
+    await editor.locator(".settings-header .monaco-editor").click();
+    await page.keyboard.type("memfs.model");
+    const model = editor.locator(".setting-item-contents", { hasText: "as a litellm model string" }).locator("input");
+    await model.fill("openai/scripted-2");
+    await ready(page, "openai/scripted-2");
+    await model.fill("openai/scripted");
+    await ready(page, "openai/scripted");
+    await palette(page, "View: Close All Editors");
   });
 
   await step("Remember… from the palette commits to memory", async () => {
@@ -322,22 +311,110 @@ try {
     await problems.waitFor();
     await problems.locator(".monaco-list-row", { hasText: "[[nowhere]] points to no memory file" }).waitFor();
     await problems.locator(".monaco-list-row", { hasText: "greeting.md" }).first().waitFor();
-    if (SERVER_ADDITIONS) {
-      await problems.locator(".monaco-list-row", { hasText: "[[nowhere]] points to no memory file" }).filter({ hasNotText: "Ln 1, " }).waitFor();
-    }
+    // the finding sits on its line (the link is on line 2)
+    await problems.locator(".monaco-list-row", { hasText: "[[nowhere]] points to no memory file" }).filter({ hasNotText: "Ln 1, " }).waitFor();
     await shot(page, "problems-dark");
     await palette(page, "View: Toggle Panel Visibility");
   });
 
   await step("Show Memory Log opens a commit's diff, and Revert in its title bar undoes it", async () => {
     await palette(page, "Memfs: Show Memory Log");
-    await choose(page, "remember: team squashes merges");
+    // each commit says who made it (its source, from memfs/commit)
+    await page.locator(".quick-input-widget .quick-input-box input").fill("remember: team squashes merges");
+    await row(page, "remember: team squashes merges").locator(".label-description", { hasText: "by you (Remember)" }).waitFor();
+    await row(page, "remember: team squashes merges").click();
     await page.locator(".tabs-container .tab", { hasText: "merges.md" }).waitFor();
     await page.locator(".monaco-diff-editor .editor.modified .view-lines", { hasText: "Squash merges." }).waitFor();
     await page.locator(".monaco-diff-editor .monaco-editor.focused").waitFor();
     await page.locator(".editor-actions [aria-label^='Revert This Memory Commit']").click();
     await page.locator(".monaco-dialog-box .monaco-button", { hasText: "Revert" }).click();
     await (await toast(page, "memfs: reverted")).waitFor();
+  });
+
+  await step("Create Project Memory; a project memory edit waits for approval and Accept applies it", async () => {
+    await palette(page, "Memfs: Create Project Memory");
+    await (await toast(page, "project memory created in .memfs/memory")).waitFor();
+    chat = await chatView(page);
+    await say(chat, prompts.tabs);
+    const card = chat.locator(".approval", { hasText: "project/system/project.md" });
+    await card.locator(".approval-tier", { hasText: "shared with everyone on this repository" }).waitFor();
+    await card.locator(".approval-reason", { hasText: "record the indentation" }).waitFor();
+    await card.locator(".diff-line.add", { hasText: "Indent with tabs." }).waitFor();
+    await chat.locator("#busy-text", { hasText: "Waiting for your approval" }).waitFor();
+    await page.mouse.move(900, 600); // no hover in the picture
+    await shot(page, "approval-dark");
+    await card.locator("button.accept").click();
+    await chat.locator(".item.agent", { hasText: "Noted for the team." }).waitFor();
+    await idle(chat);
+    if (await chat.locator(".approval").count()) throw new Error("the answered question is still shown");
+    await chat.locator(".item.tool.ok", { hasText: "project/system/project.md" }).last().waitFor();
+  });
+
+  await step("Reject with a reason: the edit does not land and the agent is told why", async () => {
+    await say(chat, prompts.semicolons);
+    const card = chat.locator(".approval", { hasText: "project/system/project.md" });
+    await card.locator(".diff-line.add", { hasText: "No semicolons." }).waitFor();
+    // the pending edit is listed in the Agent Memory view too
+    await memoryTree(page).header.click();
+    await memoryTree(page).row("Waiting for your approval (1)").waitFor();
+    await memoryTree(page).header.click();
+    await card.locator("input.approval-why").fill(rejection);
+    await card.locator("button.reject").click();
+    await chat.locator(".item.agent", { hasText: "Understood, I left it as it was." }).waitFor();
+    await idle(chat);
+    const failed = chat.locator(".item.tool.failed").last();
+    await failed.locator(".tool-state", { hasText: rejection }).waitFor();
+  });
+
+  await step("Stop while a question waits withdraws it (light theme)", async () => {
+    await say(chat, prompts.fridays);
+    await chat.locator(".approval .diff-line.add", { hasText: "Deploy on Fridays." }).waitFor();
+    await palette(page, "Preferences: Color Theme");
+    await choose(page, "Light Modern");
+    await page.locator(".monaco-workbench.vs").waitFor();
+    chat = await chatView(page);
+    await chat.locator(".approval .diff-line.add", { hasText: "Deploy on Fridays." }).waitFor();
+    await page.mouse.move(900, 600); // no hover in the picture
+    await shot(page, "approval-light");
+    await chat.locator("#stop").click();
+    await chat.locator(".approval").waitFor({ state: "detached" });
+    await idle(chat);
+    await memoryTree(page).header.click(); // nothing is listed as waiting any more
+    await memoryTree(page).row("project").first().waitFor();
+    await memoryTree(page).row("Waiting for your approval").waitFor({ state: "detached" });
+    await memoryTree(page).header.click();
+    await palette(page, "Preferences: Color Theme");
+    await choose(page, "Dark Modern");
+    await page.locator(".monaco-workbench.vs-dark").waitFor();
+  });
+
+  await step("a scoped memory's CodeLens shows on a matching file and opens the memory", async () => {
+    writeFileSync(join(workspace, ".memfs", "memory", "api.md"),
+      "---\ndescription: API rules\npaths: [\"src/api/**\"]\n---\nAlways paginate lists.\n");
+    await page.keyboard.press("Escape");
+    await page.locator(".command-center-center").click();
+    await page.locator(".quick-input-widget .quick-input-box input").fill("handler.py");
+    await row(page, "handler.py").click();
+    await page.locator(".tabs-container .tab", { hasText: "handler.py" }).waitFor();
+    const lens = page.locator(".monaco-editor .codelens-decoration", { hasText: "memfs: 1 memory applies here" });
+    await lens.waitFor();
+    await page.mouse.move(900, 600); // no hover in the picture
+    await shot(page, "codelens-dark");
+    await lens.locator("a").first().click();
+    await page.locator(".tabs-container .tab", { hasText: "api.md" }).waitFor();
+    await page.locator(".monaco-editor .view-lines", { hasText: "Always paginate lists." }).first().waitFor();
+    // the tree shows the tiers, a scoped file's globs and who changed each file (the chat
+    // collapsed meanwhile, so that the tree has the room)
+    const chatHeader = page.locator(".pane-header", { hasText: "Chat" });
+    await chatHeader.click();
+    await memoryTree(page).header.click();
+    await memoryTree(page).row("project").locator(".label-description", { hasText: "shared with the team" }).waitFor();
+    await memoryTree(page).row("api.md").locator(".label-description", { hasText: "scoped: src/api/**" }).waitFor();
+    await memoryTree(page).row("project.md").locator(".label-description", { hasText: /in context · (just now|\d+ min ago)/ }).waitFor();
+    await page.mouse.move(900, 600); // no hover in the picture
+    await shot(page, "memory-tree-dark");
+    await memoryTree(page).header.click();
+    await chatHeader.click();
   });
 
   await step("New Conversation starts empty; switching back shows the first one", async () => {
@@ -347,9 +424,8 @@ try {
     await say(chat, prompts.second);
     await chat.locator(".item.agent", { hasText: "This is the second conversation" }).waitFor();
     await idle(chat);
-    if (SERVER_ADDITIONS) { // 3. the new conversation gets a title after its first exchange
-      await page.locator(".pane-header", { hasText: "Chat" }).filter({ hasNotText: "New conversation" }).waitFor();
-    }
+    // the new conversation gets a title after its first exchange
+    await page.locator(".pane-header", { hasText: "Chat" }).filter({ hasNotText: "New conversation" }).waitFor();
     await palette(page, "Memfs: Switch Conversation…");
     await switchToOther(page);
     await chat.locator(".item.agent", { hasText: "Plan for tabs" }).waitFor();
@@ -379,12 +455,10 @@ try {
     await reloaded;
     await ready(page, "openai/scripted");
     chat = await chatView(page);
-    if (SERVER_ADDITIONS) {
-      await chat.locator(".item.agent", { hasText: "Plan for tabs" }).waitFor();
-      await palette(page, "Memfs: Switch Conversation…");
-      await switchToOther(page);
-      await chat.locator(".item.agent", { hasText: "This is the second conversation" }).waitFor();
-    }
+    await chat.locator(".item.agent", { hasText: "Plan for tabs" }).waitFor();
+    await palette(page, "Memfs: Switch Conversation…");
+    await switchToOther(page);
+    await chat.locator(".item.agent", { hasText: "This is the second conversation" }).waitFor();
     await say(chat, prompts.after_reload);
     await chat.locator(".item.agent", { hasText: "Still here" }).waitFor();
     await idle(chat);

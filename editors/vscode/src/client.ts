@@ -30,8 +30,11 @@ export class Server {
     const [command, ...args] = serverCommand();
     this.executable = { command, args, options: { env: process.env } };
     const clientOptions: LanguageClientOptions = {
-      documentSelector: [{ scheme: "file", language: "markdown" }],
-      initializationOptions: { memfs: settings() },
+      // every file: memory files get diagnostics, completion and hover; source files the
+      // CodeLens of the scoped memories that apply to them (and the server knows what is open)
+      documentSelector: [{ scheme: "file" }],
+      // approvalUi: this client shows `memfs/approve` questions itself (the chat view)
+      initializationOptions: { memfs: { ...settings(), approvalUi: true } },
       outputChannel: output,
       synchronize: { configurationSection: "memfs" },
       middleware: {

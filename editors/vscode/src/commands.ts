@@ -1,6 +1,7 @@
 // Command palette entries: input boxes and pickers over the server's own commands. The server's
 // memfs.* commands are registered by the language client itself; ours are memfs.ui.*.
 import * as vscode from "vscode";
+import { Approvals } from "./approvals";
 import { errorMessage, Server } from "./client";
 import { newConversation, pickConversation, renameConversation } from "./chat/conversations";
 import { ChatView } from "./chat/view";
@@ -13,6 +14,7 @@ export interface Parts {
   chat: ChatView;
   tree: MemoryTree;
   doctor: Doctor;
+  approvals: Approvals;
   configureModel(): Promise<void>;
   forgetKeys(): Promise<void>;
   /** the agent or conversation changed outside the chat view */
@@ -40,6 +42,7 @@ export function registerCommands(context: vscode.ExtensionContext, parts: Parts)
   register("memfs.ui.configureModel", () => parts.configureModel());
   register("memfs.ui.forgetKeys", () => parts.forgetKeys());
   register("memfs.ui.refreshTree", () => tree.refresh());
+  register("memfs.ui.reviewApproval", (id: string) => parts.approvals.review(id));
   register("memfs.ui.memoryLog", () => showMemoryLog(server));
   register("memfs.ui.revertCommit", (uri?: vscode.Uri) => revertShownCommit(server, uri));
   register("memfs.ui.doctor", async () => {
@@ -55,6 +58,14 @@ export function registerCommands(context: vscode.ExtensionContext, parts: Parts)
     const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: "memfs: initializing memory" },
       () => server.command<{ files: string[]; message?: string }>("memfs.init", { depth, history: history === "Yes" }));
     void vscode.window.showInformationMessage(`memfs: init wrote ${result.files.length} file(s). ${String(result.message ?? "").split("\n")[0]}`);
+  });
+  register("memfs.ui.initProjectMemory", async () => {
+    const made = await server.command<{ root: string; created: boolean; files: string[]; ignored: boolean }>("memfs.initProjectMemory", {});
+    const where = vscode.workspace.asRelativePath(made.root);
+    const said = made.created ? `memfs: project memory created in ${where}: commit it to share it with your team`
+      : `memfs: this project already has its memory in ${where}`;
+    void vscode.window.showInformationMessage(made.ignored ? `${said} (git ignores it: the team will not see it)` : said);
+    tree.refresh();
   });
   register("memfs.ui.remember", async () => {
     const text = await vscode.window.showInputBox({ prompt: "What should the agent remember? (empty: infer from the conversation)" });

@@ -3,11 +3,12 @@
 // the palette commands and the @memory participant to it. All logic stays in the server.
 import * as vscode from "vscode";
 import { State } from "vscode-languageclient/node";
+import { Approvals } from "./approvals";
 import { ChatView } from "./chat/view";
 import { errorMessage, Server } from "./client";
 import { registerCommands } from "./commands";
 import { configureModel } from "./configureModel";
-import { Delta, StatusNotice } from "./core/protocol";
+import { Approval, Delta, StatusNotice } from "./core/protocol";
 import { SCHEME } from "./core/revisions";
 import { Doctor } from "./doctor";
 import { openCommit, RevisionDocuments } from "./history";
@@ -23,14 +24,19 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const keys = new ProviderKeys(context);
   server = new Server(output, keys);
   const srv = server;
-  const tree = new MemoryTree(srv);
+  const approvals = new Approvals(srv);
+  const tree = new MemoryTree(srv, approvals);
+  const treeView = vscode.window.createTreeView("memfs.memoryTree", { treeDataProvider: tree });
   const status = new StatusItem(srv);
   const doctor = new Doctor(srv);
   const chat = new ChatView(srv, context.extensionUri, {
     openCommit,
     configureModel: () => vscode.commands.executeCommand("memfs.ui.configureModel") as Promise<void>,
+    approve: (id, decision, reason) => approvals.answer(id, decision, reason),
   }, output);
+  approvals.view = chat;
   const listeners = new Set<(delta: Delta) => void>();
+  const projectMemory = vscode.workspace.createFileSystemWatcher("**/.memfs/memory/**");
 
   const refresh = async () => {
     try {
@@ -38,8 +44,20 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     } catch (error) {
       output.appendLine(`memfs: status: ${errorMessage(error)}`);
     }
+    try {
+      await approvals.load();
+    } catch (error) {
+      output.appendLine(`memfs: pending approvals: ${errorMessage(error)}`);
+    }
     tree.refresh();
+    sendActiveDocument();
     await chat.refresh();
+  };
+  /** Which file the user works in: the scoped memories that apply to it join the next turn. */
+  const sendActiveDocument = () => {
+    if (!srv.running) return;
+    const uri = vscode.window.activeTextEditor?.document.uri;
+    void srv.client.sendNotification("memfs/activeDocument", { uri: uri?.scheme === "file" ? uri.toString() : null });
   };
   const restart = async () => {
     if (srv.startFailed) {
@@ -59,9 +77,24 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   };
 
   context.subscriptions.push(
-    output, status, doctor,
+    output, status, doctor, approvals, treeView,
     vscode.window.registerWebviewViewProvider(ChatView.id, chat),
-    vscode.window.registerTreeDataProvider("memfs.memoryTree", tree),
+    approvals.onDidChange(() => {
+      // the badge sits on the tree's view: a webview view's badge cannot be cleared in VS Code
+      // 1.10x (WebviewViewPane drops an `undefined` badge without removing the shown one)
+      const count = approvals.pending.length;
+      treeView.badge = count ? { value: count, tooltip: `${count} memory edit${count === 1 ? "" : "s"} waiting for your approval` } : undefined;
+      tree.refresh();
+    }),
+    srv.client.onRequest("memfs/approve", (approval: Approval, token) => approvals.ask(approval, token)),
+    srv.client.onNotification("memfs/approvalsChanged", (changed: { approvals: Approval[] }) => approvals.update(changed.approvals)),
+    vscode.window.onDidChangeActiveTextEditor(() => sendActiveDocument()),
+    projectMemory,
+    // project memory is files in the workspace (a pull, an edit here): the tree follows them
+    projectMemory.onDidCreate(() => tree.refresh()),
+    projectMemory.onDidChange(() => tree.refresh()),
+    projectMemory.onDidDelete(() => tree.refresh()),
+    treeView.onDidChangeVisibility((event) => event.visible && tree.refresh()), // fresh when shown
     vscode.workspace.registerTextDocumentContentProvider(SCHEME, new RevisionDocuments(srv)),
     srv.client.onDidChangeState((event) => {
       if (event.newState === State.Running) {
@@ -77,11 +110,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     srv.client.onNotification("memfs/memoryChanged", () => tree.refresh()),
     srv.client.onNotification("memfs/status", (notice: StatusNotice) => {
       status.notice(notice);
-      if (notice.model) {
-        chat.setModel(notice.model);
-      } else {
-        void status.load().then((s) => chat.setModel(s.model), (error) => output.appendLine(`memfs: status: ${errorMessage(error)}`));
-      }
+      if (notice.model) chat.setModel(notice.model);
     }),
     srv.client.onNotification("memfs/conversationChanged", (changed: { conversationId: string; title: string }) =>
       chat.retitle(changed.conversationId, changed.title)),
@@ -99,7 +128,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   );
 
   registerCommands(context, {
-    server: srv, chat, tree, doctor, refresh,
+    server: srv, chat, tree, doctor, approvals, refresh,
     configureModel: async () => {
       if (await configureModel(keys)) {
         await restart(); // the new key reaches the server through its environment

@@ -4,7 +4,7 @@
 import * as vscode from "vscode";
 import { errorMessage, Server } from "./client";
 import { relativeTime, sourceLabel } from "./core/format";
-import { Commit, LogEntry } from "./core/protocol";
+import { Commit, CommitDetails, LogEntry } from "./core/protocol";
 import { commitDiffs, commitOf, parseRevision, revisionUri, Revision, SCHEME } from "./core/revisions";
 
 export class RevisionDocuments implements vscode.TextDocumentContentProvider {
@@ -45,16 +45,58 @@ export async function openCommit(commit: Commit): Promise<void> {
   await vscode.commands.executeCommand("vscode.diff", toUri(pair.before), toUri(pair.after), pair.title, { preview: true });
 }
 
+const SOURCE_LOOKUPS = 4; // memfs/commit requests in flight while the log is open
+const SOURCES_SHOWN = 20; // the rows are redrawn after this many sources came in
+
+interface LogPick extends vscode.QuickPickItem { entry: LogEntry }
+
+const by = (source: string | undefined) => (sourceLabel(source) ? `by ${sourceLabel(source)}` : "");
+
+/** Every memory commit, newest first: when, who made it (each commit's `source` from
+ *  `memfs/commit`, filled in while the list is open) and the files it touched. */
 export async function showMemoryLog(server: Server): Promise<void> {
   const log = await server.command<{ commits: LogEntry[] }>("memfs.memoryLog", { limit: 200 });
-  const pick = await vscode.window.showQuickPick(log.commits.map((entry) => ({
+  const sources = new Map<string, string>();
+  const describe = (entry: LogEntry): LogPick => ({
     label: entry.message.split("\n")[0],
-    description: [entry.commit.slice(0, 8), relativeTime(entry.date), sourceLabel(entry.source)].filter(Boolean).join(" · "),
+    description: [entry.commit.slice(0, 8), relativeTime(entry.date), by(sources.get(entry.commit))].filter(Boolean).join(" · "),
     detail: entry.paths.join(", "),
     entry,
-  })), { placeHolder: "Memory log: pick a commit to see what it changed (revert it from the diff's title bar)", matchOnDetail: true });
-  if (pick) {
-    await openCommit({ sha: pick.entry.commit, paths: pick.entry.paths, message: pick.entry.message });
+  });
+  const pick = vscode.window.createQuickPick<LogPick>();
+  pick.placeholder = "Memory log: pick a commit to see what it changed (revert it from the diff's title bar)";
+  pick.matchOnDetail = true;
+  pick.matchOnDescription = true;
+  pick.items = log.commits.map(describe);
+  let open = true;
+  const chosen = new Promise<LogEntry | undefined>((resolve) => {
+    pick.onDidAccept(() => resolve(pick.selectedItems[0]?.entry));
+    pick.onDidHide(() => resolve(undefined));
+  });
+  pick.show();
+  const show = () => { // keep the row the user is on
+    const active = pick.activeItems[0]?.entry.commit;
+    pick.items = log.commits.map(describe);
+    const keep = pick.items.filter((item) => item.entry.commit === active);
+    if (keep.length) pick.activeItems = keep;
+  };
+  const queue = [...log.commits];
+  const lookUp = async () => {
+    for (let entry = queue.shift(); entry && open; entry = queue.shift()) {
+      try {
+        sources.set(entry.commit, (await server.request<CommitDetails>("memfs/commit", { sha: entry.commit })).source);
+      } catch {
+        return; // the log works without who made each commit
+      }
+      if (open && sources.size % SOURCES_SHOWN === 0) show();
+    }
+  };
+  void Promise.all(Array.from({ length: SOURCE_LOOKUPS }, lookUp)).then(() => open && show());
+  const entry = await chosen;
+  open = false;
+  pick.dispose();
+  if (entry) {
+    await openCommit({ sha: entry.commit, paths: entry.paths, message: entry.message });
   }
 }
 

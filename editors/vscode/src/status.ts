@@ -30,9 +30,7 @@ export class StatusItem implements vscode.Disposable {
   notice(notice: StatusNotice): void {
     this.state = notice.state;
     this.message = notice.message;
-    if (notice.model) {
-      this.model = notice.model;
-    }
+    this.model = notice.model ?? this.model;
     this.render();
   }
 

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
-import { modelDescription, relativeTime, sourceLabel, statusText, toolSummary } from "../src/core/format";
+import { modelDescription, operationVerb, relativeTime, sourceLabel, statusText, toolSummary } from "../src/core/format";
 
 test("relativeTime reads ISO times and epoch seconds", () => {
   const now = new Date("2026-03-10T12:00:00Z");
@@ -33,6 +33,15 @@ test("toolSummary and sourceLabel", () => {
   assert.equal(toolSummary("search", { query: "tabs" }), "search tabs");
   assert.equal(sourceLabel("manual"), "you");
   assert.equal(sourceLabel("chat"), "the agent");
+  assert.equal(sourceLabel("agent"), "the agent");
+  assert.equal(sourceLabel("remember"), "you (Remember)");
   assert.equal(sourceLabel("reflection"), "reflection");
   assert.equal(sourceLabel(undefined), "");
+});
+
+test("operationVerb names a memory edit in words", () => {
+  assert.equal(operationVerb("str_replace"), "edit");
+  assert.equal(operationVerb("create"), "create");
+  assert.equal(operationVerb("delete"), "delete");
+  assert.equal(operationVerb("some_thing"), "some thing");
 });

@@ -21,7 +21,7 @@ export async function pickConversation(server: Server, chat: ChatView): Promise<
     return {
       id: c.id,
       label: `${c.id === current ? "$(check) " : ""}${c.title || "New conversation"}`,
-      description: relativeTime(c.lastActivity ?? c.updated),
+      description: relativeTime(c.lastActivity),
       detail: count || undefined,
     };
   });

@@ -20,6 +20,7 @@ export function chatHtml(webview: vscode.Webview, extensionUri: vscode.Uri): str
 <div id="transcript" role="log" aria-live="polite" aria-label="Conversation">
   <div id="older" class="older" hidden>Loading earlier messages…</div>
   <div id="items"></div>
+  <div id="approvals"></div>
   <div id="empty" class="empty-state" hidden></div>
   <div id="busy" class="busy" hidden><span class="codicon codicon-loading codicon-modifier-spin"></span><span id="busy-text">Thinking…</span></div>
 </div>

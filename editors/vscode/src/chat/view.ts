@@ -3,7 +3,7 @@
 // `$/cancelRequest`, and hands commits, code and model setup to the extension's commands.
 import * as vscode from "vscode";
 import { errorMessage, Server } from "../client";
-import { Commit, Delta, ChatResult, MessagesPage, METHOD_NOT_FOUND, ModelStatus, Status } from "../core/protocol";
+import { Approval, ApprovalDecision, Commit, Delta, ChatResult, MessagesPage, ModelStatus, Status } from "../core/protocol";
 import { LiveTurn, Transcript } from "../core/transcript";
 import { HostMessage, ViewMessage } from "../core/viewMessages";
 import { chatHtml } from "./html";
@@ -13,6 +13,7 @@ const PAGE = 50;
 export interface ChatActions {
   openCommit(commit: Commit): Promise<void>;
   configureModel(): Promise<void>;
+  approve(id: string, decision: ApprovalDecision, reason?: string): Promise<void>;
 }
 
 export class ChatView implements vscode.WebviewViewProvider {
@@ -23,6 +24,7 @@ export class ChatView implements vscode.WebviewViewProvider {
   private live: { turn: LiveTurn; transcript: Transcript; cancel: vscode.CancellationTokenSource } | undefined;
   private status: Status | undefined;
   private offline: string | undefined;
+  private approvals: Approval[] = [];
 
   constructor(private readonly server: Server, private readonly extensionUri: vscode.Uri,
     private readonly actions: ChatActions, private readonly output: vscode.OutputChannel) {}
@@ -79,6 +81,12 @@ export class ChatView implements vscode.WebviewViewProvider {
     if (this.live?.transcript !== transcript) {
       await this.loadPage(transcript);
     }
+  }
+
+  /** The memory edits this window is asked to approve (cards under the transcript). */
+  showApprovals(approvals: Approval[]): void {
+    this.approvals = approvals;
+    this.post({ type: "approvals", approvals });
   }
 
   retitle(conversationId: string, title: string): void {
@@ -152,9 +160,7 @@ export class ChatView implements vscode.WebviewViewProvider {
     try {
       page = await this.server.request<MessagesPage>("memfs/messages", { conversationId: transcript.conversationId, limit: PAGE });
     } catch (error) {
-      if ((error as { code?: number }).code !== METHOD_NOT_FOUND) {
-        this.output.appendLine(`memfs: could not load the conversation: ${errorMessage(error)}`);
-      } // a server without memfs/messages: the window's own transcript is what there is
+      this.output.appendLine(`memfs: could not load the conversation: ${errorMessage(error)}`);
       return;
     }
     if (this.live?.transcript === transcript) {
@@ -212,12 +218,16 @@ export class ChatView implements vscode.WebviewViewProvider {
       case "configureModel":
         void this.actions.configureModel();
         break;
+      case "approve":
+        void this.actions.approve(message.id, message.decision, message.reason).catch((error) =>
+          vscode.window.showErrorMessage(`memfs: could not answer: ${errorMessage(error)}`));
+        break;
     }
   }
 
   private reset(): void {
     this.post({ type: "reset", items: this.shown.items, hasMore: this.shown.hasMore, busy: this.live?.transcript === this.shown,
-      model: this.status?.model, agent: this.status?.agent.name, offline: this.offline });
+      model: this.status?.model, agent: this.status?.agent.name, offline: this.offline, approvals: this.approvals });
   }
 
   private postBusy(): void {

@@ -42,6 +42,19 @@ export function toolSummary(name: string, args: Record<string, unknown>): string
   return `${name}${command} ${typeof target === "string" ? target : JSON.stringify(target)}`.trim();
 }
 
+/** A memory tool's operation as a verb: "edit", "create", "delete", "rename" (else as named). */
+export function operationVerb(operation: string): string {
+  switch (operation) {
+    case "str_replace":
+    case "insert":
+    case "append":
+    case "replace":
+      return "edit";
+    default:
+      return operation.replace(/_/g, " ");
+  }
+}
+
 /** Who made a memory change, in the user's words. */
 export function sourceLabel(source: string | undefined): string {
   switch (source) {
@@ -50,8 +63,17 @@ export function sourceLabel(source: string | undefined): string {
       return "";
     case "manual":
       return "you";
+    case "agent":
     case "chat":
       return "the agent";
+    case "revert":
+      return "a revert";
+    case "doctor":
+      return "the doctor";
+    case "remember":
+      return "you (Remember)";
+    case "import":
+      return "an import";
     case "external":
       return "another program";
     default:

@@ -1,6 +1,8 @@
-// The Agent Memory tree's shape: folders and files from `memfs/tree`, each file's last change
-// from `memfs.memoryLog`. Pure (no `vscode`).
-import { LogEntry, TreeFile } from "./protocol";
+// The Agent Memory tree's shape and labels: folders and files from `memfs/tree` (both tiers:
+// the agent's own memory and the project's under `project/`), each file's scope, expiry and
+// last change. Pure (no `vscode`).
+import { relativeTime, sourceLabel } from "./format";
+import { LastChange, TreeFile } from "./protocol";
 
 export interface TreeNode {
   name: string;
@@ -33,15 +35,55 @@ export function buildTree(files: TreeFile[]): TreeNode[] {
   return sort(root.children);
 }
 
-/** Each path's newest commit, from a newest-first log. */
-export function lastChanges(log: LogEntry[]): Map<string, LogEntry> {
-  const last = new Map<string, LogEntry>();
-  for (const entry of log) {
-    for (const path of entry.paths) {
-      if (!last.has(path)) {
-        last.set(path, entry);
-      }
+/** The top folder of the project tier (its files' paths start with `project/`). */
+export function isProjectFolder(node: TreeNode): boolean {
+  const first = (n: TreeNode): TreeFile | undefined => n.file ?? n.children.map(first).find(Boolean);
+  return !node.file && !node.path.includes("/") && first(node)?.tier === "project";
+}
+
+/** "2 h ago by you", "just now by the agent", "3 days ago by Ana" (a teammate's commit),
+ *  "5 min ago, uncommitted"; "" without a change. */
+export function changeLabel(change: LastChange | null, now: Date = new Date()): string {
+  if (!change) {
+    return "";
+  }
+  const when = relativeTime(change.date, now);
+  switch (change.source) {
+    case "git":
+      return change.author ? `${when} by ${change.author}` : when;
+    case "uncommitted":
+      return `${when}, uncommitted`;
+    case "file":
+      return when;
+    case "created":
+      return `${when}, at creation`;
+    default: {
+      const by = sourceLabel(change.source);
+      return by ? `${when} by ${by}` : when;
     }
   }
-  return last;
+}
+
+/** A file's row: whether it is in the agent's context, expired or scoped, then its last change. */
+export function fileDescription(file: TreeFile, now: Date = new Date()): string {
+  const state = file.expired ? `expired ${file.expires ?? ""}`.trim()
+    : file.globs.length ? `scoped: ${file.globs.join(", ")}`
+      : file.inContext ? "in context" : "";
+  return [state, changeLabel(file.lastChange, now)].filter(Boolean).join(" · ");
+}
+
+/** The file's hover: tier, description, tokens, scope, expiry, last change. Plain lines. */
+export function fileDetails(file: TreeFile, now: Date = new Date()): string[] {
+  const tier = file.tier === "project" ? "project memory (shared with everyone on this repository)" : "the agent's own memory";
+  const where = file.globs.length ? `loaded while you work on ${file.globs.join(", ")}`
+    : file.inContext ? "always in the agent's context" : "read on demand";
+  const lines = [file.description ?? "(no description)", `${file.tokens} tokens · ${where} · ${tier}`];
+  if (file.expires) {
+    lines.push(file.expired ? `Expired on ${file.expires}: out of the agent's context until reviewed` : `Expires on ${file.expires}`);
+  }
+  const change = file.lastChange;
+  if (change) {
+    lines.push(`Last change ${changeLabel(change, now)}${change.message ? `: ${change.message.split("\n")[0]}` : ""}`);
+  }
+  return lines;
 }

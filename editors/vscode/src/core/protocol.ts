@@ -1,10 +1,9 @@
-// The shapes the memfs server sends (camelCase on the wire; README's protocol table). Fields a
-// server without the planned additions does not send yet are optional.
+// The shapes the memfs server sends (camelCase on the wire; README's protocol table).
 
 export interface ModelStatus {
   name: string | null;
   configured: boolean;
-  /** editor | environment | user settings | project settings | agent (planned addition) */
+  /** editor | environment | user settings | project settings | agent */
   source?: string;
   hint?: string;
 }
@@ -17,7 +16,8 @@ export interface Status {
   busy?: boolean;
 }
 
-/** The `memfs/status` notification; it carries `model` once the server sends it on settings changes. */
+/** The `memfs/status` notification: `model` once the server has read the settings (again as
+ *  soon as the editor's settings change). */
 export interface StatusNotice {
   state: string;
   message: string;
@@ -95,9 +95,8 @@ export interface ChatResult {
 export interface Conversation {
   id: string;
   title: string;
-  /** ISO 8601 (planned addition); `updated` (epoch seconds) until then */
+  /** ISO 8601 */
   lastActivity?: string;
-  updated?: number;
   messageCount?: number;
   isCurrent?: boolean;
 }
@@ -114,8 +113,30 @@ export interface LogEntry {
   date: string;
   message: string;
   paths: string[];
-  /** who made it: chat, manual, reflection, ... (asked of the server for the tree) */
-  source?: string;
+}
+
+/** `memfs/commit {sha}`: one memory commit with its unified diff. */
+export interface CommitDetails {
+  sha: string;
+  message: string;
+  author: string;
+  date: string;
+  /** who made it: manual, agent, reflection, init, doctor, remember, revert, ... */
+  source: string;
+  paths: string[];
+  diff: string;
+  truncated: boolean;
+}
+
+/** A file's last change (`lastChange` in `memfs/tree`): for the agent's memory its newest
+ *  commit (`source` manual, agent, reflection, ...); for project memory the workspace's git
+ *  (`source` git: `author` is who committed it), an uncommitted change or the file's mtime. */
+export interface LastChange {
+  sha: string | null;
+  date: string;
+  author: string | null;
+  source: string;
+  message: string | null;
 }
 
 export interface Finding {
@@ -135,13 +156,46 @@ export interface DoctorReport {
 }
 
 export interface TreeFile {
+  /** project-tier files are under `project/` */
   path: string;
   description: string | null;
   size: number;
   tokens: number;
   inContext: boolean;
   uri: string;
+  lastChange: LastChange | null;
+  tier: "personal" | "project";
+  /** `paths:` globs of a scoped file (loaded only while a matching file is worked on) */
+  globs: string[];
+  expires: string | null;
+  expired: boolean;
 }
 
-/** JSON-RPC's "method not found": a server without one of the planned additions. */
-export const METHOD_NOT_FOUND = -32601;
+export interface Tree {
+  root: string;
+  head: string;
+  systemTokens: number;
+  files: TreeFile[];
+  /** the workspace's project memory, when it has one */
+  project: { root: string; systemTokens: number } | null;
+}
+
+/** A memory edit waiting for the user (`memfs/approve`, `memfs/pendingApprovals`). */
+export interface Approval {
+  id: string;
+  tier: string;
+  path: string;
+  operation: string;
+  reason: string;
+  /** unified diff of the edit */
+  diff: string;
+  agentId: string;
+  conversationId: string | null;
+}
+
+export type ApprovalDecision = "accept" | "reject" | "always";
+
+export interface ApprovalAnswer {
+  decision: ApprovalDecision;
+  reason?: string;
+}

@@ -7,8 +7,6 @@ export class Transcript {
   hasMore = false;
   before: string | null = null;
   title = "";
-  /** a page came from the server (a server without `memfs/messages` leaves only live turns) */
-  loaded = false;
 
   constructor(public conversationId: string | undefined) {}
 
@@ -19,7 +17,6 @@ export class Transcript {
     this.before = page.before;
     this.title = page.title;
     this.conversationId = page.conversationId;
-    this.loaded = true;
   }
 
   /** An older page goes before what is shown. */

@@ -1,5 +1,5 @@
 // Messages between the chat view's host (extension) and its webview. Pure types.
-import { Commit, Item, ModelStatus } from "./protocol";
+import { Approval, ApprovalDecision, Commit, Item, ModelStatus } from "./protocol";
 
 export interface ViewState {
   items: Item[];
@@ -10,6 +10,8 @@ export interface ViewState {
   agent?: string;
   /** the server could not be reached: what to show instead of a transcript */
   offline?: string;
+  /** memory edits waiting for the user's answer here */
+  approvals: Approval[];
 }
 
 export type HostMessage =
@@ -17,7 +19,8 @@ export type HostMessage =
   | { type: "upsert"; items: Item[] }
   | { type: "prepend"; items: Item[]; hasMore: boolean }
   | { type: "busy"; busy: boolean }
-  | { type: "model"; model: ModelStatus; agent?: string };
+  | { type: "model"; model: ModelStatus; agent?: string }
+  | { type: "approvals"; approvals: Approval[] };
 
 export type ViewMessage =
   | { type: "ready" }
@@ -27,4 +30,5 @@ export type ViewMessage =
   | { type: "openCommit"; commit: Commit }
   | { type: "copy"; text: string }
   | { type: "insert"; text: string; language: string }
-  | { type: "configureModel" };
+  | { type: "configureModel" }
+  | { type: "approve"; id: string; decision: ApprovalDecision; reason?: string };

@@ -3,8 +3,8 @@
 // its own beyond display: every action is a message to the extension.
 import DOMPurify from "dompurify";
 import { HostMessage, ViewMessage, ViewState } from "../core/viewMessages";
-import { Item } from "../core/protocol";
-import { toolSummary } from "../core/format";
+import { Approval, ApprovalDecision, Item } from "../core/protocol";
+import { operationVerb, toolSummary } from "../core/format";
 import { createMarkdown } from "./markdown";
 
 interface VsCodeApi {
@@ -21,13 +21,14 @@ const saved: Saved = vscode.getState() ?? { draft: "", history: [] };
 const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const transcript = byId<HTMLDivElement>("transcript");
 const items = byId<HTMLDivElement>("items");
+const approvals = byId<HTMLDivElement>("approvals");
 const emptyState = byId<HTMLDivElement>("empty");
 const banner = byId<HTMLDivElement>("banner");
 const prompt = byId<HTMLTextAreaElement>("prompt");
 const send = byId<HTMLButtonElement>("send");
 const stop = byId<HTMLButtonElement>("stop");
 
-let state: ViewState = { items: [], hasMore: false, busy: false };
+let state: ViewState = { items: [], hasMore: false, busy: false, approvals: [] };
 const rendered = new Map<string, HTMLElement>();
 const expanded = new Set<string>();
 let loadingOlder = false;
@@ -144,6 +145,64 @@ function renderTool(item: Item): HTMLElement {
   return node;
 }
 
+// ----- approvals -------------------------------------------------------------------------------
+
+/** A memory edit waiting for the user: what, why, the diff, and Accept / Reject / Always. */
+function renderApproval(approval: Approval): HTMLElement {
+  const node = el("div", "approval");
+  node.dataset.id = approval.id;
+  node.setAttribute("role", "group");
+  node.setAttribute("aria-label", `Approve the agent's edit of ${approval.path}?`);
+  const head = el("div", "approval-head");
+  head.append(icon("shield"), el("span", "approval-title", `The agent wants to ${operationVerb(approval.operation)}`), el("code", "approval-path", approval.path));
+  const tier = el("div", "approval-tier", approval.tier === "project"
+    ? "Project memory: shared with everyone on this repository" : "The agent's own memory");
+  const why = el("div", "approval-reason", approval.reason ? `Why: ${approval.reason}` : "");
+  const diff = el("pre", "approval-diff");
+  for (const line of approval.diff.replace(/\n$/, "").split("\n")) {
+    const kind = line.startsWith("+++") || line.startsWith("---") ? "meta" : line.startsWith("@@") ? "hunk"
+      : line.startsWith("+") ? "add" : line.startsWith("-") ? "del" : "ctx";
+    diff.append(el("span", `diff-line ${kind}`, `${line}\n`));
+  }
+  const reason = el("input", "approval-why");
+  reason.type = "text";
+  reason.placeholder = "Reason for a rejection (optional: the agent sees it)";
+  reason.setAttribute("aria-label", "Reason for a rejection");
+  const answer = (decision: ApprovalDecision) => () => {
+    node.classList.add("answered");
+    node.querySelectorAll("button, input").forEach((b) => ((b as HTMLButtonElement).disabled = true));
+    post({ type: "approve", id: approval.id, decision, reason: decision === "reject" ? reason.value : undefined });
+  };
+  const button = (label: string, className: string, codicon: string, title: string, decision: ApprovalDecision) => {
+    const b = el("button", className);
+    b.title = title;
+    b.append(icon(codicon), el("span", "", label));
+    b.onclick = answer(decision);
+    return b;
+  };
+  reason.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.isComposing) {
+      event.preventDefault();
+      answer("reject")();
+    }
+  });
+  const actions = el("div", "approval-actions");
+  actions.append(
+    button("Accept", "primary accept", "check", "Apply this edit", "accept"),
+    button("Reject", "secondary reject", "close", "Do not apply it; the agent is told why", "reject"),
+    button("Always", "secondary always", "check-all", `Apply it, and every later edit of ${approval.tier} memory in this workspace without asking`, "always"),
+  );
+  node.append(head, tier, why, diff, reason, actions);
+  return node;
+}
+
+function renderApprovals(): void {
+  const stick = atBottom();
+  approvals.replaceChildren(...state.approvals.map(renderApproval));
+  renderChrome();
+  if (stick || state.approvals.length) scrollToBottom();
+}
+
 // ----- the page ------------------------------------------------------------------------------
 
 const atBottom = () => transcript.scrollHeight - transcript.scrollTop - transcript.clientHeight < 24;
@@ -200,7 +259,8 @@ function renderChrome(): void {
   const busy = byId("busy");
   busy.hidden = !state.busy;
   const last = state.items[state.items.length - 1];
-  byId("busy-text").textContent = last?.kind === "toolCall" && last.toolCall?.ok === undefined ? "Working…" : "Thinking…";
+  byId("busy-text").textContent = state.approvals.length ? "Waiting for your approval…"
+    : last?.kind === "toolCall" && last.toolCall?.ok === undefined ? "Working…" : "Thinking…";
   send.hidden = state.busy;
   stop.hidden = !state.busy;
   send.disabled = !prompt.value.trim();
@@ -300,6 +360,7 @@ window.addEventListener("message", (event: MessageEvent<HostMessage>) => {
       state = { ...message };
       loadingOlder = false;
       renderAll();
+      renderApprovals();
       scrollToBottom();
       break;
     case "upsert":
@@ -312,6 +373,10 @@ window.addEventListener("message", (event: MessageEvent<HostMessage>) => {
       state.busy = message.busy;
       renderChrome();
       if (message.busy) scrollToBottom();
+      break;
+    case "approvals":
+      state.approvals = message.approvals;
+      renderApprovals();
       break;
     case "model":
       state.model = message.model;
