@@ -122,7 +122,7 @@ async def _request(ls: MemfsServer, method: str, params: Any) -> Any:
     try:
         return await ls.protocol.send_request_async(method, params, msg_id=msg_id)
     except asyncio.CancelledError:
-        ls.protocol.notify("$/cancelRequest", {"id": msg_id})
+        ls.protocol.notify(types.CANCEL_REQUEST, types.CancelParams(id=msg_id))
         ls.protocol._request_futures.pop(msg_id, None)
         raise
 
