@@ -457,3 +457,76 @@ async def test_a_turn_waiting_for_approval_can_be_cancelled_and_withdraws_its_qu
     finally:
         await client.shutdown_session()
         await client.stop()
+
+
+# ----- init, doctor and reflection across the tiers --------------------------------------------
+async def test_init_offers_to_put_the_project_essentials_into_project_memory(repo: Path) -> None:
+    client, _ = await _session(repo)  # no model: init writes what it gathers
+    try:
+        (repo / "README.md").write_text("# Gadget\nGadgets for everyone.\n")
+        questions: list[str] = []
+        answer = client.protocol.fm.features[types.WINDOW_SHOW_MESSAGE_REQUEST]
+
+        def ask(params: types.ShowMessageRequestParams) -> Any:
+            questions.append(params.message)
+            return answer(params)
+
+        client.protocol.fm.features[types.WINDOW_SHOW_MESSAGE_REQUEST] = ask
+        client.answers += ["Quick", "No", "Yes, shared"]  # type: ignore[attr-defined]
+        result = await command(client, "memfs.init", {})
+        assert "project memory" in questions[2] and "shared with everyone" in questions[2]
+        assert result["projectCreated"] and not result["usedModel"]
+        assert "project/overview.md" in result["files"]
+        overview = (repo / ".memfs" / "memory" / "overview.md").read_text()
+        assert "Gadgets for everyone." in overview and str(repo) not in overview
+        personal = {f["path"] for f in (await request(client, "memfs/tree", {}))["files"]
+                    if f["tier"] == "personal"}
+        assert not any(p.endswith("overview.md") for p in personal)
+        assert "?? .memfs/" in git(repo, "status", "--porcelain")
+        client.answers += ["Quick", "No"]  # type: ignore[attr-defined]
+        await command(client, "memfs.init", {})
+        assert len(questions) == 5, "with project memory in place, init does not ask again"
+    finally:
+        await client.shutdown_session()
+        await client.stop()
+
+
+async def test_doctor_fix_archives_stale_project_memory(
+    auto: Session, model: ScriptedModel, repo: Path
+) -> None:
+    client, _ = auto
+    await _project(client)
+    shared = repo / ".memfs" / "memory"
+    (shared / "app.md").write_text("---\ndescription: How the app starts\n---\n"
+                                   "The entry point is `src/app.py`.\n")
+    git(repo, "rm", "-q", "src/app.py")
+    git(repo, "commit", "-qm", "remove the app")
+    model.script(Reply(tool_calls=[ToolCall("memory", {
+        "command": "delete", "path": "project/app.md", "reason": "src/app.py is gone"})]),
+        "Archived project/app.md.")
+    report = await command(client, "memfs.doctor", {"fix": True})
+    assert "project/app.md" in model.requests[0]["messages"][1]["content"]
+    assert not (shared / "app.md").exists()
+    assert "`src/app.py`" in (shared / "archive" / "app.md").read_text()
+    assert not [f for f in report["findings"] if f["code"] == "stale-citation"], \
+        "archived memory is no longer reported as stale"
+    assert report["summary"] == "Archived project/app.md."
+
+
+async def test_reflection_under_ask_lands_as_a_review(model: ScriptedModel, repo: Path) -> None:
+    client, recorder = await _session(repo, {"approval": {"personal": "ask"}})
+    try:
+        before = await command(client, "memfs.memoryLog", {})
+        model.script("hi", Reply(tool_calls=[ToolCall("memory", {
+            "command": "create", "path": "system/learned.md", "description": "Learned",
+            "content": "User says hi.\n", "reason": "greeting habit"})]), "Done.")
+        await request(client, "memfs/chat", {"text": "hello"})
+        await command(client, "memfs.reflect", {})
+        outcome = await recorder.wait_for("memfs/reflection")
+        assert outcome["status"] == "review", outcome
+        assert await command(client, "memfs.memoryLog", {}) == before, "nothing merged"
+        review = await command(client, "memfs.reviewReflection", {})
+        assert review["pending"] and "+User says hi." in review["diff"]
+    finally:
+        await client.shutdown_session()
+        await client.stop()
