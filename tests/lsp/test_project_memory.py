@@ -530,3 +530,27 @@ async def test_reflection_under_ask_lands_as_a_review(model: ScriptedModel, repo
     finally:
         await client.shutdown_session()
         await client.stop()
+
+
+async def test_the_agent_creates_scoped_memory_that_follows_the_open_files(
+    auto: Session, model: ScriptedModel, repo: Path
+) -> None:
+    client, _ = auto
+    model.script(Reply(tool_calls=[ToolCall("memory", {
+        "command": "create", "path": "notes/migrations.md",
+        "description": "Rules for migrations", "content": "Always write the down step.\n",
+        "paths": ["src/api/**"], "reason": "scoped rule"})]), "Noted.", "one", "two")
+    await request(client, "memfs/chat", {"text": "when editing the API, write down steps"})
+    tree = await request(client, "memfs/tree", {})
+    created = next(f for f in tree["files"] if f["path"] == "notes/migrations.md")
+    assert created["globs"] == ["src/api/**"] and created["tier"] == "personal"
+    handler = repo / "src" / "api" / "handler.py"
+    uri = _open(client, handler)  # the client never says which document is active
+    await request(client, "memfs/chat", {"text": "hi"})
+    prompt = model.system_prompt(-1)
+    assert "Always write the down step." in prompt
+    assert "an open file src/api/handler.py matches src/api/**" in prompt
+    client.text_document_did_close(types.DidCloseTextDocumentParams(
+        text_document=types.TextDocumentIdentifier(uri=uri)))
+    await request(client, "memfs/chat", {"text": "and now?"})
+    assert "Always write the down step." not in model.system_prompt(-1)
