@@ -391,6 +391,10 @@ async def test_off_forbids_the_tier_and_the_model_is_told(
         assert not result["toolCalls"][0]["ok"]
         assert "approval.personal is off" in _tool_messages(model.requests[1])[0]
         assert await command(client, "memfs.memoryLog", {}) == before
+        with pytest.raises(JsonRpcException) as refused:  # said at once, not after "started"
+            await command(client, "memfs.reflect", {})
+        assert "reflection may not write memory: approval.personal is off" in str(refused.value)
+        assert "set approval.personal to ask or auto" in str(refused.value)
     finally:
         await client.shutdown_session()
         await client.stop()
