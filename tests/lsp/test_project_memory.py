@@ -24,7 +24,7 @@ from pytest_lsp import LanguageClient
 from lsp_server.jsonish import plain
 from memfs.store import MemoryStore
 from testkit.model_server import Reply, ScriptedModel, ToolCall
-from tests.lsp.conftest import Recorder, command, request, start
+from tests.lsp.conftest import CLIENTS, Recorder, command, request, start
 from tests.security.keys import TOKENS
 
 Session = tuple[LanguageClient, Recorder]
@@ -283,10 +283,12 @@ async def test_tree_and_hover_show_each_files_age_and_last_author(
 
 
 # ----- 4. approval the user controls -----------------------------------------------------------
+@pytest.mark.parametrize("capabilities", CLIENTS)
 async def test_ask_accepted_through_a_message_request_with_the_diff_beside(
-    model: ScriptedModel, repo: Path
+    model: ScriptedModel, repo: Path, capabilities: str
 ) -> None:
-    client, recorder = await _session(repo)  # approval.project defaults to ask
+    # approval.project defaults to ask; VS Code and Neovim both answer these standard requests
+    client, recorder = await _session(repo, capabilities=capabilities)
     try:
         await _project(client)
         diffs: list[str] = []
