@@ -6,10 +6,13 @@ reason, when nobody can be asked."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import tarfile
 from datetime import date
 from pathlib import Path
+
+import pytest
 
 from memfs.store import MemoryStore
 from testkit.model_server import Reply, ScriptedModel, ToolCall
@@ -114,4 +117,66 @@ def test_chat_without_a_terminal_refuses_an_edit_that_needs_approval(tmp_path: P
         told = [m["content"] for m in model.requests[1]["messages"] if m["role"] == "tool"]
     assert "project memory edits need approval: run interactively or set approval.project " \
         "to auto" in told[0]
+    assert (ws / ".memfs" / "memory" / "system" / "project.md").read_text() == seed
+
+
+def _converse(argv: list[str], env: dict[str, str], cwd: Path,
+              script: list[tuple[bytes, bytes]]) -> tuple[int, str]:
+    """Run ``argv`` on a pseudo-terminal: each time the output shows a prompt of ``script``,
+    type its answer; returns the exit code and everything shown."""
+    import pty
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the command, on the terminal
+        os.chdir(cwd)
+        os.execvpe(argv[0], argv, env)
+    shown = b""
+    steps = list(script)
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # the terminal closed: the command ended
+            break
+        if not chunk:
+            break
+        shown += chunk
+        if steps and steps[0][0] in shown:
+            prompt, answer = steps.pop(0)
+            shown = shown.replace(prompt, prompt + b"<answered>", 1)
+            os.write(fd, answer)
+    os.close(fd)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), shown.decode("utf-8", "replace")
+
+
+@pytest.mark.parametrize("warm_worker", [False, True], ids=["in-process", "warm-worker"])
+def test_chat_on_a_terminal_asks_and_a_rejection_reaches_the_model_with_its_reason(
+    tmp_path: Path, warm_worker: bool
+) -> None:
+    ws = _project(tmp_path)
+    seed = (ws / ".memfs" / "memory" / "system" / "project.md").read_text()
+    with ScriptedModel() as model:
+        model.script(Reply(tool_calls=[ToolCall("memory", {
+            "command": "str_replace", "path": "project/system/project.md",
+            "old_text": "Nothing recorded yet.", "new_text": "Tabs.", "reason": "convention"})]),
+            "Understood, spaces.")
+        env = {**os.environ, "MEMFS_MODEL": "openai/scripted", "MEMFS_API_BASE": model.url,
+               "XDG_RUNTIME_DIR": str(tmp_path / "run")}
+        (tmp_path / "run").mkdir()
+        if warm_worker:
+            env.pop("MEMFS_NO_WORKER", None)
+        try:
+            code, shown = _converse([MEMFS, "chat", "we use tabs"], env, ws, [
+                (b"Apply this memory edit?", b"n\r"),
+                (b"Why not?", b"we use spaces here\r")])
+        finally:
+            subprocess.run([MEMFS, "worker", "stop"], env=env, capture_output=True,
+                           timeout=30)
+        told = [m["content"] for m in model.requests[1]["messages"] if m["role"] == "tool"]
+    assert code == 0, shown
+    assert "the agent wants to str_replace project/system/project.md" in shown
+    assert "+Tabs." in shown, "the diff is shown before the question"
+    assert "the user rejected this edit of project/system/project.md: we use spaces here" \
+        in told[0]
+    assert "Understood, spaces." in shown
     assert (ws / ".memfs" / "memory" / "system" / "project.md").read_text() == seed
