@@ -280,6 +280,8 @@ async def test_tree_and_hover_show_each_files_age_and_last_author(
     text = str(hover.contents)
     assert "project memory" in text and "Last changed today by Dev" in text
     assert "share the project memory" in text
+    read = await request(client, "memfs/read", {"path": PROJECT_FILE})
+    assert read["path"] == PROJECT_FILE and SEED_LINE in read["text"] and read["uri"] == uri
 
 
 # ----- 4. approval the user controls -----------------------------------------------------------
