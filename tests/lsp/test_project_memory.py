@@ -544,11 +544,14 @@ async def test_the_agent_creates_scoped_memory_that_follows_the_open_files(
     auto: Session, model: ScriptedModel, repo: Path
 ) -> None:
     client, _ = auto
+    refreshed = asyncio.Event()  # the editor is asked to fetch its code lenses again
+    client.feature(types.WORKSPACE_CODE_LENS_REFRESH)(lambda params: refreshed.set())
     model.script(Reply(tool_calls=[ToolCall("memory", {
         "command": "create", "path": "notes/migrations.md",
         "description": "Rules for migrations", "content": "Always write the down step.\n",
         "paths": ["src/api/**"], "reason": "scoped rule"})]), "Noted.", "one", "two")
     await request(client, "memfs/chat", {"text": "when editing the API, write down steps"})
+    await refreshed.wait()
     tree = await request(client, "memfs/tree", {})
     created = next(f for f in tree["files"] if f["path"] == "notes/migrations.md")
     assert created["globs"] == ["src/api/**"] and created["tier"] == "personal"
