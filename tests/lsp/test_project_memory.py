@@ -106,6 +106,10 @@ def _for_uri(uri: str) -> Callable[[Any], bool]:
     return lambda params: bool(params.uri == uri)
 
 
+def _cleared(uri: str) -> Callable[[Any], bool]:
+    return lambda params: bool(params.uri == uri and not params.diagnostics)
+
+
 def _open(client: LanguageClient, path: Path, text: str | None = None) -> str:
     uri = path.as_uri()
     client.text_document_did_open(types.DidOpenTextDocumentParams(
@@ -223,6 +227,11 @@ async def test_a_deleted_source_file_makes_a_stale_citation_diagnostic(
         assert len(found) == 1, (path, found)
         assert found[0].range.start.line == line - 1
         assert "src/app.py" in found[0].message and "no longer exists" in found[0].message
+        cleared = _waiter(client, types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
+                          _cleared(path.as_uri()))
+        client.text_document_did_close(types.DidCloseTextDocumentParams(
+            text_document=types.TextDocumentIdentifier(uri=path.as_uri())))
+        await cleared  # closing a memory file of either tier clears its diagnostics
     report = await command(client, "memfs.doctor", {})
     assert any(f["code"] == "stale-citation" and f["path"] == "project/app.md"
                for f in report["findings"])
@@ -549,7 +558,8 @@ async def test_the_agent_creates_scoped_memory_that_follows_the_open_files(
     model.script(Reply(tool_calls=[ToolCall("memory", {
         "command": "create", "path": "notes/migrations.md",
         "description": "Rules for migrations", "content": "Always write the down step.\n",
-        "paths": ["src/api/**"], "reason": "scoped rule"})]), "Noted.", "one", "two")
+        "paths": ["src/api/**"], "reason": "scoped rule"})]), "Noted.", "one", "two", "three",
+        "four")
     await request(client, "memfs/chat", {"text": "when editing the API, write down steps"})
     await refreshed.wait()
     tree = await request(client, "memfs/tree", {})
@@ -564,4 +574,12 @@ async def test_the_agent_creates_scoped_memory_that_follows_the_open_files(
     client.text_document_did_close(types.DidCloseTextDocumentParams(
         text_document=types.TextDocumentIdentifier(uri=uri)))
     await request(client, "memfs/chat", {"text": "and now?"})
+    assert "Always write the down step." not in model.system_prompt(-1)
+    _open(client, handler)  # now the client says it is the active one, then closes it
+    client.protocol.notify("memfs/activeDocument", {"uri": uri})
+    await request(client, "memfs/chat", {"text": "active?"})
+    assert "the active file src/api/handler.py matches src/api/**" in model.system_prompt(-1)
+    client.text_document_did_close(types.DidCloseTextDocumentParams(
+        text_document=types.TextDocumentIdentifier(uri=uri)))
+    await request(client, "memfs/chat", {"text": "closed?"})
     assert "Always write the down step." not in model.system_prompt(-1)
