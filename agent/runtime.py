@@ -51,6 +51,7 @@ class ReflectionJob:
 
 
 OFF_NOTE = "reflection may not write memory: approval.personal is off"
+OFF_HINT = "set approval.personal to ask or auto"
 
 
 def reflection_merge(merge: str, approval: ApprovalState) -> str | None:
@@ -164,6 +165,12 @@ class Runtime:
         workspace's "always" answers."""
         return ApprovalState.resolve(self.settings.approval, self.grants.tiers(self.workspace),
                                      lambda tier: self.grants.grant(self.workspace, tier))
+
+    def check_reflection_allowed(self) -> None:
+        """Refuse (InvalidArgument) when approval forbids reflection to write memory, so a
+        host that reflects in the background can say so before it starts."""
+        if reflection_merge("auto", self.approval()) is None:
+            raise InvalidArgument(OFF_NOTE, OFF_HINT)
 
     def focus(self, active: Path | None, open_files: list[Path]) -> Focus:
         """The files in hand, workspace-relative (files outside the workspace left out)."""
@@ -288,7 +295,7 @@ class Runtime:
         merge = reflection_merge(config.merge, await asyncio.to_thread(self.approval))
         if merge is None:
             await asyncio.to_thread(self.runs.finish, run_id, "refused", OFF_NOTE)
-            raise InvalidArgument(OFF_NOTE, "set approval.personal to ask or auto")
+            raise InvalidArgument(OFF_NOTE, OFF_HINT)
         progress = self.reflection_progress() if self.reflection_progress else Progress()
         try:
             outcome = await self.reflections.reflect(

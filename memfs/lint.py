@@ -3,7 +3,8 @@
 Every finding has a code, severity, path, 1-based file line range and message. Given the
 workspace, lint also reports memory that has gone stale: a cited workspace path that no
 longer exists (``stale-citation``), ``paths:`` globs that match no file (``unmatched-glob``)
-and a file past its ``expires:`` day (``expired``).
+and a file past its ``expires:`` day (``expired``), except in ``archive/``, where retired
+memory goes.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ _SKETCH = 16
 _SHINGLE = 4
 
 ERROR, WARNING, INFO = "error", "warning", "info"
+ARCHIVE = "archive/"  # where doctor and reflection retire memory (no staleness reported there)
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,8 @@ def lint_text(rel: str, text: str, known: set[str] | None = None, *,
     """Findings for one file's text; ``known`` (all memory paths) enables link checks;
     ``workspace`` the checks of citations and ``paths:`` globs; ``today`` of ``expires``."""
     findings: list[Finding] = []
+    if rel.startswith(ARCHIVE):  # retired memory: what it cites or when it expired is history
+        workspace, today = None, None
     parts = split(text)
     fm_lines = 1
     if parts is not None:

@@ -20,6 +20,7 @@ async def run(ls: MemfsServer, *args: Any) -> dict[str, Any]:
     agent = await asyncio.to_thread(runtime.agent)
     await asyncio.to_thread(runtime.turn, agent, await asyncio.to_thread(
         runtime.conversation, agent, params.conversation_id))  # fails fast without a model
+    await asyncio.to_thread(runtime.check_reflection_allowed)  # and under approval off
     ls.background(runtime.reflect(params.conversation_id))
     return {"started": True, "agentId": agent.id}
 

@@ -11,13 +11,14 @@ from agent.events import (
     ErrorEvent,
     Event,
     MemoryCommit,
+    MemoryWrite,
     TextDelta,
     ToolCallStarted,
     Usage,
 )
 from agent.model import NoModelConfigured
 from lsp_server.errors import guarded
-from lsp_server.features.scoped import focus_for
+from lsp_server.features.scoped import focus_for, refresh_lenses
 from lsp_server.params import ChatParams
 from lsp_server.progress import WorkDone
 from lsp_server.sessions import resolve
@@ -43,6 +44,7 @@ async def chat(ls: MemfsServer, raw: Any) -> dict[str, Any]:
     done: Done | None = None
     error: ErrorEvent | None = None
     focus = focus_for(ls, runtime, params.active_uri)
+    changed = False  # memory changed: which scoped memories apply may have too
     try:
         async for event in runtime.chat(params.text, params.conversation_id, focus=focus):
             if event.kind in STREAMED:
@@ -50,6 +52,7 @@ async def chat(ls: MemfsServer, raw: Any) -> dict[str, Any]:
                 ls.notify("memfs/chatDelta", {"chatId": chat_id, "seq": seq,
                                               "kind": event.kind, **to_wire(event)})
             _report(progress, event)
+            changed = changed or isinstance(event, MemoryCommit | MemoryWrite)
             if isinstance(event, MemoryCommit):
                 ls.own_commits[event.commit] = "chat"
             elif isinstance(event, ErrorEvent):
@@ -67,6 +70,8 @@ async def chat(ls: MemfsServer, raw: Any) -> dict[str, Any]:
         progress.end("cancelled")
         raise
     ls.busy -= 1
+    if changed:
+        refresh_lenses(ls)
     if error is not None and error.code in ERROR_STATES:
         ls.set_status("error", f"{error.message} ({error.hint})")
     else:

@@ -12,6 +12,7 @@ from lsp_server.sessions import resolve
 from lsp_server.wire import to_wire
 from memfs import history
 from memfs import project as shared_memory
+from memfs.errors import NotFound
 from memfs.projection import FileEntry, project
 from memfs.repo import MemoryRepo
 
@@ -71,10 +72,21 @@ def _last_changes(repo: MemoryRepo, head: str) -> dict[str, Any]:
 
 @guarded
 async def read(ls: MemfsServer, raw: Any) -> dict[str, Any]:
-    """One memory file (working tree, or ``rev``)."""
+    """One memory file (working tree, or ``rev``); a ``project/...`` path reads the
+    workspace's project memory, as it is on disk."""
     params, runtime = await resolve(ls, ReadParams, raw)
 
     def load() -> dict[str, Any]:
+        wanted = params.path.strip().lstrip("/")
+        if wanted.startswith(shared_memory.PREFIX):
+            shared = runtime.project_memory(strict=True)
+            if shared is None:
+                raise NotFound("this workspace has no project memory (project/... paths)",
+                               "create it with memfs.initProjectMemory")
+            inner = shared.norm(wanted[len(shared_memory.PREFIX):])
+            return {"path": shared_memory.PREFIX + inner, "rev": params.rev,
+                    "text": shared.read_text(inner, params.rev),
+                    "uri": (shared.root / inner).as_uri()}
         store = runtime.memory(runtime.agent())
         rel = store.norm(params.path)
         return {"path": rel, "rev": params.rev, "text": store.read_text(rel, params.rev),

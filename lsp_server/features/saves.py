@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from lsp_server.features.documents import memory_file, publish
+from lsp_server.features import scoped
+from lsp_server.features.documents import memory_document, memory_file, publish
 from memfs.errors import MemfsError, NoOpEdit
 
 if TYPE_CHECKING:
@@ -79,8 +80,11 @@ async def did_save(ls: MemfsServer, params: types.DidSaveTextDocumentParams) -> 
 
 
 async def did_close(ls: MemfsServer, params: types.DidCloseTextDocumentParams) -> None:
-    """Commit what auto-save gathered; clear the file's diagnostics."""
+    """Commit what auto-save gathered; clear the file's diagnostics (either tier); a closed
+    active document no longer brings in scoped memory."""
     uri = params.text_document.uri
+    if scoped.STATE.active == uri:
+        scoped.STATE.active = None
     document = _documents.pop(uri, None)
     if document is not None:
         async with document.lock:
@@ -88,7 +92,7 @@ async def did_close(ls: MemfsServer, params: types.DidCloseTextDocumentParams) -
             if document.gathered:
                 document.gathered = False
                 await _commit(ls, uri, announce=True)
-    if await asyncio.to_thread(memory_file, uri) is not None:
+    if await asyncio.to_thread(memory_document, ls, uri) is not None:
         ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri,
                                                                             diagnostics=[]))
 

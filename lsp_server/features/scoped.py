@@ -7,12 +7,14 @@ that match the active document (the open ones when the client never said). The e
 them: ``textDocument/codeLens`` at the top of a matching file ("memfs: 2 memories apply
 here") runs ``memfs.openScopedMemories``, which opens them (``window/showDocument``);
 ``memfs/scopedMemories {uri}`` answers for any file, for clients that track documents
-themselves.
+themselves. After a turn that changed memory the editor is asked to fetch its lenses again
+(``workspace/codeLens/refresh``, when it supports that).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
     from lsp_server.server import MemfsServer
 
 OPEN_COMMAND = "memfs.openScopedMemories"
+log = logging.getLogger("memfs.lsp")
 
 
 @dataclass
@@ -152,3 +155,20 @@ async def open_scoped(ls: MemfsServer, *args: Any) -> dict[str, Any]:
             await ls.window_show_document_async(types.ShowDocumentParams(
                 uri=memory.uri, take_focus=index == 0))
     return {"memories": found}
+
+
+def refresh_lenses(ls: MemfsServer) -> None:
+    """Memory changed, so which scoped memories apply may have: ask the editor to request
+    its code lenses again, when it can (``workspace.codeLens.refreshSupport``)."""
+    workspace = ls.client_capabilities.workspace
+    lenses = workspace.code_lens if workspace is not None else None
+    if lenses is None or not lenses.refresh_support:
+        return
+
+    async def refresh() -> None:
+        try:
+            await ls.workspace_code_lens_refresh_async(None)
+        except Exception as exc:  # the lenses stay as they were until the editor asks again
+            log.warning("workspace/codeLens/refresh failed: %s", exc)
+
+    ls.background(refresh(), own_work=False)

@@ -119,9 +119,10 @@ async def test_init_without_a_model_writes_honest_reference_files(
     report = await init(runtime, "quick", history=False)
     assert not report.used_model and "configure a model" in report.message
     store = runtime.memory(runtime.agent())
-    assert "make test" in store.read_text("project/commands.md")
-    assert "Ada Lovelace" in store.read_text("project/contributors.md")
-    assert "A widget factory" in store.read_text("project/overview.md")
+    # the workspace folder is named "project", and project/ names the project memory tier
+    assert "make test" in store.read_text("project-notes/commands.md")
+    assert "Ada Lovelace" in store.read_text("project-notes/contributors.md")
+    assert "A widget factory" in store.read_text("project-notes/overview.md")
     assert all(m.startswith("feat(init):") for m in _log(store.root)[:3])
     again = await init(runtime, "quick", history=False)
     assert again.files == [], "re-running updates instead of duplicating"
@@ -163,6 +164,6 @@ async def test_init_reads_past_sessions_redacted(monkeypatch: pytest.MonkeyPatch
     runtime = Runtime(workspace=workspace)
     report = await init(runtime, "quick", history=True)
     assert report.sessions == 1
-    digest = runtime.memory(runtime.agent()).read_text("project/past-sessions.md")
+    digest = runtime.memory(runtime.agent()).read_text("project-notes/past-sessions.md")
     assert "Deployed with make deploy." in digest and "[REDACTED:" in digest
     assert "AKIAIOSFODNN7EXAMPLE" not in digest

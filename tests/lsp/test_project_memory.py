@@ -24,7 +24,7 @@ from pytest_lsp import LanguageClient
 from lsp_server.jsonish import plain
 from memfs.store import MemoryStore
 from testkit.model_server import Reply, ScriptedModel, ToolCall
-from tests.lsp.conftest import Recorder, command, request, start
+from tests.lsp.conftest import CLIENTS, Recorder, command, request, start
 from tests.security.keys import TOKENS
 
 Session = tuple[LanguageClient, Recorder]
@@ -104,6 +104,10 @@ def _waiter(client: LanguageClient, method: str, predicate: Callable[[Any], bool
 
 def _for_uri(uri: str) -> Callable[[Any], bool]:
     return lambda params: bool(params.uri == uri)
+
+
+def _cleared(uri: str) -> Callable[[Any], bool]:
+    return lambda params: bool(params.uri == uri and not params.diagnostics)
 
 
 def _open(client: LanguageClient, path: Path, text: str | None = None) -> str:
@@ -223,6 +227,11 @@ async def test_a_deleted_source_file_makes_a_stale_citation_diagnostic(
         assert len(found) == 1, (path, found)
         assert found[0].range.start.line == line - 1
         assert "src/app.py" in found[0].message and "no longer exists" in found[0].message
+        cleared = _waiter(client, types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
+                          _cleared(path.as_uri()))
+        client.text_document_did_close(types.DidCloseTextDocumentParams(
+            text_document=types.TextDocumentIdentifier(uri=path.as_uri())))
+        await cleared  # closing a memory file of either tier clears its diagnostics
     report = await command(client, "memfs.doctor", {})
     assert any(f["code"] == "stale-citation" and f["path"] == "project/app.md"
                for f in report["findings"])
@@ -280,13 +289,17 @@ async def test_tree_and_hover_show_each_files_age_and_last_author(
     text = str(hover.contents)
     assert "project memory" in text and "Last changed today by Dev" in text
     assert "share the project memory" in text
+    read = await request(client, "memfs/read", {"path": PROJECT_FILE})
+    assert read["path"] == PROJECT_FILE and SEED_LINE in read["text"] and read["uri"] == uri
 
 
 # ----- 4. approval the user controls -----------------------------------------------------------
+@pytest.mark.parametrize("capabilities", CLIENTS)
 async def test_ask_accepted_through_a_message_request_with_the_diff_beside(
-    model: ScriptedModel, repo: Path
+    model: ScriptedModel, repo: Path, capabilities: str
 ) -> None:
-    client, recorder = await _session(repo)  # approval.project defaults to ask
+    # approval.project defaults to ask; VS Code and Neovim both answer these standard requests
+    client, recorder = await _session(repo, capabilities=capabilities)
     try:
         await _project(client)
         diffs: list[str] = []
@@ -391,6 +404,10 @@ async def test_off_forbids_the_tier_and_the_model_is_told(
         assert not result["toolCalls"][0]["ok"]
         assert "approval.personal is off" in _tool_messages(model.requests[1])[0]
         assert await command(client, "memfs.memoryLog", {}) == before
+        with pytest.raises(JsonRpcException) as refused:  # said at once, not after "started"
+            await command(client, "memfs.reflect", {})
+        assert "reflection may not write memory: approval.personal is off" in str(refused.value)
+        assert "set approval.personal to ask or auto" in str(refused.value)
     finally:
         await client.shutdown_session()
         await client.stop()
@@ -457,3 +474,112 @@ async def test_a_turn_waiting_for_approval_can_be_cancelled_and_withdraws_its_qu
     finally:
         await client.shutdown_session()
         await client.stop()
+
+
+# ----- init, doctor and reflection across the tiers --------------------------------------------
+async def test_init_offers_to_put_the_project_essentials_into_project_memory(repo: Path) -> None:
+    client, _ = await _session(repo)  # no model: init writes what it gathers
+    try:
+        (repo / "README.md").write_text("# Gadget\nGadgets for everyone.\n")
+        questions: list[str] = []
+        answer = client.protocol.fm.features[types.WINDOW_SHOW_MESSAGE_REQUEST]
+
+        def ask(params: types.ShowMessageRequestParams) -> Any:
+            questions.append(params.message)
+            return answer(params)
+
+        client.protocol.fm.features[types.WINDOW_SHOW_MESSAGE_REQUEST] = ask
+        client.answers += ["Quick", "No", "Yes, shared"]  # type: ignore[attr-defined]
+        result = await command(client, "memfs.init", {})
+        assert "project memory" in questions[2] and "shared with everyone" in questions[2]
+        assert result["projectCreated"] and not result["usedModel"]
+        assert "project/overview.md" in result["files"]
+        overview = (repo / ".memfs" / "memory" / "overview.md").read_text()
+        assert "Gadgets for everyone." in overview and str(repo) not in overview
+        personal = {f["path"] for f in (await request(client, "memfs/tree", {}))["files"]
+                    if f["tier"] == "personal"}
+        assert not any(p.endswith("overview.md") for p in personal)
+        assert "?? .memfs/" in git(repo, "status", "--porcelain")
+        client.answers += ["Quick", "No"]  # type: ignore[attr-defined]
+        await command(client, "memfs.init", {})
+        assert len(questions) == 5, "with project memory in place, init does not ask again"
+    finally:
+        await client.shutdown_session()
+        await client.stop()
+
+
+async def test_doctor_fix_archives_stale_project_memory(
+    auto: Session, model: ScriptedModel, repo: Path
+) -> None:
+    client, _ = auto
+    await _project(client)
+    shared = repo / ".memfs" / "memory"
+    (shared / "app.md").write_text("---\ndescription: How the app starts\n---\n"
+                                   "The entry point is `src/app.py`.\n")
+    git(repo, "rm", "-q", "src/app.py")
+    git(repo, "commit", "-qm", "remove the app")
+    model.script(Reply(tool_calls=[ToolCall("memory", {
+        "command": "delete", "path": "project/app.md", "reason": "src/app.py is gone"})]),
+        "Archived project/app.md.")
+    report = await command(client, "memfs.doctor", {"fix": True})
+    assert "project/app.md" in model.requests[0]["messages"][1]["content"]
+    assert not (shared / "app.md").exists()
+    assert "`src/app.py`" in (shared / "archive" / "app.md").read_text()
+    assert not [f for f in report["findings"] if f["code"] == "stale-citation"], \
+        "archived memory is no longer reported as stale"
+    assert report["summary"] == "Archived project/app.md."
+
+
+async def test_reflection_under_ask_lands_as_a_review(model: ScriptedModel, repo: Path) -> None:
+    client, recorder = await _session(repo, {"approval": {"personal": "ask"}})
+    try:
+        before = await command(client, "memfs.memoryLog", {})
+        model.script("hi", Reply(tool_calls=[ToolCall("memory", {
+            "command": "create", "path": "system/learned.md", "description": "Learned",
+            "content": "User says hi.\n", "reason": "greeting habit"})]), "Done.")
+        await request(client, "memfs/chat", {"text": "hello"})
+        await command(client, "memfs.reflect", {})
+        outcome = await recorder.wait_for("memfs/reflection")
+        assert outcome["status"] == "review", outcome
+        assert await command(client, "memfs.memoryLog", {}) == before, "nothing merged"
+        review = await command(client, "memfs.reviewReflection", {})
+        assert review["pending"] and "+User says hi." in review["diff"]
+    finally:
+        await client.shutdown_session()
+        await client.stop()
+
+
+async def test_the_agent_creates_scoped_memory_that_follows_the_open_files(
+    auto: Session, model: ScriptedModel, repo: Path
+) -> None:
+    client, _ = auto
+    refreshed = asyncio.Event()  # the editor is asked to fetch its code lenses again
+    client.feature(types.WORKSPACE_CODE_LENS_REFRESH)(lambda params: refreshed.set())
+    model.script(Reply(tool_calls=[ToolCall("memory", {
+        "command": "create", "path": "notes/migrations.md",
+        "description": "Rules for migrations", "content": "Always write the down step.\n",
+        "paths": ["src/api/**"], "reason": "scoped rule"})]), "Noted.", "one", "two", "three",
+        "four")
+    await request(client, "memfs/chat", {"text": "when editing the API, write down steps"})
+    await refreshed.wait()
+    tree = await request(client, "memfs/tree", {})
+    created = next(f for f in tree["files"] if f["path"] == "notes/migrations.md")
+    assert created["globs"] == ["src/api/**"] and created["tier"] == "personal"
+    handler = repo / "src" / "api" / "handler.py"
+    uri = _open(client, handler)  # the client never says which document is active
+    await request(client, "memfs/chat", {"text": "hi"})
+    prompt = model.system_prompt(-1)
+    assert "Always write the down step." in prompt
+    assert "an open file src/api/handler.py matches src/api/**" in prompt
+    client.text_document_did_close(types.DidCloseTextDocumentParams(
+        text_document=types.TextDocumentIdentifier(uri=uri)))
+    await request(client, "memfs/chat", {"text": "and now?"})
+    assert "Always write the down step." not in model.system_prompt(-1)
+    _open(client, handler)  # now the client says it is the active one, then closes it
+    client.protocol.notify("memfs/activeDocument", {"uri": uri})
+    await request(client, "memfs/chat", {"text": "active?"})
+    assert "the active file src/api/handler.py matches src/api/**" in model.system_prompt(-1)
+    client.text_document_did_close(types.DidCloseTextDocumentParams(
+        text_document=types.TextDocumentIdentifier(uri=uri)))
+    await request(client, "memfs/chat", {"text": "closed?"})
+    assert "Always write the down step." not in model.system_prompt(-1)

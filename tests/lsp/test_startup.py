@@ -37,6 +37,7 @@ async def test_every_method_fired_right_after_start_gets_its_real_answer(
             "memfs.newConversation": {"title": "fresh"},
             "memfs.switchConversation": {"conversationId": conversation.id},
             "memfs.listConversations": {},
+            "memfs.renameConversation": {"conversationId": conversation.id, "title": "renamed"},
             "memfs.listAgents": {},
             "memfs.switchAgent": {"agentId": agent.id},
             "memfs.createAgent": {"name": "Second"},

@@ -66,7 +66,8 @@ def test_init_without_a_model_writes_nothing_a_link_leads_to(
     env = {k: v for k, v in os.environ.items() if k not in ("MEMFS_MODEL", "MEMFS_API_BASE")}
     done = run("init", "--workspace", str(workspace), "--no-history", env=env)
     assert done.returncode == 0, done.stderr
-    written = run("memory", "show", "project/overview").stdout
+    # the workspace folder is named "project", and project/ names the project memory tier
+    written = run("memory", "show", "project-notes/overview").stdout
     assert "A widget." in written
     for marker in (SSH_MARKER, RULES_MARKER, "root:x:0:0"):
         assert marker not in written, marker
