@@ -476,6 +476,42 @@ async def test_a_turn_waiting_for_approval_can_be_cancelled_and_withdraws_its_qu
         await client.stop()
 
 
+async def test_a_question_answered_from_the_pending_list_lands_the_edit(
+    model: ScriptedModel, repo: Path
+) -> None:
+    client, recorder = await _session(repo, {"approvalUi": True})
+    try:
+        await _project(client)
+        asked: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        withdrawn = asyncio.Event()
+
+        async def approve(params: Any) -> dict[str, Any]:
+            await asked.put(plain(params))
+            try:
+                await asyncio.Event().wait()  # this window's prompt is left unanswered
+            except asyncio.CancelledError:
+                withdrawn.set()
+                raise
+            return {"decision": "reject"}
+
+        client.feature("memfs/approve")(approve)
+        model.script(_edit(PROJECT_FILE, SEED_LINE, "Use tabs."), "Recorded.")
+        turn = asyncio.ensure_future(request(client, "memfs/chat", {"text": "We use tabs."}))
+        question = await asked.get()
+        listed = await request(client, "memfs/pendingApprovals", {})
+        assert [a["id"] for a in listed["approvals"]] == [question["id"]]
+        await command(client, "memfs.resolveApproval",
+                      {"id": question["id"], "decision": "accept"})
+        result = await turn
+        assert result["toolCalls"][0]["ok"] and result["text"] == "Recorded."
+        await withdrawn.wait()  # the prompt still open in the editor is taken down
+        assert "Use tabs." in (repo / ".memfs/memory/system/project.md").read_text()
+        assert (await request(client, "memfs/pendingApprovals", {}))["approvals"] == []
+    finally:
+        await client.shutdown_session()
+        await client.stop()
+
+
 # ----- init, doctor and reflection across the tiers --------------------------------------------
 async def test_init_offers_to_put_the_project_essentials_into_project_memory(repo: Path) -> None:
     client, _ = await _session(repo)  # no model: init writes what it gathers
