@@ -97,6 +97,3 @@ def _warm_up() -> None:
 
     for name in handler_modules():
         load_module(name)
-    from agent.llm import litellm
-
-    litellm()
