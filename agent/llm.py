@@ -247,7 +247,8 @@ async def _litellm_chunks(config: ModelConfig, messages: list[dict[str, Any]],
             finished = finished or any(getattr(c, "finish_reason", None)
                                        for c in getattr(chunk, "choices", None) or [])
             yield chunk
-        if not getattr(response, "received_finish_reason", None) and not finished:
+        # litellm adds a finish of its own to the chunks; what the server sent is this:
+        if getattr(response, "received_finish_reason", "stop" if finished else None) is None:
             hidden = getattr(response, "_hidden_params", None) or {}
             headers = hidden.get("additional_headers") or {}
             raise openai_http.Unfinished(str(headers.get("llm_provider-content-type") or ""),
