@@ -125,7 +125,7 @@ async def chunks(config: ModelConfig, messages: list[dict[str, Any]],
                             "stream": True, "stream_options": {"include_usage": True}}
     if tools:
         body["tools"] = tools
-    content = json.dumps(body, ensure_ascii=False).encode()
+    content = json.dumps(body).encode()
     headers = {**_headers(), "Content-Type": "application/json"}
     request = _client().build_request("POST", _endpoint(config), content=content,
                                       headers=headers, timeout=httpx.Timeout(timeout))
@@ -137,9 +137,11 @@ async def chunks(config: ModelConfig, messages: list[dict[str, Any]],
             kind = (ContextWindowExceededError if response.status_code == 400
                     and _CONTEXT_WORDS.search(message) else HTTPStatusFailure)
             raise kind(response.status_code, message)
-        finished = False
+        finished = done = False
         data: list[str] = []
         async for line in response.aiter_lines():
+            if done:
+                continue  # read to the end of the body, so the connection is reused
             if line.startswith("data:"):
                 data.append(line[5:].lstrip(" "))
                 continue
@@ -147,7 +149,8 @@ async def chunks(config: ModelConfig, messages: list[dict[str, Any]],
                 continue  # comments (keep-alives), event names, ids, blank lines
             payload, data = "\n".join(data), []
             if payload == "[DONE]":
-                break
+                done = True
+                continue
             event = json.loads(payload)
             if isinstance(event, dict) and event.get("error"):
                 raise StreamErrorEvent(_error_message(200, json.dumps(event).encode()))

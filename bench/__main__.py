@@ -28,6 +28,7 @@ from bench.one_shot import bench_one_shot
 from bench.projection import bench_projection, describe
 from bench.recall import bench_recall
 from bench.report import Row, render, save_results, write_readme
+from bench.request_overhead import bench_request_overhead
 from bench.settle import settle
 from bench.turn_setup import bench_turn_setup
 
@@ -35,7 +36,8 @@ FULL_SIZES = (100, 1_000, 10_000)
 QUICK_SIZES = (100, 1_000)
 EDIT_REPO_FILES = 1_000
 SECTIONS = ("storage", "agent", "lsp", "import")
-AGENT_STEPS = {"loop": ("turn loop overhead", bench_loop_overhead),
+AGENT_STEPS = {"request": ("one model request", bench_request_overhead),
+               "loop": ("turn loop overhead", bench_loop_overhead),
                "setup": ("turn setup", bench_turn_setup),
                "recall": ("conversation search", bench_recall),
                "one-shot": ("one-shot chat", bench_one_shot),
@@ -89,11 +91,6 @@ def storage_benchmarks(tmp: Path, quick: bool) -> list[Row]:
 
 def agent_benchmarks(tmp: Path, quick: bool, steps: tuple[str, ...]) -> dict[str, list[Row]]:
     """Agent runtime benchmarks against the scripted model server, by step."""
-    from agent import llm
-
-    started = time.perf_counter()
-    llm.litellm()  # once, untimed: only the one-shot benchmark is about the import
-    _progress(f"imported litellm in {time.perf_counter() - started:.1f}s")
     rows: dict[str, list[Row]] = {}
     for key in steps:
         name, bench = AGENT_STEPS[key]
