@@ -9,6 +9,7 @@ import json
 import os
 import re
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -19,11 +20,14 @@ from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
+from pygls.protocol import JsonRPCResponseMessage
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 from bench.agent_env import MODEL, agent_vars
+from bench.corpus import corpus, git_env, write_files
 from bench.report import Row, ms
 from bench.timing import median
+from memfs.home import DEFAULT_AGENT_ID, memory_dir
 from testkit.model_server import Reply, ScriptedModel
 
 OURS = [sys.executable, "-m", "lsp_server"]
@@ -32,6 +36,7 @@ BARE_SCRIPT = ('from pygls.lsp.server import LanguageServer\n'
                'server.start_io()\n')
 INIT_TARGET = 1.5
 TREE_P99_TARGET_S = 0.050
+MEMORY_FILES = 1_000
 LOAD_CHATS = 3
 LOAD_CHARS = 1500  # 300 deltas of 5 characters
 LOAD_CHUNK_DELAY = 0.006
@@ -140,6 +145,11 @@ async def start(command: list[str], workspace: Path) -> Session:
     client = await ClientServerConfig(server_command=command).start()
     if not isinstance(client, LanguageClient):
         raise TypeError(f"pytest-lsp started a {type(client).__name__}, not a LanguageClient")
+    # Keep results as plain JSON objects, as an editor does: pygls's default turns every
+    # object of a custom method's result into a namedtuple of a new type, which made a
+    # 1,000-file memfs/tree cost the client ~0.7 s.
+    client.protocol._converter.register_structure_hook(
+        JsonRPCResponseMessage, lambda obj, cls: cls(**obj))
     session = Session(client)
     client.feature("memfs/chatDelta")(lambda params: session.on_delta(params))
     for method in NOTIFICATIONS[1:]:
@@ -210,6 +220,23 @@ def initialize_rows(ours: list[float], base: list[float]) -> list[Row]:
 
 
 # ----- 2. memfs/tree latency --------------------------------------------------------------------
+async def grow_memory(session: Session, root: Path, count: int) -> int:
+    """Commit ``count`` corpus files into the agent's memory (as another process would) and
+    wait until ``memfs/tree`` lists them; returns how many files the tree shows."""
+    memory = memory_dir(DEFAULT_AGENT_ID, root / "home")
+    write_files(memory, corpus(count))
+    for args in (["add", "-A"], ["commit", "-q", "-m", "bench: a grown memory"]):
+        subprocess.run(["git", *args], cwd=memory, env=git_env(), check=True,
+                       capture_output=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:  # the server sees the commit through its watcher
+        files = len(_get(await request(session, "memfs/tree", {}), "files"))
+        if files >= count:
+            return files
+        await asyncio.sleep(0.1)
+    raise RuntimeError(f"memfs/tree never listed the {count} files committed to {memory}")
+
+
 async def tree_once(session: Session) -> float:
     """Seconds one ``memfs/tree`` round trip takes."""
     started = time.perf_counter()
@@ -340,7 +367,7 @@ async def _measure(root: Path, model: ScriptedModel, quick: bool) -> list[Row]:
     session = await start(OURS, workspace)
     try:
         await chat(session, {"text": "Hello."})  # creates the memory repo and database
-        files = len(_get(await request(session, "memfs/tree", {}), "files"))
+        files = await grow_memory(session, root, MEMORY_FILES)
         await tree_at_rest(session, 20)
         rest = await tree_at_rest(session, 50 if quick else 200)
         responder.chat = Reply(text=prose(LOAD_CHARS), chunk_chars=5,

@@ -9,7 +9,7 @@ from agent.status import status as runtime_status
 from lsp_server.errors import guarded
 from lsp_server.params import Params, ReadParams
 from lsp_server.sessions import resolve
-from lsp_server.wire import to_wire
+from lsp_server.wire import Wire, to_wire
 from memfs import history
 from memfs import project as shared_memory
 from memfs.projection import FileEntry, project
@@ -26,7 +26,7 @@ async def tree(ls: MemfsServer, raw: Any) -> dict[str, Any]:
     disk (paths under ``project/``), with ``tier``, scope (``globs``) and expiry on both."""
     params, runtime = await resolve(ls, Params, raw)
 
-    def build() -> dict[str, Any]:
+    def build() -> Wire:
         store = runtime.memory(runtime.agent())
         projection = project(store.repo)
         changes = _last_changes(store.repo, projection.head)
@@ -42,10 +42,11 @@ async def tree(ls: MemfsServer, raw: Any) -> dict[str, Any]:
                 files.append(_file(f, "project", (shared.root / rel).as_uri(),
                                    to_wire(touched.get(rel))))
             about = {"root": str(shared.root), "systemTokens": team.system_tokens}
-        return {"root": str(store.root), "head": projection.head,
-                "systemTokens": projection.system_tokens, "files": files, "project": about}
+        return Wire(to_wire({"root": str(store.root), "head": projection.head,
+                             "systemTokens": projection.system_tokens, "files": files,
+                             "project": about}))
 
-    return await asyncio.to_thread(build)
+    return await asyncio.to_thread(build)  # converted off the loop: chats keep streaming
 
 
 def _file(entry: FileEntry, tier: str, uri: str, change: Any) -> dict[str, Any]:
