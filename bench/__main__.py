@@ -73,7 +73,7 @@ def storage_benchmarks(tmp: Path, quick: bool) -> list[Row]:
     """Projection, edit and lint benchmarks over memfs repositories."""
     sizes = QUICK_SIZES if quick else FULL_SIZES
     rows: list[Row] = []
-    largest = None
+    repos = {}
     for n_files in sizes:
         started = time.perf_counter()
         repo = memory_repo(tmp / f"proj-{n_files}", corpus(n_files))
@@ -82,12 +82,11 @@ def storage_benchmarks(tmp: Path, quick: bool) -> list[Row]:
         found = bench_projection(repo, n_files, quick)
         _progress(describe(found))
         rows += found
-        largest = (repo, n_files)
+        repos[n_files] = repo
     _progress("edits ...")
     rows += bench_edits(tmp, EDIT_REPO_FILES, quick)
-    if largest is not None:
-        _progress(f"lint over {largest[1]:,} files ...")
-        rows += bench_lint(largest[0], largest[1], quick)
+    _progress("lint ...")
+    rows += bench_lint(repos, quick)
     return rows
 
 
