@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 from bench import import_bench, lsp_bench, reflection_bench
+from bench.cli_start import bench_cli_start
 from bench.corpus import corpus, memory_repo
 from bench.edits import bench_edits
 from bench.lint_bench import bench_lint
@@ -38,6 +39,7 @@ QUICK_SIZES = (100, 1_000)
 EDIT_REPO_FILES = 1_000
 SECTIONS = ("storage", "agent", "lsp", "import")
 AGENT_STEPS = {"request": ("one model request", bench_request_overhead),
+               "cli": ("memfs command start", bench_cli_start),
                "loop": ("turn loop overhead", bench_loop_overhead),
                "setup": ("turn setup", bench_turn_setup),
                "recall": ("conversation search", bench_recall),

@@ -61,11 +61,12 @@ class Responder:
             "content": "uses make\n", "reason": "learn"})])
 
 
-def _run(command: list[str], env: dict[str, str]
+def _run(command: list[str], env: dict[str, str], cwd: Path | None = None
          ) -> tuple[Run, subprocess.CompletedProcess[str]]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120,
+                          cwd=cwd)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
