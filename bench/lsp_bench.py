@@ -25,6 +25,7 @@ from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 from bench.agent_env import MODEL, agent_vars
 from bench.corpus import corpus, git_env, write_files
+from bench.one_shot import stream_same
 from bench.report import Row, ms
 from bench.timing import median
 from memfs.home import DEFAULT_AGENT_ID, memory_dir
@@ -36,6 +37,7 @@ BARE_SCRIPT = ('from pygls.lsp.server import LanguageServer\n'
                'server.start_io()\n')
 INIT_TARGET = 1.5
 TREE_P99_TARGET_S = 0.050
+COLD_DELTA_TARGET = 4.0
 MEMORY_FILES = 1_000
 LOAD_CHATS = 3
 LOAD_CHARS = 1500  # 300 deltas of 5 characters
@@ -53,10 +55,12 @@ class Session:
 
     client: LanguageClient
     deltas: list[tuple[str, float]] = field(default_factory=list)
+    first_delta: asyncio.Event = field(default_factory=asyncio.Event)
 
     def on_delta(self, params: Any) -> None:
         if _get(params, "kind") == "text":
             self.deltas.append((str(_get(params, "chatId")), time.perf_counter()))
+            self.first_delta.set()
 
 
 def _get(params: Any, key: str) -> Any:
@@ -209,6 +213,46 @@ async def bench_initialize(bare: list[str], workspace: Path, runs: int
         for command, samples in pair if i % 2 == 0 else pair[::-1]:
             samples.append(await time_initialize(command, workspace))
     return ours, base
+
+
+async def time_first_delta(workspace: Path) -> float:
+    """Seconds from spawning our server to the first text delta of a chat sent at once."""
+    started = time.perf_counter()
+    session = await start(OURS, workspace)
+    reply = asyncio.ensure_future(chat(session, {"text": "Hello."}))
+    await session.first_delta.wait()
+    elapsed = time.perf_counter() - started
+    await reply
+    await stop(session)
+    return elapsed
+
+
+async def bench_cold_delta(workspace: Path, model: ScriptedModel, runs: int
+                           ) -> tuple[list[float], list[float]]:
+    """(ours, baseline) wall seconds, interleaved: a cold server's first delta against a
+    fresh python streaming the same request with httpx."""
+    await time_first_delta(workspace)  # creates the memory and the database (untimed)
+    body = workspace.parent / "first-request.json"
+    body.write_text(json.dumps(next(r for r in reversed(model.requests)
+                                    if not is_reflection(r))))
+    ours: list[float] = []
+    base: list[float] = []
+    for i in range(runs):
+        if i % 2:
+            base.append(stream_same(body, model.url, dict(os.environ)).wall)
+            ours.append(await time_first_delta(workspace))
+        else:
+            ours.append(await time_first_delta(workspace))
+            base.append(stream_same(body, model.url, dict(os.environ)).wall)
+    return ours, base
+
+
+def cold_delta_row(ours: list[float], base: list[float]) -> Row:
+    ratio = median(ours) / median(base)
+    return Row("lsp: cold spawn -> first chat delta", ms(median(ours)), ms(median(base)), ratio,
+               f"<= {COLD_DELTA_TARGET:g}x", ratio <= COLD_DELTA_TARGET,
+               f"wall; baseline: a fresh python streaming the same request with httpx; "
+               f"median of {len(ours)} each, alternating")
 
 
 def initialize_rows(ours: list[float], base: list[float]) -> list[Row]:
@@ -364,6 +408,7 @@ async def _measure(root: Path, model: ScriptedModel, quick: bool) -> list[Row]:
     rows = initialize_rows(ours, base)
     responder = Responder(Reply(text="Warm."))
     model.responder = responder
+    rows.append(cold_delta_row(*await bench_cold_delta(workspace, model, 3 if quick else 7)))
     session = await start(OURS, workspace)
     try:
         await chat(session, {"text": "Hello."})  # creates the memory repo and database

@@ -71,12 +71,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+    from memfs import __version__
 
-    try:
-        return f"memfs {version('memfs-lsp')}"
-    except PackageNotFoundError:  # pragma: no cover - running from a source tree
-        return "memfs (source)"
+    return f"memfs {__version__}"
 
 
 if __name__ == "__main__":
