@@ -314,11 +314,20 @@ def tree_row(label: str, samples: list[float], note: str = "") -> Row:
                f"p99 < {TREE_P99_TARGET_S * 1000:g} ms", p99 < TREE_P99_TARGET_S, note)
 
 
-def tree_rows(rest: list[float], load: list[float], chat_seconds: float, files: int
-              ) -> list[Row]:
+def tree_rows(rest: list[float], load: list[float], chat_seconds: float, files: int,
+              cpu: float) -> list[Row]:
     note = (f"a {files}-file memory; {len(rest)} requests at rest, {len(load)} back to back "
-            f"while the chats streamed {LOAD_CHARS // 5} deltas each for {chat_seconds:.1f} s")
+            f"while the chats streamed {LOAD_CHARS // 5} deltas each for {chat_seconds:.1f} s; "
+            f"at rest the server spent {ms(cpu)} of CPU per request (wall latency on this "
+            "shared machine follows its load)")
     return [tree_row("at rest", rest), tree_row(f"+{LOAD_CHATS} chats", load, note)]
+
+
+def server_cpu(session: Session) -> float:
+    """CPU seconds the server process has used so far (user + system, from /proc)."""
+    pid = session.client._server.pid  # type: ignore[union-attr]
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 # ----- 3. delta throughput ----------------------------------------------------------------------
@@ -414,11 +423,13 @@ async def _measure(root: Path, model: ScriptedModel, quick: bool) -> list[Row]:
         await chat(session, {"text": "Hello."})  # creates the memory repo and database
         files = await grow_memory(session, root, MEMORY_FILES)
         await tree_at_rest(session, 20)
+        cpu = server_cpu(session)
         rest = await tree_at_rest(session, 50 if quick else 200)
+        cpu = (server_cpu(session) - cpu) / len(rest)
         responder.chat = Reply(text=prose(LOAD_CHARS), chunk_chars=5,
                                chunk_delay=LOAD_CHUNK_DELAY)
         load, chat_seconds = await tree_under_load(session)
-        rows += tree_rows(rest, load, chat_seconds, files)
+        rows += tree_rows(rest, load, chat_seconds, files, cpu)
         responder.chat = Reply(text=prose(STREAM_CHARS), chunk_chars=1)
         rows += throughput_rows(*await bench_throughput(session, model.url, 1 if quick else 3))
     finally:
