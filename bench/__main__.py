@@ -1,10 +1,10 @@
 """Run the memfs benchmarks and print one table: ``python -m bench [--quick] [NAME ...]``.
 
-NAME is a section (storage, agent, lsp, import) or one agent benchmark (loop, setup, recall,
-one-shot, reflection); none runs everything. Ratios are ours / baseline, both measured in this
-run (baselines: plain file reads for projection and lint, the git CLI for edits, bare litellm /
-sqlite / file reads for the agent runtime, bm25s for recall). Progress goes to stderr, the
-table to stdout. A full (not --quick) run also records its rows in bench/results.json and
+NAME is a section (storage, agent, lsp, import) or one agent benchmark (request, cli, loop,
+setup, recall, one-shot, reflection); none runs everything. Ratios are ours / baseline, both
+measured in this run (baselines: plain file reads for projection and lint, the git CLI for
+edits, httpx, bare litellm, sqlite and file reads for the agent runtime, bm25s for recall).
+Progress goes to stderr, the table to stdout. A full (not --quick) run also records its rows in bench/results.json and
 rewrites the README's table from it, so the README shows each benchmark's latest full run.
 """
 
@@ -53,8 +53,10 @@ BASELINES = (
     "edits = git CLI (write, git add, git commit) in an equivalent repo",
     "  turn = bare litellm.acompletion stream from the same scripted server; turn setup = "
     "sqlite3 SELECT of the conversation's bodies + read of the memory files",
-    "  recall = bm25s (Snowball stemmer, stop-words) over the same messages; one-shot chat = "
-    "a fresh interpreter importing litellm",
+    "  request = httpx streaming the same body from the same server (CPU); one-shot chat = "
+    "a fresh python streaming the same request with httpx (CPU); memfs start = python -c pass "
+    "(+ git status)",
+    "  recall = bm25s (Snowball stemmer, stop-words) over the same messages",
     "  lsp = a bare pygls server (initialize), the same scripted reply via httpx / litellm "
     "(deltas/s); reflection TTFD = the same turns with no reflection running",
     "  import = bare json.loads of the same transcript lines",
