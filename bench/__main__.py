@@ -4,8 +4,9 @@ NAME is a section (storage, agent, lsp, import) or one agent benchmark (request,
 setup, recall, one-shot, reflection); none runs everything. Ratios are ours / baseline, both
 measured in this run (baselines: plain file reads for projection and lint, the git CLI for
 edits, httpx, bare litellm, sqlite and file reads for the agent runtime, bm25s for recall).
-Progress goes to stderr, the table to stdout. A full (not --quick) run also records its rows in bench/results.json and
-rewrites the README's table from it, so the README shows each benchmark's latest full run.
+Progress goes to stderr, the table to stdout. A full (not --quick) run also records its rows
+in bench/results.json and rewrites the README's table from it, so the README shows each
+benchmark's latest full run.
 """
 
 from __future__ import annotations
