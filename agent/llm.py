@@ -1,8 +1,10 @@
-"""litellm, imported lazily and quietly, and one streamed model call with retries, a
-deadline, and errors that lead with our words.
+"""One streamed model call with retries, a deadline, and errors that lead with our words:
+``openai/`` models straight over httpx (``agent.openai_http``), every other provider through
+litellm, imported lazily and quietly.
 
-``import litellm`` takes seconds, so it happens on the first model call or in a background
-warm-up that long-running processes start at once. It never prints to stdout.
+``import litellm`` takes seconds, so it happens only for a model that needs it: on its first
+call, or in a background warm-up that long-running processes start for such a model
+(``needs_litellm``). It never prints to stdout.
 """
 
 from __future__ import annotations
@@ -13,19 +15,20 @@ import os
 import re
 import socket
 import threading
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import aclosing, asynccontextmanager
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
+from agent import openai_http
 from agent.model import DEFAULT_CONTEXT_WINDOW, ModelConfig, ProviderError, TurnTimeout
 from memfs.secrets import redact
 
 log = logging.getLogger("memfs.llm")
 _lock = threading.Lock()
 _module: ModuleType | None = None
-LOCAL_KEY = "sk-memfs-local"  # placeholder key for keyless local servers reached via api_base
+LOCAL_KEY = openai_http.LOCAL_KEY
 
 
 def litellm() -> ModuleType:
@@ -50,17 +53,32 @@ def litellm() -> ModuleType:
     return _module
 
 
-def warm_up() -> threading.Thread:
-    """Import litellm in a daemon thread so the first turn does not wait for it."""
+def needs_litellm(model: str | None) -> bool:
+    """Whether calls for ``model`` go through litellm (not the direct OpenAI route)."""
+    return bool(model) and not openai_http.handles(ModelConfig(str(model), None, None))
+
+
+def warm_up(model: str | None) -> threading.Thread | None:
+    """Import litellm in a daemon thread so the first turn with ``model`` does not wait for
+    it; nothing when ``model`` does not need litellm (or is not configured)."""
+    if _module is not None or not needs_litellm(model):
+        return None
     thread = threading.Thread(target=litellm, name="litellm-warm-up", daemon=True)
     thread.start()
     return thread
 
 
 def context_window(config: ModelConfig) -> int:
-    """Configured window, else litellm's model info, else a conservative default."""
+    """Configured window, else litellm's model info (its bundled table, read as data for
+    the direct route), else a conservative default."""
     if config.context_window:
         return config.context_window
+    if openai_http.handles(config):
+        known = openai_http.context_window(config.model)
+        if known:
+            return known
+        log.info("context window of %s unknown; using %d", config.model, DEFAULT_CONTEXT_WINDOW)
+        return DEFAULT_CONTEXT_WINDOW
     try:
         info = litellm().get_model_info(config.model)
         window = info.get("max_input_tokens") or info.get("max_tokens")
@@ -139,6 +157,14 @@ def check_environment(config: ModelConfig) -> None:
     """Raise ProviderError naming the missing API key variables, before any request."""
     if config.api_base:
         return
+    if openai_http.handles(config):
+        variable = openai_http.missing_key(config)
+        if variable:
+            raise ProviderError(
+                f"missing API key for {config.model}: {variable} is not set",
+                f"export {variable} in the environment that starts memfs (keys are read from "
+                "the environment only)", code="missing-key")
+        return
     try:
         env = litellm().validate_environment(model=config.model)
     except Exception:
@@ -157,6 +183,8 @@ async def stream(
 ) -> AsyncIterator[str]:
     """One model call, streamed: yields text deltas and fills ``result``.
 
+    ``openai/`` models go straight to the OpenAI-compatible endpoint over httpx
+    (``agent.openai_http``), every other model through litellm; both fail the same way.
     ``timeout`` bounds each wait for the server (connect, first byte, every next chunk);
     ``deadline`` bounds the whole call, retries included (TurnTimeout). Connection failures,
     rate limits and 5xx answers before the first delta are retried with backoff; a refused
@@ -164,39 +192,34 @@ async def stream(
     finish (a killed server, a dropped connection, an empty or non-model body) is a
     ProviderError; the text so far stays in ``result``.
     """
-    lm = litellm()
+    direct = openai_http.handles(config)
     attempt = 0
     while True:
         result.text, result.tool_calls, result.usage, result.finish_reason = "", [], {}, None
         started = False
-        response: Any = None
+        source = (openai_http.chunks(config, messages, tools, timeout) if direct
+                  else _litellm_chunks(config, messages, tools, timeout))
         try:
-            kwargs = _call_kwargs(config, timeout)
-            if tools:
-                kwargs["tools"] = tools
-            async with within(deadline):
-                response = await lm.acompletion(messages=messages, stream=True,
-                                                stream_options={"include_usage": True},
-                                                **kwargs)
-            chunks = response.__aiter__()
-            while True:
-                async with within(deadline):
-                    try:
-                        chunk = await chunks.__anext__()
-                    except StopAsyncIteration:
-                        break
-                _absorb(chunk, result)
-                text = _delta_text(chunk)
-                if text:
-                    started = True
-                    result.text += text
-                    yield text
+            async with aclosing(source) as chunks:
+                while True:
+                    async with within(deadline):
+                        try:
+                            chunk = await chunks.__anext__()
+                        except StopAsyncIteration:
+                            break
+                    _absorb(chunk, result)
+                    text = _delta_text(chunk)
+                    if text:
+                        started = True
+                        result.text += text
+                        yield text
             result.tool_calls = [c for c in result.tool_calls if c]
-            if getattr(response, "received_finish_reason", result.finish_reason) is None:
-                raise _unfinished(response, result, config)
             return
         except ProviderError:
             raise
+        except openai_http.Unfinished as exc:
+            result.tool_calls = [c for c in result.tool_calls if c]
+            raise _unfinished(result, config, exc.content_type, exc.length) from None
         except Exception as exc:
             failure = _classify(exc)
             if started or failure != "transient" or attempt >= max_retries:
@@ -207,9 +230,32 @@ async def stream(
                         attempt, delay)
             async with within(deadline):
                 await asyncio.sleep(delay)
-        finally:
-            if response is not None and hasattr(response, "aclose"):
-                await response.aclose()  # hang up: a cancelled or failed call stops at once
+
+
+async def _litellm_chunks(config: ModelConfig, messages: list[dict[str, Any]],
+                          tools: list[dict[str, Any]] | None, timeout: float
+                          ) -> AsyncGenerator[Any, None]:
+    """litellm's chunks of one streamed call; Unfinished when it ends without a finish."""
+    kwargs = _call_kwargs(config, timeout)
+    if tools:
+        kwargs["tools"] = tools
+    response = await litellm().acompletion(messages=messages, stream=True,
+                                           stream_options={"include_usage": True}, **kwargs)
+    finished = False
+    try:
+        async for chunk in response:
+            finished = finished or any(getattr(c, "finish_reason", None)
+                                       for c in getattr(chunk, "choices", None) or [])
+            yield chunk
+        # litellm adds a finish of its own to the chunks; what the server sent is this:
+        if getattr(response, "received_finish_reason", "stop" if finished else None) is None:
+            hidden = getattr(response, "_hidden_params", None) or {}
+            headers = hidden.get("additional_headers") or {}
+            raise openai_http.Unfinished(str(headers.get("llm_provider-content-type") or ""),
+                                         headers.get("llm_provider-content-length"))
+    finally:
+        if hasattr(response, "aclose"):
+            await response.aclose()  # hang up: a cancelled or failed call stops at once
 
 
 async def complete_text(config: ModelConfig, messages: list[dict[str, Any]], *,
@@ -223,59 +269,63 @@ async def complete_text(config: ModelConfig, messages: list[dict[str, Any]], *,
     return result.text
 
 
+def _get(item: Any, name: str) -> Any:
+    """A field of a chunk part: a dict key (direct route) or an attribute (litellm)."""
+    return item.get(name) if isinstance(item, dict) else getattr(item, name, None)
+
+
 def _delta_text(chunk: Any) -> str:
-    choices = getattr(chunk, "choices", None) or []
+    choices = _get(chunk, "choices") or []
     if not choices:
         return ""
-    delta = getattr(choices[0], "delta", None)
-    content = getattr(delta, "content", None) if delta is not None else None
+    delta = _get(choices[0], "delta")
+    content = _get(delta, "content") if delta is not None else None
     return content if isinstance(content, str) else ""
 
 
 def _absorb(chunk: Any, result: StreamResult) -> None:
-    usage = getattr(chunk, "usage", None)
+    usage = _get(chunk, "usage")
     if usage:
         result.usage = {
-            "prompt_tokens": int(getattr(usage, "prompt_tokens", 0) or 0),
-            "completion_tokens": int(getattr(usage, "completion_tokens", 0) or 0),
-            "total_tokens": int(getattr(usage, "total_tokens", 0) or 0),
+            "prompt_tokens": int(_get(usage, "prompt_tokens") or 0),
+            "completion_tokens": int(_get(usage, "completion_tokens") or 0),
+            "total_tokens": int(_get(usage, "total_tokens") or 0),
         }
-    choices = getattr(chunk, "choices", None) or []
+    choices = _get(chunk, "choices") or []
     if not choices:
         return
     choice = choices[0]
-    if getattr(choice, "finish_reason", None):
-        result.finish_reason = choice.finish_reason
-    delta = getattr(choice, "delta", None)
-    for fragment in getattr(delta, "tool_calls", None) or []:
-        index = getattr(fragment, "index", None) or 0
+    if _get(choice, "finish_reason"):
+        result.finish_reason = _get(choice, "finish_reason")
+    delta = _get(choice, "delta")
+    for fragment in (_get(delta, "tool_calls") if delta is not None else None) or []:
+        index = _get(fragment, "index") or 0
         while len(result.tool_calls) <= index:
             result.tool_calls.append({})
         call = result.tool_calls[index]
         if not call:
             call.update({"id": "", "type": "function",
                          "function": {"name": "", "arguments": ""}})
-        if getattr(fragment, "id", None):
-            call["id"] = fragment.id
-        function = getattr(fragment, "function", None)
+        if _get(fragment, "id"):
+            call["id"] = _get(fragment, "id")
+        function = _get(fragment, "function")
         if function is not None:
-            if getattr(function, "name", None):
-                call["function"]["name"] += function.name
-            if getattr(function, "arguments", None):
-                call["function"]["arguments"] += function.arguments
+            if _get(function, "name"):
+                call["function"]["name"] += _get(function, "name")
+            if _get(function, "arguments"):
+                call["function"]["arguments"] += _get(function, "arguments")
 
 
-def _unfinished(response: Any, result: StreamResult, config: ModelConfig) -> ProviderError:
-    """The error for a reply that ended without the model's finish, naming what came back."""
+def _unfinished(result: StreamResult, config: ModelConfig, content_type: str,
+                length: str | None) -> ProviderError:
+    """The error for a reply that ended without the model's finish, naming what came back
+    (``content_type`` and ``length`` are the response's headers)."""
     if result.text or result.tool_calls:
         return ProviderError(f"the reply from {config.model} broke off before the model "
                              "finished (the connection closed without the final event)",
                              "send the message again; what arrived so far is kept, marked as "
                              "an error", code="stream-interrupted")
-    hidden = getattr(response, "_hidden_params", None) or {}
-    headers = hidden.get("additional_headers") or {}
-    kind = str(headers.get("llm_provider-content-type") or "").split(";")[0].strip()
-    length = headers.get("llm_provider-content-length")
+    kind = content_type.split(";")[0].strip()
     size = f", {length} bytes" if length not in (None, "0") else ""
     if "html" in kind:
         body = f"an HTML page ({kind}{size})"
@@ -310,11 +360,15 @@ TIMEOUT_NAMES = ("Timeout", "APITimeoutError", "ReadTimeout", "ConnectTimeout", 
                  "WriteTimeout", "SocketTimeoutError", "ServerTimeoutError")
 
 
+CONNECTION_NAMES = ("APIConnectionError", "RemoteProtocolError", "ReadError", "WriteError",
+                    "ConnectError")
+
+
 def _reached(exc: BaseException) -> bool:
     """Whether the failure came from the network (an HTTP client or a socket), not from
     litellm refusing the call before sending it (it reports those as HTTP 400 or 500 too)."""
     return any(type(e).__module__.split(".")[0] in ("httpx", "httpcore", "aiohttp")
-               or isinstance(e, OSError) for e in _chain(exc))
+               or isinstance(e, OSError) or getattr(e, "reached", False) for e in _chain(exc))
 
 
 def _status(exc: BaseException) -> int | None:
@@ -342,7 +396,7 @@ def _classify(exc: BaseException) -> str:
     status = _status(exc)
     if status in RETRY_STATUS or (status is not None and status >= 500):
         return "transient"
-    if any(type(e).__name__ == "APIConnectionError" for e in chain):
+    if any(type(e).__name__ in CONNECTION_NAMES for e in chain):
         return "transient"  # a dropped or reset connection
     return "permanent"
 

@@ -9,6 +9,7 @@ import json
 import os
 import re
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -19,11 +20,15 @@ from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
+from pygls.protocol import JsonRPCResponseMessage
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 from bench.agent_env import MODEL, agent_vars
+from bench.corpus import corpus, git_env, write_files
+from bench.one_shot import stream_same
 from bench.report import Row, ms
 from bench.timing import median
+from memfs.home import DEFAULT_AGENT_ID, memory_dir
 from testkit.model_server import Reply, ScriptedModel
 
 OURS = [sys.executable, "-m", "lsp_server"]
@@ -32,6 +37,8 @@ BARE_SCRIPT = ('from pygls.lsp.server import LanguageServer\n'
                'server.start_io()\n')
 INIT_TARGET = 1.5
 TREE_P99_TARGET_S = 0.050
+COLD_DELTA_TARGET = 4.0
+MEMORY_FILES = 1_000
 LOAD_CHATS = 3
 LOAD_CHARS = 1500  # 300 deltas of 5 characters
 LOAD_CHUNK_DELAY = 0.006
@@ -48,10 +55,12 @@ class Session:
 
     client: LanguageClient
     deltas: list[tuple[str, float]] = field(default_factory=list)
+    first_delta: asyncio.Event = field(default_factory=asyncio.Event)
 
     def on_delta(self, params: Any) -> None:
         if _get(params, "kind") == "text":
             self.deltas.append((str(_get(params, "chatId")), time.perf_counter()))
+            self.first_delta.set()
 
 
 def _get(params: Any, key: str) -> Any:
@@ -140,6 +149,11 @@ async def start(command: list[str], workspace: Path) -> Session:
     client = await ClientServerConfig(server_command=command).start()
     if not isinstance(client, LanguageClient):
         raise TypeError(f"pytest-lsp started a {type(client).__name__}, not a LanguageClient")
+    # Keep results as plain JSON objects, as an editor does: pygls's default turns every
+    # object of a custom method's result into a namedtuple of a new type, which made a
+    # 1,000-file memfs/tree cost the client ~0.7 s.
+    client.protocol._converter.register_structure_hook(
+        JsonRPCResponseMessage, lambda obj, cls: cls(**obj))
     session = Session(client)
     client.feature("memfs/chatDelta")(lambda params: session.on_delta(params))
     for method in NOTIFICATIONS[1:]:
@@ -201,6 +215,46 @@ async def bench_initialize(bare: list[str], workspace: Path, runs: int
     return ours, base
 
 
+async def time_first_delta(workspace: Path) -> float:
+    """Seconds from spawning our server to the first text delta of a chat sent at once."""
+    started = time.perf_counter()
+    session = await start(OURS, workspace)
+    reply = asyncio.ensure_future(chat(session, {"text": "Hello."}))
+    await session.first_delta.wait()
+    elapsed = time.perf_counter() - started
+    await reply
+    await stop(session)
+    return elapsed
+
+
+async def bench_cold_delta(workspace: Path, model: ScriptedModel, runs: int
+                           ) -> tuple[list[float], list[float]]:
+    """(ours, baseline) wall seconds, interleaved: a cold server's first delta against a
+    fresh python streaming the same request with httpx."""
+    await time_first_delta(workspace)  # creates the memory and the database (untimed)
+    body = workspace.parent / "first-request.json"
+    body.write_text(json.dumps(next(r for r in reversed(model.requests)
+                                    if not is_reflection(r))))
+    ours: list[float] = []
+    base: list[float] = []
+    for i in range(runs):
+        if i % 2:
+            base.append(stream_same(body, model.url, dict(os.environ)).wall)
+            ours.append(await time_first_delta(workspace))
+        else:
+            ours.append(await time_first_delta(workspace))
+            base.append(stream_same(body, model.url, dict(os.environ)).wall)
+    return ours, base
+
+
+def cold_delta_row(ours: list[float], base: list[float]) -> Row:
+    ratio = median(ours) / median(base)
+    return Row("lsp: cold spawn -> first chat delta", ms(median(ours)), ms(median(base)), ratio,
+               f"<= {COLD_DELTA_TARGET:g}x", ratio <= COLD_DELTA_TARGET,
+               f"wall; baseline: a fresh python streaming the same request with httpx; "
+               f"median of {len(ours)} each, alternating")
+
+
 def initialize_rows(ours: list[float], base: list[float]) -> list[Row]:
     ratio = median(ours) / median(base)
     return [Row("lsp: initialize (spawn -> response)", ms(median(ours)), ms(median(base)),
@@ -210,6 +264,23 @@ def initialize_rows(ours: list[float], base: list[float]) -> list[Row]:
 
 
 # ----- 2. memfs/tree latency --------------------------------------------------------------------
+async def grow_memory(session: Session, root: Path, count: int) -> int:
+    """Commit ``count`` corpus files into the agent's memory (as another process would) and
+    wait until ``memfs/tree`` lists them; returns how many files the tree shows."""
+    memory = memory_dir(DEFAULT_AGENT_ID, root / "home")
+    write_files(memory, corpus(count))
+    for args in (["add", "-A"], ["commit", "-q", "-m", "bench: a grown memory"]):
+        subprocess.run(["git", *args], cwd=memory, env=git_env(), check=True,
+                       capture_output=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:  # the server sees the commit through its watcher
+        files = len(_get(await request(session, "memfs/tree", {}), "files"))
+        if files >= count:
+            return files
+        await asyncio.sleep(0.1)
+    raise RuntimeError(f"memfs/tree never listed the {count} files committed to {memory}")
+
+
 async def tree_once(session: Session) -> float:
     """Seconds one ``memfs/tree`` round trip takes."""
     started = time.perf_counter()
@@ -243,11 +314,20 @@ def tree_row(label: str, samples: list[float], note: str = "") -> Row:
                f"p99 < {TREE_P99_TARGET_S * 1000:g} ms", p99 < TREE_P99_TARGET_S, note)
 
 
-def tree_rows(rest: list[float], load: list[float], chat_seconds: float, files: int
-              ) -> list[Row]:
+def tree_rows(rest: list[float], load: list[float], chat_seconds: float, files: int,
+              cpu: float) -> list[Row]:
     note = (f"a {files}-file memory; {len(rest)} requests at rest, {len(load)} back to back "
-            f"while the chats streamed {LOAD_CHARS // 5} deltas each for {chat_seconds:.1f} s")
+            f"while the chats streamed {LOAD_CHARS // 5} deltas each for {chat_seconds:.1f} s; "
+            f"at rest the server spent {ms(cpu)} of CPU per request (wall latency on this "
+            "shared machine follows its load)")
     return [tree_row("at rest", rest), tree_row(f"+{LOAD_CHATS} chats", load, note)]
+
+
+def server_cpu(session: Session) -> float:
+    """CPU seconds the server process has used so far (user + system, from /proc)."""
+    pid = session.client._server.pid  # type: ignore[union-attr]
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 # ----- 3. delta throughput ----------------------------------------------------------------------
@@ -337,16 +417,19 @@ async def _measure(root: Path, model: ScriptedModel, quick: bool) -> list[Row]:
     rows = initialize_rows(ours, base)
     responder = Responder(Reply(text="Warm."))
     model.responder = responder
+    rows.append(cold_delta_row(*await bench_cold_delta(workspace, model, 3 if quick else 7)))
     session = await start(OURS, workspace)
     try:
         await chat(session, {"text": "Hello."})  # creates the memory repo and database
-        files = len(_get(await request(session, "memfs/tree", {}), "files"))
+        files = await grow_memory(session, root, MEMORY_FILES)
         await tree_at_rest(session, 20)
+        cpu = server_cpu(session)
         rest = await tree_at_rest(session, 50 if quick else 200)
+        cpu = (server_cpu(session) - cpu) / len(rest)
         responder.chat = Reply(text=prose(LOAD_CHARS), chunk_chars=5,
                                chunk_delay=LOAD_CHUNK_DELAY)
         load, chat_seconds = await tree_under_load(session)
-        rows += tree_rows(rest, load, chat_seconds, files)
+        rows += tree_rows(rest, load, chat_seconds, files, cpu)
         responder.chat = Reply(text=prose(STREAM_CHARS), chunk_chars=1)
         rows += throughput_rows(*await bench_throughput(session, model.url, 1 if quick else 3))
     finally:

@@ -18,12 +18,9 @@ def _address(value: str) -> tuple[str, int]:
 
 
 def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+    from memfs import __version__
 
-    try:
-        return version("memfs-lsp")
-    except PackageNotFoundError:  # pragma: no cover - running from a source tree
-        return "0+source"
+    return __version__
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -24,6 +24,8 @@ from pygls.protocol import LanguageServerProtocol, default_converter
 from pygls.protocol.json_rpc import JsonRPCNotification, JsonRPCRequestMessage, RPCRequest
 from pygls.protocol.language_server import lsp_method
 
+from lsp_server.wire import Wire
+
 log = logging.getLogger("memfs.lsp")
 CUSTOM_PREFIX = "memfs/"
 PARSE_ERROR, INVALID_REQUEST, INVALID_PARAMS = -32700, -32600, -32602
@@ -37,6 +39,14 @@ class MemfsProtocol(LanguageServerProtocol):
     def __init__(self, server: Any, converter: Any) -> None:
         super().__init__(server, converter)
         self.initialize_received = False
+
+    def _serialize_message(self, data: Any) -> Any:
+        """A response whose result is already wire JSON (``Wire``, converted off the loop)
+        skips cattrs' walk of it: tens of milliseconds on the event loop for a 1,000-file
+        tree, while chats wait to stream."""
+        if isinstance(getattr(data, "result", None), Wire) and hasattr(data, "id"):
+            return {"jsonrpc": data.jsonrpc, "id": data.id, "result": data.result}
+        return super()._serialize_message(data)
 
     def send_error(self, msg_id: Any, code: int, message: str) -> None:
         """An error response (``msg_id`` None when the request's id is unknown)."""

@@ -2,7 +2,8 @@
 
 This module imports only pygls and lsprotocol, so ``initialize`` is answered fast; every
 handler lives in a module imported on first use (and warmed up in the background after
-``initialized``), so agent, memfs, git and litellm never sit on the start path. Every result
+``initialized``), so agent, memfs, git and litellm never sit on the start path; litellm is
+imported only when the configured model needs it (not for ``openai/`` models). Every result
 and notification leaves through ``lsp_server.wire.to_wire`` (camelCase field names).
 """
 

@@ -24,8 +24,17 @@ def camel(name: str) -> str:
     return head + _UNDERSCORE.sub(lambda m: m.group(1).upper(), body)
 
 
+class Wire(dict[str, Any]):
+    """A result already converted (off the event loop): ``to_wire`` passes it unchanged."""
+
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
 def to_wire(value: Any) -> Any:
     """``value`` as JSON-ready data with camelCase field names."""
+    if type(value) in _SCALARS or isinstance(value, Wire):
+        return value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {camel(f.name): to_wire(getattr(value, f.name))
                 for f in dataclasses.fields(value)}

@@ -1,4 +1,5 @@
-"""The one place git runs: GitPython's command runner with an environment we control.
+"""The one place git runs: the git CLI in a subprocess, with an environment we control (and
+no stdin: a language server's stdin is its protocol stream).
 
 Commits never depend on the user's global git config: identity, signing, hooks and line-ending
 conversion are fixed in the memory repo's own config (see ``REPO_CONFIG``).
@@ -6,11 +7,10 @@ conversion are fixed in the memory repo's own config (see ``REPO_CONFIG``).
 
 from __future__ import annotations
 
-import tempfile
+import os
+import subprocess
 from collections.abc import Mapping
 from pathlib import Path
-
-import git
 
 from memfs.errors import GitError
 
@@ -32,6 +32,7 @@ _ENV = {
     "GIT_OPTIONAL_LOCKS": "0",
     "GIT_LITERAL_PATHSPECS": "1",
     "LC_ALL": "C",
+    "LANGUAGE": "C",
 }
 
 
@@ -40,7 +41,6 @@ class Git:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self._cmd = git.cmd.Git(str(root))
 
     def run(
         self,
@@ -59,31 +59,15 @@ class Git:
         self, *args: str, input: bytes | None = None, env: Mapping[str, str] | None = None
     ) -> tuple[int, bytes, str]:
         """Run git and return (exit code, stdout bytes, stderr text) without raising."""
-        merged = dict(_ENV)
-        if env:
-            merged.update(env)
-        stdin = None
+        merged = {**os.environ, **_ENV, **(env or {})}
         try:
-            if input is not None:
-                stdin = tempfile.TemporaryFile()  # noqa: SIM115 - closed in finally
-                stdin.write(input)
-                stdin.seek(0)
-            status, out, err = self._cmd.execute(
-                ["git", *args],
-                istream=stdin,
-                with_extended_output=True,
-                with_exceptions=False,
-                stdout_as_string=False,
-                strip_newline_in_stdout=False,
-                env=merged,
-            )
-        except git.GitCommandNotFound as exc:  # pragma: no cover - git missing on the machine
+            done = subprocess.run(
+                ["git", *args], cwd=self.root, input=input, capture_output=True, env=merged,
+                stdin=subprocess.DEVNULL if input is None else None, check=False)
+        except FileNotFoundError as exc:  # pragma: no cover - git missing on the machine
             raise GitError("git is not installed or not on PATH", "install git >= 2.28") from exc
-        finally:
-            if stdin is not None:
-                stdin.close()
-        err_text = err.decode("utf-8", "replace") if isinstance(err, bytes) else str(err)
-        return int(status or 0), bytes(out), err_text
+        err = done.stderr.decode("utf-8", "replace").removesuffix("\n")
+        return done.returncode, done.stdout, err
 
     def text(self, *args: str, ok_codes: tuple[int, ...] = (0,)) -> str:
         """Run git and decode stdout as UTF-8."""

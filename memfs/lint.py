@@ -10,7 +10,6 @@ memory goes.
 from __future__ import annotations
 
 import hashlib
-import heapq
 import re
 from collections import defaultdict
 from dataclasses import asdict, dataclass
@@ -33,7 +32,8 @@ _WORD = re.compile(r"\w+")
 _CITATION = re.compile(r"`([^`\s]+/[^`\s]*)`|\]\(([^)\s]+/[^)\s]*)\)")
 _LOCATION = re.compile(r"(?::\d+(?:[:-]\d+)?|#L\d+(?:-L?\d+)?)$")
 _NOT_A_PATH = re.compile(r"[*?\[\]{}<>|$@=,;'\"()]|://|^[-~/.]|\.\.")
-_SKETCH = 16
+_BANDS, _ROWS = 12, 4  # MinHash LSH: a pair at Jaccard 0.8 shares a band with p = 0.998
+_BUCKET_CAP = 64  # a band bucket larger than this is boilerplate, not a duplicate group
 _SHINGLE = 4
 
 ERROR, WARNING, INFO = "error", "warning", "info"
@@ -199,7 +199,9 @@ def _shingles(body: str) -> set[int]:
 
 
 def _near_duplicates(bodies: dict[str, str]) -> list[Finding]:
-    """Exact duplicates by hash; near duplicates by bottom-k sketches, then exact Jaccard."""
+    """Exact duplicates by hash; near duplicates by MinHash with banded locality-sensitive
+    hashing (candidates share a band: linear in the number of files for unrelated ones),
+    then exact Jaccard."""
     findings: list[Finding] = []
     by_hash: dict[str, list[str]] = defaultdict(list)
     for rel, body in bodies.items():
@@ -212,26 +214,49 @@ def _near_duplicates(bodies: dict[str, str]) -> list[Finding]:
             reported.add((group[0], other))
             findings.append(_dup_finding(other, group[0], 1.0))
     shingles = {rel: s for rel, body in bodies.items() if len(s := _shingles(body)) >= 8}
-    sketches = {rel: heapq.nsmallest(_SKETCH, s) for rel, s in shingles.items()}
-    buckets: dict[int, list[str]] = defaultdict(list)
-    for rel, sketch in sketches.items():
-        for value in sketch:
-            buckets[value].append(rel)
-    shared: dict[tuple[str, str], int] = defaultdict(int)
-    for members in buckets.values():
-        if len(members) > 64:
-            continue
-        for i, a in enumerate(members):
-            for b in members[i + 1 :]:
-                shared[(min(a, b), max(a, b))] += 1
-    for (a, b), count in sorted(shared.items()):
-        if count < _SKETCH // 2 or (a, b) in reported or (b, a) in reported:
+    for a, b in sorted(_candidates(shingles)):
+        if (a, b) in reported or (b, a) in reported:
             continue
         sa, sb = shingles[a], shingles[b]
         jaccard = len(sa & sb) / len(sa | sb)
         if jaccard >= NEAR_DUPLICATE_JACCARD:
             findings.append(_dup_finding(b, a, jaccard))
     return findings
+
+
+def _candidates(shingles: dict[str, set[int]]) -> set[tuple[str, str]]:
+    """Pairs (a < b) whose MinHash signatures agree on a whole band."""
+    if len(shingles) < 2:
+        return set()
+    import numpy as np  # only lint needs it; kept off every start path
+
+    names = sorted(shingles)
+    sizes = np.fromiter((len(shingles[n]) for n in names), dtype=np.int64, count=len(names))
+    values = np.fromiter((h for n in names for h in shingles[n]), dtype=np.int64,
+                         count=int(sizes.sum())).view(np.uint64)
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    rng = np.random.default_rng(20261202)  # fixed: the same files give the same findings
+    count = _BANDS * _ROWS
+    mult = rng.integers(1, 2**63, size=count, dtype=np.uint64) | np.uint64(1)
+    add = rng.integers(0, 2**63, size=count, dtype=np.uint64)
+    mix = rng.integers(1, 2**63, size=_ROWS, dtype=np.uint64) | np.uint64(1)
+    keys = np.zeros((len(names), _BANDS), dtype=np.uint64)
+    for i in range(count):
+        minima = np.minimum.reduceat((values * mult[i] + add[i]) >> np.uint64(32), starts)
+        keys[:, i // _ROWS] ^= minima * mix[i % _ROWS]  # one key per band
+    pairs: set[tuple[str, str]] = set()
+    for band in range(_BANDS):
+        column = keys[:, band]
+        order = np.argsort(column, kind="stable")
+        ordered = column[order]
+        edges = np.flatnonzero(np.diff(ordered)) + 1
+        firsts = np.concatenate(([0], edges))
+        lasts = np.concatenate((edges, [len(order)]))
+        sizes = lasts - firsts
+        for run in np.flatnonzero((sizes >= 2) & (sizes <= _BUCKET_CAP)).tolist():
+            members = [names[i] for i in order[firsts[run]:lasts[run]].tolist()]
+            pairs.update((a, b) for i, a in enumerate(members) for b in members[i + 1:])
+    return pairs
 
 
 def _dup_finding(rel: str, other: str, similarity: float) -> Finding:

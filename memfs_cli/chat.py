@@ -134,8 +134,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
         return asyncio.run(run_once(runtime_for(args), text, args.conversation, args.agent,
                                     args.new))
     runtime = runtime_for(args)
-    warm_up()
     agent = runtime.agent(args.agent)
+    warm_up(runtime.model(agent).name)
     conversation = runtime.conversation(agent, args.conversation, args.new)
     sys.stderr.write(f"{agent.name} · {conversation.title} ({conversation.id}). "
                      "Ctrl-C cancels a reply, Ctrl-D quits.\n")

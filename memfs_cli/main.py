@@ -10,21 +10,6 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from memfs.errors import MemfsError
-from memfs.home import DEFAULT_AGENT_ID
-from memfs_cli import (
-    agent_commands,
-    approval,
-    chat,
-    import_commands,
-    memory_commands,
-    memory_tasks,
-    project_commands,
-    status,
-    trust,
-)
-from memfs_cli.output import fail
-
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
@@ -32,7 +17,20 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The whole command tree."""
+    """The whole command tree (importing every command's module: the agent, git, pydantic)."""
+    from memfs.home import DEFAULT_AGENT_ID
+    from memfs_cli import (
+        agent_commands,
+        approval,
+        chat,
+        import_commands,
+        memory_commands,
+        memory_tasks,
+        project_commands,
+        status,
+        trust,
+    )
+
     parser = _Parser(prog="memfs", description="Persistent, git-backed memory for coding agents.")
     parser.add_argument("--agent", help="agent id (default: the workspace's current agent, "
                         f"else {DEFAULT_AGENT_ID})")
@@ -54,6 +52,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``memfs`` console script."""
+    if list(sys.argv[1:] if argv is None else argv) == ["--version"]:
+        print(_version())  # answered before the command modules (and their imports) load
+        return 0
+    from memfs.errors import MemfsError
+    from memfs_cli.output import fail
+
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -67,12 +71,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+    from memfs import __version__
 
-    try:
-        return f"memfs {version('memfs-lsp')}"
-    except PackageNotFoundError:  # pragma: no cover - running from a source tree
-        return "memfs (source)"
+    return f"memfs {__version__}"
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """A warm worker for one-shot ``memfs chat``: a background process that has already imported
-litellm and runs turns for later invocations over a Unix socket.
+the agent (and litellm, once a model that needs it has run) and runs turns for later
+invocations over a Unix socket.
 
 One worker serves one data home and one environment (its socket name is a hash of both), so
 a turn always runs with exactly the settings and API keys of the shell that asked for it;
@@ -153,9 +154,6 @@ class Worker:
         self.done = asyncio.Event()
 
     async def serve(self) -> None:
-        from agent.llm import warm_up
-
-        warm_up()
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
         server = await asyncio.start_unix_server(self.handle, path=str(self.path))

@@ -8,6 +8,7 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING
 
+from agent.llm import warm_up
 from agent.status import model_state
 from lsp_server.wire import to_wire
 from memfs.errors import MemfsError
@@ -31,6 +32,7 @@ async def refresh(ls: MemfsServer) -> None:
             log.warning("could not tell which model is in use: %s", exc)
             return
         ls.model_state = state
+        warm_up(state["name"] if state["configured"] else None)  # litellm, if the model needs it
         if state["configured"]:
             ls.set_status("busy" if ls.busy else "idle")
         else:

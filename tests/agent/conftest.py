@@ -24,3 +24,11 @@ async def collect(events: AsyncIterator[Event]) -> list[Event]:
 
 def kinds(events: list[Event]) -> list[str]:
     return [event.kind for event in events]
+
+
+@pytest.fixture(params=["httpx", "litellm"])
+def route(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both routes to an OpenAI-compatible server: straight over httpx (the default for
+    ``openai/`` models) and through litellm (``MEMFS_DIRECT_HTTP=0``)."""
+    monkeypatch.setenv("MEMFS_DIRECT_HTTP", "1" if request.param == "httpx" else "0")
+    return str(request.param)

@@ -15,6 +15,8 @@ from agent.runtime import Runtime
 from testkit.model_server import Fault, Reply, ScriptedModel, ToolCall, refused_port
 from tests.agent.conftest import collect
 
+pytestmark = pytest.mark.usefixtures("route")  # every case on both routes
+
 
 def _error(events: Sequence[object]) -> ErrorEvent:
     errors = [e for e in events if isinstance(e, ErrorEvent)]
