@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
 from memfs import paths
+from memfs.atomic import write_atomic
 from memfs.errors import InvalidArgument, InvalidPath, LockTimeout
 from memfs.frontmatter import MemoryFile
 from memfs.home import memfs_home
@@ -134,7 +134,7 @@ class ProjectBackend:
                         target.unlink()
                         _prune(target.parent, self.root)
                 else:
-                    _atomic_write(target, text.encode("utf-8"))
+                    write_atomic(target, text.encode("utf-8"), prefix=f".{target.name}{_TMP_MARK}")
         finally:
             lock.release()
 
@@ -188,19 +188,6 @@ def ignored_by_git(workspace: Path) -> bool:
 
     probe = f"{FOLDER}/{MEMORY}/system/project.md"
     return git(Path(workspace), "check-ignore", "-q", "--no-index", probe) is not None
-
-
-def _atomic_write(target: Path, data: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}{_TMP_MARK}", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _clear_leftovers(root: Path) -> None:

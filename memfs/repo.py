@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from memfs import paths
+from memfs.atomic import write_atomic
 from memfs.errors import GitError, InvalidArgument, LockTimeout, NotFound
 from memfs.frontmatter import MemoryFile
 from memfs.git import REPO_CONFIG, Git
@@ -285,7 +286,7 @@ class Transaction:
     def write(self, rel: str, text: str) -> None:
         """Replace (or create) a touched file atomically."""
         target = self.path(rel)
-        _atomic_write(self.repo.git_dir / TMP_DIR, target, text.encode("utf-8"))
+        write_atomic(target, text.encode("utf-8"), self.repo.git_dir / TMP_DIR)
         self.changed.append(rel)
 
     def mark_changed(self, rel: str) -> None:
@@ -341,24 +342,10 @@ def _restore_originals(root: Path, journal: Path, touched: list[str]) -> None:
         target = root / rel
         original = journal / f"orig-{index}"
         if original.exists():
-            _atomic_write(tmp_dir, target, original.read_bytes())
+            write_atomic(target, original.read_bytes(), tmp_dir)
         elif target.is_file() and not target.is_symlink():
             target.unlink()
             _prune_empty_dirs(target.parent, root)
-
-
-def _atomic_write(tmp_dir: Path, target: Path, data: bytes) -> None:
-    tmp_dir.mkdir(exist_ok=True)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=tmp_dir)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _prune_empty_dirs(folder: Path, root: Path) -> None:
