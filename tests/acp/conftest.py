@@ -9,10 +9,11 @@ import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from acp import PROTOCOL_VERSION, spawn_agent_process
 from acp.client.connection import ClientSideConnection
+from acp.interfaces import Client
 from acp.schema import (
     AllowedOutcome,
     ClientCapabilities,
@@ -77,7 +78,8 @@ async def acp_agent(recorder: Recorder, log: Path, env: dict[str, str] | None = 
                     ) -> AsyncIterator[ClientSideConnection]:
     """A started, initialized ``memfs-acp`` (its stderr in ``log``)."""
     with log.open("ab") as errors:
-        async with spawn_agent_process(recorder, AGENT, env=dict(env or os.environ),
+        # A client need not define the terminal and elicitation methods it does not offer.
+        async with spawn_agent_process(cast(Client, recorder), AGENT, env=dict(env or os.environ),
                                        transport_kwargs={"stderr": errors}) as (conn, _):
             await conn.initialize(protocol_version=PROTOCOL_VERSION,
                                   client_capabilities=ClientCapabilities())

@@ -3,6 +3,7 @@ stream, cancel keeps the partial reply, load replays, permissions, errors, trust
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from pathlib import Path
@@ -14,8 +15,8 @@ from acp.schema import ClientCapabilities
 
 from agent import trust
 from agent.runtime import Runtime
-from tests.acp.conftest import Recorder, acp_agent
 from testkit.model_server import Reply, ScriptedModel, ToolCall
+from tests.acp.conftest import Recorder, acp_agent
 
 REMEMBER = ToolCall("memory", {"command": "create", "path": "system/drinks.md",
                                "description": "what the user drinks",
@@ -91,8 +92,6 @@ async def test_cancel_keeps_the_partial_reply(model: ScriptedModel, workspace: P
     async with acp_agent(recorder, tmp_path / "acp.log") as conn:
         session = await conn.new_session(cwd=str(workspace))
         sid = session.session_id
-        import asyncio
-
         turn = asyncio.ensure_future(conn.prompt(session_id=sid,
                                                  prompt=[text_block("tell me a story")]))
         await recorder.wait_for(lambda u: u["sessionUpdate"] == "agent_message_chunk"
@@ -154,7 +153,7 @@ async def test_no_model_is_a_clear_error_and_sessions_still_work(
     message = str(refused.value)
     assert message.startswith("no model is configured")
     assert "MEMFS_MODEL" in message
-    assert refused.value.data["code"] == "no-model"
+    assert isinstance(refused.value.data, dict) and refused.value.data["code"] == "no-model"
     assert session.session_id in [s.session_id for s in listed.sessions]
 
 
