@@ -6,21 +6,25 @@ conversation continues there); ``session/load`` resumes any conversation and rep
 (``agent.transcript``) as ``session/update`` notifications; ``session/list`` lists the
 conversations of the workspace's agent. ``session/prompt`` runs one turn, streaming it;
 ``session/cancel`` stops it (the partial reply is kept, marked interrupted) and the prompt
-answers ``stopReason: cancelled``. Settings and folder trust are re-read at each request,
-as ``memfs trust`` may have changed them. Refusals are JSON-RPC errors: our words first,
-the hint (and a provider's detail) after, the memfs ``code`` in ``data``.
+answers ``stopReason: cancelled``. A prompt starting with a slash command
+(``acp_server.commands``, advertised with ``available_commands_update``) runs it; a
+reflection started in the background reports its outcome in its session. Settings and
+folder trust are re-read at each request, as ``memfs trust`` may have changed them.
+Refusals are JSON-RPC errors: our words first, the hint (and a provider's detail) after,
+the memfs ``code`` in ``data``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
+from collections.abc import AsyncIterator, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 from acp import PROTOCOL_VERSION, RequestError, update_agent_message_text
+from acp.helpers import update_available_commands
 from acp.interfaces import Client
 from acp.schema import (
     AgentCapabilities,
@@ -47,19 +51,24 @@ from acp.schema import (
     ToolCallProgress,
 )
 
-from acp_server import permissions, updates
+from acp_server import commands, permissions, updates
 from agent import transcript
 from agent.approval import ApprovalRequest, Decision
+from agent.commands.doctor import doctor
+from agent.commands.init import init
+from agent.commands.remember import remember
 from agent.events import (
     Compaction,
     Done,
     ErrorEvent,
+    Event,
     MemoryCommit,
     MemoryWrite,
     TextDelta,
     ToolCallFinished,
     ToolCallStarted,
 )
+from agent.reflection import Outcome
 from agent.runtime import Runtime
 from agent.transcript import Item
 from memfs import history
@@ -94,6 +103,7 @@ class Session:
     turn: asyncio.Task[PromptResponse] | None = None
     call_id: str | None = None  # the tool call running now (permission requests name it)
     last: tuple[str, str] = ("", "")  # the last finished call: its id and output
+    reflecting: bool = False  # /reflect runs: its outcome is the reply, not a notice
 
 
 class MemfsAcpAgent:
@@ -144,6 +154,7 @@ class MemfsAcpAgent:
 
         session = await self._guard(asyncio.to_thread(start))
         self.sessions[session.id] = session
+        self._spawn(self._advertise(session.id))  # once the client knows the session
         return NewSessionResponse(session_id=session.id)
 
     async def load_session(self, cwd: str, session_id: str,
@@ -175,6 +186,7 @@ class MemfsAcpAgent:
                 await self._update(session.id, update)
         session.last = ("", "")
         self.sessions[session.id] = session
+        await self._advertise(session.id)
         return LoadSessionResponse()
 
     async def list_sessions(self, cwd: str | None = None, cursor: str | None = None,
@@ -216,12 +228,44 @@ class MemfsAcpAgent:
             session.turn.cancel()
 
     async def _turn(self, session: Session, text: str) -> PromptResponse:
+        """A turn, or the slash command the text starts with."""
         runtime = session.runtime
         await asyncio.to_thread(runtime.reload_settings)
+        command = commands.parse(text)
+        try:
+            if command is None:
+                return await self._stream(session, runtime.chat(text, session.id,
+                                                                session.agent_id))
+            name, rest = command
+            if name == "remember":
+                return await self._stream(session, remember(runtime, rest or None, session.id,
+                                                             session.agent_id))
+            reply = await self._command(session, name, rest)
+        except MemfsError as exc:
+            raise refusal(exc) from None
+        await self._update(session.id, update_agent_message_text(reply))
+        return PromptResponse(stop_reason="end_turn")
+
+    async def _command(self, session: Session, name: str, rest: str) -> str:
+        runtime = session.runtime
+        if name == "reflect":
+            session.reflecting = True
+            try:
+                return commands.reflected(await runtime.reflect(session.id, session.agent_id))
+            finally:
+                session.reflecting = False
+        if name == "doctor":
+            if rest not in ("", "fix"):
+                raise invalid("prompt", f"/doctor takes 'fix' or nothing, not {rest!r}")
+            return commands.doctored(await doctor(runtime, rest == "fix", session.agent_id))
+        return commands.initialized(await init(runtime))
+
+    async def _stream(self, session: Session, events: AsyncIterator[Event]) -> PromptResponse:
+        """Stream a turn's events as session updates; its stop reason (or error)."""
         done: Done | None = None
         error: ErrorEvent | None = None
         try:
-            async for event in runtime.chat(text, session.id, session.agent_id):
+            async for event in events:
                 if isinstance(event, TextDelta):
                     await self._update(session.id, update_agent_message_text(event.text))
                 elif isinstance(event, ToolCallStarted):
@@ -243,8 +287,6 @@ class MemfsAcpAgent:
                     error = event
                 elif isinstance(event, Done):
                     done = event
-        except MemfsError as exc:
-            raise refusal(exc) from None
         finally:
             session.call_id = None
             session.last = ("", "")
@@ -292,6 +334,7 @@ class MemfsAcpAgent:
                 runtime = await self._guard(asyncio.to_thread(Runtime, workspace=folder))
                 runtime.spawn = self._spawn
                 runtime.approver = self.approve
+                runtime.on_reflection = self._reflected
                 self._runtimes[folder] = runtime
             else:
                 await asyncio.to_thread(runtime.reload_settings)
@@ -320,6 +363,15 @@ class MemfsAcpAgent:
             log.warning("no diff for memory commit %s: %s", sha, exc)
             root, found = Path("."), []
         return updates.committed(call_id, output, sha, message, root, found)
+
+    def _reflected(self, outcome: Outcome) -> None:
+        """A background reflection ended: say how in its conversation's session."""
+        session = self.sessions.get(outcome.conversation_id)
+        if session is not None and not session.reflecting:
+            self._spawn(self._update(session.id, updates.notice(commands.reflected(outcome))))
+
+    async def _advertise(self, session_id: str) -> None:
+        await self._update(session_id, update_available_commands(commands.available()))
 
     async def _update(self, session_id: str, update: Any) -> None:
         if self.client is not None:

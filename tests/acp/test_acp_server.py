@@ -15,6 +15,7 @@ from acp.schema import ClientCapabilities
 
 from agent import trust
 from agent.runtime import Runtime
+from memfs import history
 from testkit.model_server import Reply, ScriptedModel, ToolCall
 from tests.acp.conftest import Recorder, acp_agent
 
@@ -203,3 +204,32 @@ async def test_bad_requests_are_errors_and_the_agent_keeps_serving(
         answer = await conn.prompt(session_id=session.session_id, prompt=[text_block("hi")])
     assert answer.stop_reason == "end_turn"
     assert recorder.text() == "Still here."
+
+
+async def test_slash_commands_are_advertised_and_run(model: ScriptedModel, workspace: Path,
+                                                     tmp_path: Path) -> None:
+    model.script(Reply(tool_calls=[REMEMBER]), Reply(text="Saved to system/drinks.md."))
+    recorder = Recorder()
+    async with acp_agent(recorder, tmp_path / "acp.log") as conn:
+        session = await conn.new_session(cwd=str(workspace))
+        sid = session.session_id
+        advertised = await recorder.wait_for(
+            lambda u: u["sessionUpdate"] == "available_commands_update")
+        remembered = await conn.prompt(session_id=sid,
+                                       prompt=[text_block("/remember I drink green tea")])
+        doctored = await conn.prompt(session_id=sid, prompt=[text_block("/doctor")])
+        with pytest.raises(RequestError) as bad:
+            await conn.prompt(session_id=sid, prompt=[text_block("/doctor now")])
+    names = [c["name"] for c in advertised["availableCommands"]]
+    assert names == ["remember", "reflect", "doctor", "init"]
+    assert advertised["sessionId"] == sid
+    assert remembered.stop_reason == "end_turn" and doctored.stop_reason == "end_turn"
+    sent = ScriptedModel.last_user_text(model.requests[0])
+    assert sent.startswith("/remember I drink green tea") and "exactly one memory edit" in sent
+    runtime = Runtime(workspace=workspace)
+    subjects = [e.subject for e in history.log(runtime.memory(runtime.agent()).repo)]
+    assert any(s.startswith("remember:") for s in subjects)
+    assert "Saved to system/drinks.md." in recorder.text(session_id=sid)
+    assert "Memory doctor:" in recorder.text(session_id=sid)
+    assert "/doctor takes 'fix' or nothing" in str(bad.value)
+    assert len(model.requests) == 2  # /doctor without fix needs no model
