@@ -6,8 +6,10 @@ conversation continues there); ``session/load`` resumes any conversation and rep
 (``agent.transcript``) as ``session/update`` notifications; ``session/list`` lists the
 conversations of the workspace's agent. ``session/prompt`` runs one turn, streaming it;
 ``session/cancel`` stops it (the partial reply is kept, marked interrupted) and the prompt
-answers ``stopReason: cancelled``. A prompt starting with a slash command
-(``acp_server.commands``, advertised with ``available_commands_update``) runs it; a
+answers ``stopReason: cancelled``. When the client offers ``fs/read_text_file``, the
+agent's workspace reads go through it (so unsaved edits are seen). A prompt starting with
+a slash command (``acp_server.commands``, advertised with ``available_commands_update``)
+runs it; a
 reflection started in the background reports its outcome in its session. Settings and
 folder trust are re-read at each request, as ``memfs trust`` may have changed them.
 Refusals are JSON-RPC errors: our words first, the hint (and a provider's detail) after,
@@ -311,6 +313,20 @@ class MemfsAcpAgent:
             tool_call=permissions.tool_call(request, session.call_id or request.id, root))
         return permissions.decision(answer.outcome)
 
+    # ----- the client's view of files -------------------------------------------------------
+    async def read(self, path: Path, conversation_id: str | None) -> str | None:
+        """A workspace file as the client has it (unsaved edits included), for a client that
+        offers ``fs/read_text_file``; None (read the disk) when it cannot answer."""
+        session = self.sessions.get(conversation_id or "")
+        if session is None or self.client is None:
+            return None
+        try:
+            answer = await self.client.read_text_file(session_id=session.id, path=str(path))
+        except (RequestError, ConnectionError) as exc:
+            log.warning("the client could not read %s (%s); reading it from disk", path, exc)
+            return None
+        return answer.content
+
     @staticmethod
     def _root(session: Session, tier: str) -> Path:
         runtime = session.runtime
@@ -335,6 +351,9 @@ class MemfsAcpAgent:
                 runtime.spawn = self._spawn
                 runtime.approver = self.approve
                 runtime.on_reflection = self._reflected
+                fs = self.client_capabilities.fs if self.client_capabilities else None
+                if fs is not None and fs.read_text_file:
+                    runtime.reader = self.read
                 self._runtimes[folder] = runtime
             else:
                 await asyncio.to_thread(runtime.reload_settings)

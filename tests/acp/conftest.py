@@ -18,7 +18,9 @@ from acp.schema import (
     AllowedOutcome,
     ClientCapabilities,
     DeniedOutcome,
+    FileSystemCapabilities,
     PermissionOption,
+    ReadTextFileResponse,
     RequestPermissionResponse,
     ToolCallUpdate,
 )
@@ -27,11 +29,15 @@ AGENT = str(Path(sys.executable).with_name("memfs-acp"))
 
 
 class Recorder:
-    """An ACP client: records every ``session/update`` and answers permission requests from
-    ``answers`` (an option id, or None to dismiss) in turn."""
+    """An ACP client: records every ``session/update``, answers permission requests from
+    ``answers`` (an option id, or None to dismiss) in turn, and, given ``buffers``, offers
+    ``fs/read_text_file`` and answers it with their text."""
 
-    def __init__(self, answers: list[str | None] | None = None) -> None:
+    def __init__(self, answers: list[str | None] | None = None,
+                 buffers: dict[str, str] | None = None) -> None:
         self.updates: list[dict[str, Any]] = []
+        self.buffers = dict(buffers or {})  # unsaved editor text by path (offers fs reads)
+        self.reads: list[str] = []
         self.permissions: list[dict[str, Any]] = []
         self.answers = list(answers or [])
         self.changed = asyncio.Condition()
@@ -55,6 +61,11 @@ class Recorder:
             return RequestPermissionResponse(outcome=DeniedOutcome(outcome="cancelled"))
         return RequestPermissionResponse(outcome=AllowedOutcome(outcome="selected",
                                                                 option_id=answer))
+
+    async def read_text_file(self, session_id: str, path: str, line: int | None = None,
+                             limit: int | None = None, **kwargs: Any) -> ReadTextFileResponse:
+        self.reads.append(path)
+        return ReadTextFileResponse(content=self.buffers[path])
 
     async def wait_for(self, predicate: Callable[[dict[str, Any]], bool],
                        timeout: float = 60.0) -> dict[str, Any]:
@@ -81,6 +92,7 @@ async def acp_agent(recorder: Recorder, log: Path, env: dict[str, str] | None = 
         # A client need not define the terminal and elicitation methods it does not offer.
         async with spawn_agent_process(cast(Client, recorder), AGENT, env=dict(env or os.environ),
                                        transport_kwargs={"stderr": errors}) as (conn, _):
+            fs = FileSystemCapabilities(read_text_file=bool(recorder.buffers))
             await conn.initialize(protocol_version=PROTOCOL_VERSION,
-                                  client_capabilities=ClientCapabilities())
+                                  client_capabilities=ClientCapabilities(fs=fs))
             yield conn

@@ -233,3 +233,20 @@ async def test_slash_commands_are_advertised_and_run(model: ScriptedModel, works
     assert "Memory doctor:" in recorder.text(session_id=sid)
     assert "/doctor takes 'fix' or nothing" in str(bad.value)
     assert len(model.requests) == 2  # /doctor without fix needs no model
+
+
+@pytest.mark.parametrize("offered", [True, False])
+async def test_workspace_reads_go_through_a_client_that_offers_them(
+        model: ScriptedModel, workspace: Path, tmp_path: Path, offered: bool) -> None:
+    notes = workspace / "notes.txt"
+    notes.write_text("saved on disk\n", encoding="utf-8")
+    model.script(Reply(tool_calls=[ToolCall("read_file", {"path": "notes.txt"})]), "Read it.")
+    buffers = {str(notes.resolve()): "unsaved in the editor\n"} if offered else {}
+    recorder = Recorder(buffers=buffers)
+    async with acp_agent(recorder, tmp_path / "acp.log") as conn:
+        session = await conn.new_session(cwd=str(workspace))
+        await conn.prompt(session_id=session.session_id, prompt=[text_block("read notes")])
+    result = model.requests[1]["messages"][-1]["content"]
+    assert ("unsaved in the editor" in result) is offered
+    assert ("saved on disk" in result) is not offered
+    assert recorder.reads == list(buffers)
