@@ -33,6 +33,7 @@ def _version() -> str:
 async def serve(protocol_fd: int) -> None:
     """Talk ACP on stdin and ``protocol_fd`` until the client closes stdin."""
     from acp_server.server import MemfsAcpAgent
+    from acp_server.transport import LineTransport
 
     saved, sys.stdout = sys.stdout, os.fdopen(protocol_fd, "w", closefd=False)
     try:
@@ -41,7 +42,8 @@ async def serve(protocol_fd: int) -> None:
         sys.stdout = saved
     # The SDK routes only the methods an agent defines (others: Method not found), so ours
     # need not define the unstable ones its ``Agent`` protocol lists.
-    await run_agent(cast(Agent, MemfsAcpAgent(_version())), writer, reader)
+    await run_agent(cast(Agent, MemfsAcpAgent(_version())),
+                    LineTransport(reader, writer, STREAM_LIMIT))
 
 
 def main(argv: Sequence[str] | None = None) -> None:
