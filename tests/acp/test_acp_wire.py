@@ -59,3 +59,12 @@ def test_malformed_and_out_of_order_messages_get_errors(agent: subprocess.Popen[
     assert hello["result"]["protocolVersion"] == 1
     created = ask(agent, request("session/new", {"cwd": str(workspace), "mcpServers": []}, 6))
     assert created["id"] == 6 and created["result"]["sessionId"]
+
+
+def test_the_acp_front_door_never_loads_the_language_server() -> None:
+    script = ("import sys, acp_server.cli, acp_server.server; "
+              "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+              "('lsp_server', 'pygls', 'lsprotocol')))")
+    loaded = subprocess.run([str(Path(AGENT).with_name("python")), "-c", script],
+                            capture_output=True, text=True, check=True).stdout.strip()
+    assert loaded == "[]"
