@@ -151,6 +151,13 @@ async def test_no_model_is_a_clear_error_and_sessions_still_work(
         with pytest.raises(RequestError) as refused:
             await conn.prompt(session_id=session.session_id, prompt=[text_block("hello")])
         listed = await conn.list_sessions(cwd=str(workspace))
+        with pytest.raises(RequestError) as no_reflection:
+            await conn.prompt(session_id=session.session_id, prompt=[text_block("/reflect")])
+        initialized = await conn.prompt(session_id=session.session_id,
+                                        prompt=[text_block("/init")])
+    assert initialized.stop_reason == "end_turn"
+    assert "Init wrote:" in recorder.text() and "configure a model" in recorder.text()
+    assert str(no_reflection.value).startswith("no model is configured")
     message = str(refused.value)
     assert message.startswith("no model is configured")
     assert "MEMFS_MODEL" in message
