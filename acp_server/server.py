@@ -163,6 +163,10 @@ class MemfsAcpAgent:
                            mcp_servers: list[McpServer] | None = None,
                            additional_directories: list[str] | None = None,
                            **kwargs: Any) -> LoadSessionResponse:
+        loaded = self.sessions.get(session_id)
+        if loaded is not None and loaded.turn is not None and not loaded.turn.done():
+            raise RequestError(REQUEST_FAILED, "a turn is running in this session",
+                               {"hint": "wait for it, or send session/cancel, then load it"})
         runtime = await self._runtime(cwd)
 
         def load() -> tuple[Session, list[Item]]:
@@ -209,9 +213,12 @@ class MemfsAcpAgent:
     async def prompt(self, prompt: list[Block], session_id: str,
                      **kwargs: Any) -> PromptResponse:
         session = self._session(session_id)
-        if session.turn is not None and not session.turn.done():
-            raise RequestError(REQUEST_FAILED, "a turn is already running in this session",
-                               {"hint": "wait for it, or send session/cancel"})
+        running = session.turn
+        if running is not None and not running.done():
+            if not running.cancelling():
+                raise RequestError(REQUEST_FAILED, "a turn is already running in this session",
+                                   {"hint": "wait for it, or send session/cancel"})
+            await asyncio.wait({running})  # cancelled just before: let it put things away
         text = prompt_text(prompt)
         task = asyncio.ensure_future(self._turn(session, text))
         session.turn = task
