@@ -267,6 +267,18 @@ class MemfsAcpAgent:
             if rest not in ("", "fix"):
                 raise invalid("prompt", f"/doctor takes 'fix' or nothing, not {rest!r}")
             return commands.doctored(await doctor(runtime, rest == "fix", session.agent_id))
+        if name == "sleeptime":
+            if rest:
+                changes = commands.sleeptime_changes(rest)
+                return commands.slept(await asyncio.to_thread(
+                    runtime.set_sleeptime, session.agent_id, changes))
+            return commands.slept(await asyncio.to_thread(runtime.sleeptime, session.agent_id))
+        if name == "agents":
+            chosen = rest or None
+            if chosen is not None:
+                await asyncio.to_thread(runtime.switch_agent, chosen)
+            return commands.listed(await asyncio.to_thread(runtime.agents.all),
+                                   session.agent_id, chosen)
         return commands.initialized(await init(runtime))
 
     async def _stream(self, session: Session, events: AsyncIterator[Event]) -> PromptResponse:

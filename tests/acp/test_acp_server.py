@@ -16,6 +16,7 @@ from acp.schema import ClientCapabilities
 from agent import trust
 from agent.runtime import Runtime
 from memfs import history
+from memfs.home import DEFAULT_AGENT_ID
 from testkit.model_server import Reply, ScriptedModel, ToolCall
 from tests.acp.conftest import Recorder, acp_agent
 
@@ -228,8 +229,16 @@ async def test_slash_commands_are_advertised_and_run(model: ScriptedModel, works
         doctored = await conn.prompt(session_id=sid, prompt=[text_block("/doctor")])
         with pytest.raises(RequestError) as bad:
             await conn.prompt(session_id=sid, prompt=[text_block("/doctor now")])
+        await conn.prompt(session_id=sid,
+                          prompt=[text_block("/sleeptime trigger=step_count stepCount=10")])
+        with pytest.raises(RequestError) as bad_sleeptime:
+            await conn.prompt(session_id=sid, prompt=[text_block("/sleeptime stepCount=0")])
+        await conn.prompt(session_id=sid, prompt=[text_block("/agents")])
     names = [c["name"] for c in advertised["availableCommands"]]
-    assert names == ["remember", "reflect", "doctor", "init"]
+    assert names == ["remember", "reflect", "doctor", "init", "sleeptime", "agents"]
+    assert "trigger: step_count, stepCount: 10" in recorder.text(session_id=sid)
+    assert bad_sleeptime.value.code == -32602 and "stepCount" in str(bad_sleeptime.value)
+    assert f"(`{DEFAULT_AGENT_ID}`) \u2190 this session" in recorder.text(session_id=sid)
     assert advertised["sessionId"] == sid
     assert remembered.stop_reason == "end_turn" and doctored.stop_reason == "end_turn"
     sent = ScriptedModel.last_user_text(model.requests[0])
