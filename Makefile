@@ -74,7 +74,7 @@ vsix:
 	@echo "built editors/vscode/memfs.vsix (install: code --install-extension editors/vscode/memfs.vsix)"
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check memfs agent lsp_server memfs_cli testkit tests bench
+	$(VENV)/bin/ruff check memfs agent lsp_server acp_server memfs_cli testkit tests bench
 	$(VENV)/bin/mypy
 
 lock: $(STAMP)

@@ -47,7 +47,7 @@ from agent.model import ModelConfig, ProviderError, TurnTimeout
 from agent.prompt import summary_message, system_prompt
 from agent.settings import Settings
 from agent.tools import ToolContext, execute, parse_arguments, schemas
-from agent.tools.base import ToolFailure, ToolResult
+from agent.tools.base import Reader, ToolFailure, ToolResult
 from memfs.project import ProjectStore
 from memfs.projection import project, render_scoped
 from memfs.scope import Focus
@@ -72,6 +72,7 @@ class Turn:
     focus: Focus | None = None  # the files the user works on (for scoped memory)
     approval: ApprovalState | None = None
     approver: Approver | None = None
+    reader: Reader | None = None  # the host's view of workspace files
 
 
 @dataclass
@@ -103,7 +104,7 @@ async def prepare(turn: Turn) -> tuple[str, list[dict[str, Any]], Budget, ToolCo
                       turn.settings.tool_output_limit, commit_prefix=turn.commit_prefix,
                       conversation_id=turn.conversation.id,
                       embedding=embeddings.config(turn.settings), project=turn.project,
-                      approval=turn.approval, approver=turn.approver,
+                      approval=turn.approval, approver=turn.approver, reader=turn.reader,
                       loop=asyncio.get_running_loop())
     tools = schemas(ctx)
     fixed = estimate_text_tokens(system) + estimate_text_tokens(json.dumps(tools))

@@ -29,6 +29,7 @@ from agent.model import ModelConfig
 from agent.reflection import Outcome, Progress, Reflections, due
 from agent.reflection_runs import ReflectionRuns
 from agent.settings import Sleeptime
+from agent.tools.base import Reader
 from memfs.errors import InvalidArgument, MemfsError
 from memfs.home import DEFAULT_AGENT_ID, memfs_home
 from memfs.project import ProjectStore
@@ -90,6 +91,8 @@ class Runtime:
         self.grants = Grants(self.db)
         # Set by a host that can ask the user about memory edits (approval "ask").
         self.approver: Approver | None = None
+        # Set by a host that can show workspace files as the user sees them (unsaved edits).
+        self.reader: Reader | None = None
 
     @property
     def settings(self) -> settings.Settings:
@@ -207,7 +210,7 @@ class Runtime:
         """A turn for this agent and conversation; raises NoModelConfigured without a model."""
         return Turn(agent, conversation, self.memory(agent), self.conversations, self.settings,
                     self.model_config(agent), self.workspace, project=self.project_memory(),
-                    approval=self.approval(), approver=self.approver)
+                    approval=self.approval(), approver=self.approver, reader=self.reader)
 
     # ----- actions -----------------------------------------------------------------------------
     async def chat(self, text: str, conversation_id: str | None = None,

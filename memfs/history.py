@@ -1,5 +1,5 @@
 """Memory history: log, show a file at a revision, diff, revert (as a new commit), one commit
-in full, and each file's last change."""
+in full (and each file's text before and after it), and each file's last change."""
 
 from __future__ import annotations
 
@@ -175,6 +175,29 @@ def commit_details(repo: MemoryRepo, rev: str, diff_limit: int = DIFF_LIMIT) -> 
     return CommitDetails(sha, message, author, email, iso_utc(int(when)), source_of(message),
                          [n for n in names.split("\0") if n],
                          patch.decode("utf-8", "replace"), truncated)
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """One file a commit changed: its text before and after (None: absent)."""
+
+    path: str
+    before: str | None
+    after: str | None
+
+
+def file_changes(repo: MemoryRepo, rev: str, limit: int = 20) -> list[FileChange]:
+    """The text before and after ``rev`` of (at most ``limit`` of) the files it changed."""
+    sha = repo.resolve_rev(rev)
+    parent = repo.git.run_full("rev-parse", "--verify", "--quiet", f"{sha}^")
+    base = parent[1].decode().strip() if parent[0] == 0 else None
+    names = repo.git.text("diff", "--name-only", "--no-renames", "-z", base or _EMPTY_TREE, sha)
+
+    def text(rel: str, at: str | None) -> str | None:
+        data = repo.read_at(rel, at) if at is not None else None
+        return data.decode("utf-8", "replace") if data is not None else None
+
+    return [FileChange(n, text(n, base), text(n, sha)) for n in names.split("\0") if n][:limit]
 
 
 @dataclass(frozen=True)

@@ -33,10 +33,11 @@ def prompt(text: str | None) -> str:
     return WITH_TEXT.format(text=text.strip()) if text and text.strip() else INFERRED
 
 
-def remember(runtime: Runtime, text: str | None, conversation_id: str | None = None
-             ) -> AsyncIterator[Event]:
+def remember(runtime: Runtime, text: str | None, conversation_id: str | None = None,
+             agent_id: str | None = None) -> AsyncIterator[Event]:
     """Run /remember as a turn whose memory commits all start with ``remember:``."""
-    return runtime.chat(prompt(text), conversation_id=conversation_id, commit_prefix=PREFIX,
+    return runtime.chat(prompt(text), conversation_id=conversation_id, agent_id=agent_id,
+                        commit_prefix=PREFIX,
                         user_meta={"source": "remember", "text": (text or "").strip()})
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +15,10 @@ from agent.conversations import Conversations
 from agent.embeddings import EmbeddingConfig
 from memfs.project import ProjectStore
 from memfs.store import EditResult, MemoryStore
+
+# The host's text of a workspace file (an editor's unsaved buffer), given its real path and
+# the turn's conversation; None: read it from disk.
+Reader = Callable[[Path, str | None], Coroutine[Any, Any, str | None]]
 
 
 @dataclass
@@ -34,8 +38,9 @@ class ToolContext:
     project: ProjectStore | None = None  # the workspace's project memory (project/... paths)
     approval: ApprovalState | None = None  # None: every edit lands (a subagent's own memory)
     approver: Approver | None = None  # asks the user (on ``loop``) when a policy says ask
+    reader: Reader | None = None  # reads workspace files through the host (on ``loop``)
     loop: asyncio.AbstractEventLoop | None = None
-    _asking: list[concurrent.futures.Future[Decision]] = field(default_factory=list)
+    _asking: list[concurrent.futures.Future[Any]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _stopped: bool = False
 
@@ -60,6 +65,25 @@ class ToolContext:
         except concurrent.futures.CancelledError:
             raise ToolFailure("the turn stopped while the edit waited for approval; nothing "
                               "changed") from None
+        finally:
+            with self._lock:
+                self._asking.remove(future)
+
+    def read_through(self, path: Path) -> str | None:
+        """The host's text of workspace file ``path`` (called from the tool's thread); None
+        when the host has no reader or no view of it. ToolFailure when the turn stopped."""
+        if self.reader is None or self.loop is None:
+            return None
+        future = asyncio.run_coroutine_threadsafe(self.reader(path, self.conversation_id),
+                                                  self.loop)
+        with self._lock:
+            if self._stopped:
+                future.cancel()
+            self._asking.append(future)
+        try:
+            return future.result()
+        except concurrent.futures.CancelledError:
+            raise ToolFailure("the turn stopped while the file was being read") from None
         finally:
             with self._lock:
                 self._asking.remove(future)

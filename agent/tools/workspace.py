@@ -8,6 +8,7 @@ output is redacted again where it is produced (``agent.tools.execute``)."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +36,11 @@ def _target(ctx: ToolContext, path: str) -> tuple[str, Path]:
     return rel, confine(root, root / rel) if rel else Path(os.path.realpath(root))
 
 
-def _read_text(path: Path) -> tuple[str, int]:
-    """A text file's content with its credentials redacted (line numbers kept), and how many
-    were redacted."""
+def _read_text(path: Path, host: Callable[[Path], str | None] | None = None
+               ) -> tuple[str, int]:
+    """A text file's content (the host's view of it when ``host`` has one: an editor's
+    unsaved buffer) with its credentials redacted (line numbers kept), and how many were
+    redacted."""
     if not path.is_file():
         raise ToolFailure("not a file (list folders with list_files)")
     if path.stat().st_size > MAX_FILE_BYTES:
@@ -45,7 +48,8 @@ def _read_text(path: Path) -> tuple[str, int]:
     data = path.read_bytes()
     if b"\0" in data[:8192]:
         raise ToolFailure("binary file; only text files can be read")
-    return _redact(data.decode("utf-8", "replace"))
+    shown = host(path) if host is not None else None
+    return _redact(shown if shown is not None else data.decode("utf-8", "replace"))
 
 
 def _redact(text: str) -> tuple[str, int]:
@@ -56,7 +60,7 @@ def _redact(text: str) -> tuple[str, int]:
 
 def run_read_file(ctx: ToolContext, args: dict[str, Any]) -> ToolResult:
     rel, target = _target(ctx, string_arg(args, "path"))
-    text, redacted = _read_text(target)
+    text, redacted = _read_text(target, ctx.read_through)
     lines = text.splitlines()
     start = int_arg(args, "start_line") or 1
     end = min(int_arg(args, "end_line") or len(lines), len(lines))
