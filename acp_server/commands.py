@@ -1,7 +1,7 @@
 """Slash commands, advertised with ``available_commands_update``: a prompt that starts with
 one runs it. ``/remember`` is a turn (streamed like any other); ``/reflect``, ``/doctor``,
 ``/init``, ``/sleeptime`` and ``/agents`` run the agent's command and answer with its outcome
-as the agent's message."""
+as the agent's message; ``/new`` moves the session to a fresh conversation."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from acp.schema import AvailableCommand, AvailableCommandInput, UnstructuredComm
 from agent.agents import Agent
 from agent.commands.doctor import DoctorReport
 from agent.commands.init import InitReport
+from agent.conversations import Conversation
 from agent.reflection import Outcome
 from agent.settings import Sleeptime
 from memfs.errors import InvalidArgument
@@ -35,6 +36,8 @@ COMMANDS = (
             "trigger=off|step_count|compaction stepCount=N merge=auto|review (optional)"),
     Command("agents", "list the agents; '/agents ID' makes ID this folder's agent for new "
             "sessions", "agent id (optional)"),
+    Command("new", "go on in a fresh conversation of this agent (the current one is kept)",
+            "title (optional)"),
 )
 NAMES = {c.name for c in COMMANDS}
 
@@ -99,3 +102,10 @@ def listed(agents: list[Agent], current: str, chosen: str | None) -> str:
     note = (f"New sessions in this folder now use `{chosen}`; this one stays with its agent."
             if chosen else "'/agents ID' makes ID this folder's agent for new sessions.")
     return "\n".join(["Agents:", *lines, note])
+
+
+def started(conversation: Conversation, titled: bool, previous: str) -> str:
+    name = (f"\u201c{conversation.title}\u201d (`{conversation.id}`)" if titled
+            else f"`{conversation.id}` (titled after its first exchange)")
+    return (f"New conversation {name}: this session's messages go there from now on, and it "
+            f"is this folder's current conversation. The previous one (`{previous}`) is kept.")

@@ -9,9 +9,10 @@ conversations of the workspace's agent. ``session/prompt`` runs one turn, stream
 answers ``stopReason: cancelled``. When the client offers ``fs/read_text_file``, the
 agent's workspace reads go through it (so unsaved edits are seen). A prompt starting with
 a slash command (``acp_server.commands``, advertised with ``available_commands_update``)
-runs it; a
-reflection started in the background reports its outcome in its session. Settings and
-folder trust are re-read at each request, as ``memfs trust`` may have changed them.
+runs it (``/new [title]`` keeps the session id and moves its turns to a fresh conversation,
+the workspace's current one); a reflection started in the background reports its outcome
+in its session. Settings and folder trust are re-read at each request, as ``memfs trust``
+may have changed them.
 Refusals are JSON-RPC errors: our words first, the hint (and a provider's detail) after,
 the memfs ``code`` in ``data``.
 """
@@ -97,9 +98,11 @@ def invalid(field_name: str, message: str) -> RequestError:
 
 @dataclass
 class Session:
-    """One ACP session: a conversation of one agent, in one workspace."""
+    """One ACP session: a conversation of one agent, in one workspace. Its id is the id of
+    the conversation it started with; ``/new`` moves it to a fresh conversation."""
 
-    id: str  # the conversation id
+    id: str
+    conversation_id: str  # where its turns go now
     agent_id: str
     runtime: Runtime
     turn: asyncio.Task[PromptResponse] | None = None
@@ -149,10 +152,8 @@ class MemfsAcpAgent:
         runtime = await self._runtime(cwd)
 
         def start() -> Session:
-            agent = runtime.agent()
-            conversation = runtime.conversations.new(agent.id)
-            runtime.bind(agent, conversation)
-            return Session(conversation.id, agent.id, runtime)
+            conversation = runtime.new_conversation(runtime.agent())
+            return Session(conversation.id, conversation.id, conversation.agent_id, runtime)
 
         session = await self._guard(asyncio.to_thread(start))
         self.sessions[session.id] = session
@@ -168,9 +169,11 @@ class MemfsAcpAgent:
             raise RequestError(REQUEST_FAILED, "a turn is running in this session",
                                {"hint": "wait for it, or send session/cancel, then load it"})
         runtime = await self._runtime(cwd)
+        # A session moved by /new in this process resumes where it went.
+        conversation_id = loaded.conversation_id if loaded is not None else session_id
 
         def load() -> tuple[Session, list[Item]]:
-            conversation = runtime.conversations.get(session_id)
+            conversation = runtime.conversations.get(conversation_id)
             runtime.bind(runtime.agents.get(conversation.agent_id), conversation)
             page = transcript.page(runtime.db, conversation, limit=transcript.MAX_LIMIT)
             items = page.items
@@ -178,7 +181,7 @@ class MemfsAcpAgent:
                 page = transcript.page(runtime.db, conversation, page.before,
                                        transcript.MAX_LIMIT)
                 items = page.items + items
-            return Session(conversation.id, conversation.agent_id, runtime), items
+            return Session(session_id, conversation.id, conversation.agent_id, runtime), items
 
         session, items = await self._guard(asyncio.to_thread(load))
         for item in items:
@@ -243,12 +246,12 @@ class MemfsAcpAgent:
         command = commands.parse(text)
         try:
             if command is None:
-                return await self._stream(session, runtime.chat(text, session.id,
+                return await self._stream(session, runtime.chat(text, session.conversation_id,
                                                                 session.agent_id))
             name, rest = command
             if name == "remember":
-                return await self._stream(session, remember(runtime, rest or None, session.id,
-                                                             session.agent_id))
+                return await self._stream(session, remember(
+                    runtime, rest or None, session.conversation_id, session.agent_id))
             reply = await self._command(session, name, rest)
         except MemfsError as exc:
             raise refusal(exc) from None
@@ -257,10 +260,17 @@ class MemfsAcpAgent:
 
     async def _command(self, session: Session, name: str, rest: str) -> str:
         runtime = session.runtime
+        if name == "new":
+            previous = session.conversation_id
+            conversation = await asyncio.to_thread(
+                runtime.new_conversation, runtime.agents.get(session.agent_id), rest)
+            session.conversation_id = conversation.id
+            return commands.started(conversation, bool(rest), previous)
         if name == "reflect":
             session.reflecting = True
             try:
-                return commands.reflected(await runtime.reflect(session.id, session.agent_id))
+                return commands.reflected(await runtime.reflect(session.conversation_id,
+                                                                session.agent_id))
             finally:
                 session.reflecting = False
         if name == "doctor":
@@ -323,7 +333,7 @@ class MemfsAcpAgent:
     # ----- permissions ---------------------------------------------------------------------
     async def approve(self, request: ApprovalRequest) -> Decision:
         """Ask the client about a memory edit of the session's turn."""
-        session = self.sessions.get(request.conversation_id or "")
+        session = self._of(request.conversation_id)
         if session is None or self.client is None:
             return Decision("reject", "no ACP session to ask about it")
         root = await asyncio.to_thread(self._root, session, request.tier)
@@ -336,7 +346,7 @@ class MemfsAcpAgent:
     async def read(self, path: Path, conversation_id: str | None) -> str | None:
         """A workspace file as the client has it (unsaved edits included), for a client that
         offers ``fs/read_text_file``; None (read the disk) when it cannot answer."""
-        session = self.sessions.get(conversation_id or "")
+        session = self._of(conversation_id)
         if session is None or self.client is None:
             return None
         try:
@@ -387,6 +397,13 @@ class MemfsAcpAgent:
                           "session/new or resume it with session/load")
         return session
 
+    def _of(self, conversation_id: str | None) -> Session | None:
+        """The session whose turns go to ``conversation_id`` (the one running a turn first:
+        after /new, a loaded session may share it)."""
+        found = [s for s in self.sessions.values() if s.conversation_id == conversation_id]
+        found.sort(key=lambda s: s.turn is None or s.turn.done())
+        return found[0] if found else None
+
     async def _committed(self, session: Session, call_id: str, output: str, sha: str,
                          message: str) -> ToolCallProgress:
         runtime = session.runtime
@@ -404,7 +421,7 @@ class MemfsAcpAgent:
 
     def _reflected(self, outcome: Outcome) -> None:
         """A background reflection ended: say how in its conversation's session."""
-        session = self.sessions.get(outcome.conversation_id)
+        session = self._of(outcome.conversation_id)
         if session is not None and not session.reflecting:
             self._spawn(self._update(session.id, updates.notice(commands.reflected(outcome))))
 

@@ -140,6 +140,13 @@ class Runtime:
         if self.workspace is not None:
             self.bindings.remember(self.workspace, agent.id, conversation.id)
 
+    def new_conversation(self, agent: Agent, title: str = "") -> Conversation:
+        """A new conversation of ``agent`` (titled by the user if ``title``), made the
+        workspace's current one."""
+        conversation = self.conversations.new(agent.id, title)
+        self.bind(agent, conversation)
+        return conversation
+
     def switch_agent(self, agent_id: str) -> tuple[Agent, Conversation]:
         """Make ``agent_id`` the workspace's agent, back in the conversation last used here
         with it (its main conversation the first time)."""

@@ -13,7 +13,8 @@ import pytest
 from acp import PROTOCOL_VERSION, RequestError, text_block
 from acp.schema import ClientCapabilities
 
-from agent import trust
+from agent import transcript, trust
+from agent.conversations import Conversation
 from agent.runtime import Runtime
 from memfs import history
 from memfs.home import DEFAULT_AGENT_ID
@@ -235,7 +236,7 @@ async def test_slash_commands_are_advertised_and_run(model: ScriptedModel, works
             await conn.prompt(session_id=sid, prompt=[text_block("/sleeptime stepCount=0")])
         await conn.prompt(session_id=sid, prompt=[text_block("/agents")])
     names = [c["name"] for c in advertised["availableCommands"]]
-    assert names == ["remember", "reflect", "doctor", "init", "sleeptime", "agents"]
+    assert names == ["remember", "reflect", "doctor", "init", "sleeptime", "agents", "new"]
     assert "trigger: step_count, stepCount: 10" in recorder.text(session_id=sid)
     assert bad_sleeptime.value.code == -32602 and "stepCount" in str(bad_sleeptime.value)
     assert f"(`{DEFAULT_AGENT_ID}`) \u2190 this session" in recorder.text(session_id=sid)
@@ -267,3 +268,49 @@ async def test_workspace_reads_go_through_a_client_that_offers_them(
     assert ("unsaved in the editor" in result) is offered
     assert ("saved on disk" in result) is not offered
     assert recorder.reads == list(buffers)
+
+
+def said(runtime: Runtime, conversation: Conversation) -> list[tuple[str, str]]:
+    """What the user and the agent said in ``conversation``, oldest first."""
+    items = transcript.page(runtime.db, conversation, limit=transcript.MAX_LIMIT).items
+    return [(i.kind, i.text or "") for i in items if i.kind in ("user", "agent")]
+
+
+async def test_new_moves_the_session_to_a_fresh_conversation(
+        model: ScriptedModel, workspace: Path, tmp_path: Path) -> None:
+    model.script("First reply.", "Second reply.")
+    recorder = Recorder()
+    async with acp_agent(recorder, tmp_path / "acp.log") as conn:
+        session = await conn.new_session(cwd=str(workspace))
+        sid = session.session_id
+        advertised = await recorder.wait_for(
+            lambda u: u["sessionUpdate"] == "available_commands_update")
+        await conn.prompt(session_id=sid, prompt=[text_block("hello first")])
+        moved = await conn.prompt(session_id=sid, prompt=[text_block("/new Tea research")])
+        second = await conn.prompt(session_id=sid, prompt=[text_block("hello second")])
+        runtime = Runtime(workspace=workspace)
+        current = runtime.conversation(runtime.agent())
+        reply = recorder.text(session_id=sid)
+        # Loading the session again (as Zed does when its thread is reopened) replays the
+        # conversation its turns go to now.
+        seen = len(recorder.updates)
+        await conn.load_session(cwd=str(workspace), session_id=sid)
+        replay = recorder.updates[seen:]
+        untitled = await conn.prompt(session_id=sid, prompt=[text_block("/new")])
+    assert moved.stop_reason == "end_turn" and second.stop_reason == "end_turn"
+    assert untitled.stop_reason == "end_turn"
+    # The workspace's current conversation (where VS Code and `memfs chat` continue) is the
+    # new one, titled as asked; the session kept its id.
+    assert current.id != sid and current.title == "Tea research"
+    assert current.agent_id == runtime.conversations.get(sid).agent_id
+    assert f"New conversation \u201cTea research\u201d (`{current.id}`)" in reply
+    assert f"previous one (`{sid}`) is kept" in reply
+    assert said(runtime, current) == [("user", "hello second"), ("agent", "Second reply.")]
+    assert said(runtime, runtime.conversations.get(sid)) == [("user", "hello first"),
+                                                           ("agent", "First reply.")]
+    assert {u["sessionId"] for u in replay} == {sid}
+    assert "".join(u["content"]["text"] for u in replay
+                   if u["sessionUpdate"] == "user_message_chunk") == "hello second"
+    assert "titled after its first exchange" in recorder.text(session_id=sid)
+    new = next(c for c in advertised["availableCommands"] if c["name"] == "new")
+    assert new["input"]["hint"] == "title (optional)"
