@@ -149,9 +149,7 @@ def cmd_conversation_list(args: argparse.Namespace) -> int:
 
 def cmd_conversation_new(args: argparse.Namespace) -> int:
     rt = runtime_for(args)
-    agent = rt.agent(args.agent)
-    conversation = rt.conversations.new(agent.id, args.title or "")
-    rt.bind(agent, conversation)
+    conversation = rt.new_conversation(rt.agent(args.agent), args.title or "")
     emit_json(conversation.to_dict()) if args.json else emit(conversation.id)
     return 0
 

@@ -29,13 +29,8 @@ async def new(ls: MemfsServer, *args: Any) -> Conversation:
     """Start a conversation with the workspace's agent; it becomes the current one."""
     params, runtime = await resolve(ls, NewConversationParams, args)
 
-    def run() -> Conversation:
-        agent = runtime.agent()
-        conversation = runtime.conversations.new(agent.id, params.title or "")
-        runtime.bind(agent, conversation)
-        return conversation
-
-    return await asyncio.to_thread(run)
+    return await asyncio.to_thread(
+        lambda: runtime.new_conversation(runtime.agent(), params.title or ""))
 
 
 @guarded
