@@ -13,28 +13,31 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from agent import effective, embeddings, settings, sleeptime, titles
+from agent import effective, settings, sleeptime
 from agent.agents import Agent, Agents
 from agent.approval import ApprovalState, Approver, Grants
 from agent.bindings import Bindings
-from agent.compaction import compact, history_tokens
 from agent.conversations import Conversation, Conversations
 from agent.db import Database, db_path
-from agent.events import Compaction, Event
-from agent.loop import Turn, prepare, run_turn
-from agent.model import ModelConfig
-from agent.reflection import Outcome, Progress, Reflections, due
 from agent.reflection_runs import ReflectionRuns
 from agent.settings import Sleeptime
-from agent.tools.base import Reader
 from memfs.errors import InvalidArgument, MemfsError
 from memfs.home import DEFAULT_AGENT_ID, memfs_home
 from memfs.project import ProjectStore
 from memfs.scope import Focus
 from memfs.store import MemoryStore
+
+if TYPE_CHECKING:  # the turn machinery (litellm, httpx, tools) loads on first use
+    from agent import titles
+    from agent.events import Compaction, Event
+    from agent.loop import Turn
+    from agent.model import ModelConfig
+    from agent.reflection import Outcome, Progress, Reflections
+    from agent.tools.base import Reader
 
 log = logging.getLogger("memfs.runtime")
 
@@ -80,7 +83,6 @@ class Runtime:
         self.report = settings.load(self.workspace, editor_settings)
         if self.workspace is not None:
             self.bindings.adopt_legacy(self.workspace)
-        self.reflections = Reflections(self.conversations, self.home)
         # Set by a long-running host (server) so reflections run as its background tasks...
         self.spawn: Callable[[Coroutine[Any, Any, Any]], Any] | None = None
         # ...or by the command line, which hands them to a detached process (returns its pid).
@@ -93,6 +95,14 @@ class Runtime:
         self.approver: Approver | None = None
         # Set by a host that can show workspace files as the user sees them (unsaved edits).
         self.reader: Reader | None = None
+
+    @cached_property
+    def reflections(self) -> Reflections:
+        """The agent's reflections (made on first use: a command that runs no turn never
+        loads the model client)."""
+        from agent.reflection import Reflections
+
+        return Reflections(self.conversations, self.home)
 
     @property
     def settings(self) -> settings.Settings:
@@ -215,6 +225,8 @@ class Runtime:
 
     def turn(self, agent: Agent, conversation: Conversation) -> Turn:
         """A turn for this agent and conversation; raises NoModelConfigured without a model."""
+        from agent.loop import Turn
+
         return Turn(agent, conversation, self.memory(agent), self.conversations, self.settings,
                     self.model_config(agent), self.workspace, project=self.project_memory(),
                     approval=self.approval(), approver=self.approver, reader=self.reader)
@@ -229,6 +241,9 @@ class Runtime:
         on, so scoped memory that matches them is loaded for this turn)."""
         if not text or not text.strip():
             raise InvalidArgument("the message is empty", "type something to send")
+        from agent.events import Compaction
+        from agent.loop import run_turn
+
         turn = await asyncio.to_thread(self._start_turn, conversation_id, agent_id, new)
         turn.commit_prefix = commit_prefix
         turn.user_meta = user_meta
@@ -248,6 +263,7 @@ class Runtime:
                                            turn.conversation.id)
         if exchange is None:
             return
+        from agent import titles
 
         async def make(exchange: tuple[str, str], config: ModelConfig | None) -> None:
             title = await titles.make(self.conversations, turn.conversation.id, exchange,
@@ -264,6 +280,9 @@ class Runtime:
         """Wake the background recall worker (indexes, embeddings); start a reflection when the
         agent's sleeptime trigger fires (unless one for this conversation is already queued or
         running)."""
+        from agent import embeddings
+        from agent.reflection import due
+
         embeddings.start(self.db.path, embeddings.config(self.settings))
         if self.spawn is None and self.detach is None:
             return
@@ -306,6 +325,8 @@ class Runtime:
         if merge is None:
             await asyncio.to_thread(self.runs.finish, run_id, "refused", OFF_NOTE)
             raise InvalidArgument(OFF_NOTE, OFF_HINT)
+        from agent.reflection import Progress
+
         progress = self.reflection_progress() if self.reflection_progress else Progress()
         try:
             outcome = await self.reflections.reflect(
@@ -342,6 +363,9 @@ class Runtime:
     async def compact(self, conversation_id: str | None = None,
                       agent_id: str | None = None) -> Compaction | None:
         """Compact a conversation now, whatever its size; None when there is nothing to fold."""
+        from agent.compaction import compact, history_tokens
+        from agent.loop import prepare
+
         turn = await asyncio.to_thread(self._start_turn, conversation_id, agent_id, False)
         conversation = turn.conversation
         _, _, budget, _ = await prepare(turn)

@@ -7,11 +7,14 @@ import subprocess
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from agent.effective import EffectiveModel
 from agent.runtime import Runtime
 from memfs_cli.background import spawn_reflection
 from memfs_cli.output import emit, emit_json
+
+if TYPE_CHECKING:
+    from agent.effective import EffectiveModel
 
 REFUSED_AT_USE = ("model", "api_base")  # a command that would use them refuses instead
 

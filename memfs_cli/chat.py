@@ -25,7 +25,6 @@ from agent.events import (
     ToolCallStarted,
     event_from_dict,
 )
-from agent.llm import warm_up
 from agent.runtime import Runtime
 from memfs_cli import worker
 from memfs_cli.agent_commands import runtime_for, workspace_of
@@ -135,6 +134,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
                                     args.new))
     runtime = runtime_for(args)
     agent = runtime.agent(args.agent)
+    from agent.llm import warm_up  # the model client loads only when there is a chat
+
     warm_up(runtime.model(agent).name)
     conversation = runtime.conversation(agent, args.conversation, args.new)
     sys.stderr.write(f"{agent.name} · {conversation.title} ({conversation.id}). "

@@ -6,14 +6,16 @@ import argparse
 import asyncio
 import sys
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from agent.commands.doctor import doctor
-from agent.commands.init import Depth, init
 from agent.commands.remember import RememberResult, remember
 from agent.reflection_runs import Run
 from memfs_cli.agent_commands import runtime_for
 from memfs_cli.chat import render
 from memfs_cli.output import emit, emit_json, fail
+
+if TYPE_CHECKING:
+    from agent.commands.init import Depth
 
 
 def _note(message: str) -> None:
@@ -42,6 +44,8 @@ def cmd_init(args: argparse.Namespace) -> int:
         shared = _ask("Put the project's essentials into project memory (.memfs/memory/, "
                       "shared with everyone on this repository through git)?", ["y", "n"],
                       "n") == "y"
+    from agent.commands.init import init  # the model's tools load only for this command
+
     report = asyncio.run(init(runtime, depth, history, _note, shared))
     if args.json:
         emit_json(report.to_dict())
@@ -75,6 +79,8 @@ def cmd_remember(args: argparse.Namespace) -> int:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
+    from agent.commands.doctor import doctor  # the model's tools load only for this command
+
     report = asyncio.run(doctor(runtime_for(args), args.fix))
     if args.json:
         emit_json(report.to_dict())

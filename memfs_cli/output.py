@@ -8,8 +8,6 @@ import sys
 from pathlib import PurePath
 from typing import Any
 
-from pydantic import BaseModel
-
 
 def emit_json(data: Any) -> None:
     """Print ``data`` as indented JSON (dataclasses and models with their snake_case field
@@ -20,7 +18,8 @@ def emit_json(data: Any) -> None:
 def _plain(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
-    if isinstance(value, BaseModel):
+    pydantic = sys.modules.get("pydantic")  # a model exists only once pydantic is loaded
+    if pydantic is not None and isinstance(value, pydantic.BaseModel):
         return value.model_dump()
     if isinstance(value, PurePath):
         return str(value)

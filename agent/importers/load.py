@@ -24,7 +24,6 @@ from agent.importers.model import (
     Workspace,
     clip,
 )
-from memfs.secrets import redact
 from memfs.tokens import estimate_tokens
 
 STEP_OVERHEAD = 16  # bytes a step costs beyond its text when rendered ("- tool Bash: ...")
@@ -78,6 +77,8 @@ def trajectory_tokens(trajectory: Trajectory) -> int:
 
 def _raw(session: Session) -> tuple[Trajectory, Iterator[Step]]:
     """An empty trajectory for ``session`` and its unredacted steps (which fill it in)."""
+    from memfs.secrets import redact  # the detectors are heavy to import
+
     trajectory = Trajectory(session.source, redact(session.session_id)[0], session.path,
                             session.cwd, None, None, session.sidechain,
                             skipped=dict(session.skipped))
@@ -117,6 +118,8 @@ def read(session: Session, max_tokens: int | None = None) -> Trajectory:
 
 def _finish(steps: list[Step]) -> list[Step]:
     """Steps redacted (in batches, for speed) and cut to their final length."""
+    from memfs.secrets import redact  # the detectors are heavy to import
+
     done: list[Step] = []
     batch: list[Step] = []
     size = 0
@@ -135,6 +138,8 @@ def _finish(steps: list[Step]) -> list[Step]:
 
 def _redact_all(texts: list[str]) -> list[str]:
     """``redact`` over many texts in one call; one by one if a match crossed a separator."""
+    from memfs.secrets import redact  # the detectors are heavy to import
+
     parts = redact(_SEPARATOR.join(texts))[0].split(_SEPARATOR) if texts else []
     return parts if len(parts) == len(texts) else [redact(t)[0] for t in texts]
 
