@@ -547,7 +547,7 @@ async def test_init_offers_to_put_the_project_essentials_into_project_memory(rep
 async def test_doctor_fix_archives_stale_project_memory(
     auto: Session, model: ScriptedModel, repo: Path
 ) -> None:
-    client, _ = auto
+    client, recorder = auto
     await _project(client)
     shared = repo / ".memfs" / "memory"
     (shared / "app.md").write_text("---\ndescription: How the app starts\n---\n"
@@ -564,6 +564,10 @@ async def test_doctor_fix_archives_stale_project_memory(
     assert not [f for f in report["findings"] if f["code"] == "stale-citation"], \
         "archived memory is no longer reported as stale"
     assert report["summary"] == "Archived project/app.md."
+    assert "project/archive/app.md" in report["written"]
+    changed = await recorder.wait_for("memfs/memoryChanged", lambda c: c.get("tier") == "project"
+                                      and "project/archive/app.md" in c["paths"])
+    assert changed["source"] == "doctor"
 
 
 async def test_reflection_under_ask_lands_as_a_review(model: ScriptedModel, repo: Path) -> None:
