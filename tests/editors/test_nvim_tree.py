@@ -160,6 +160,12 @@ def test_the_tree_follows_project_memory_written_outside_the_editor(
     nvim.command("MemfsProjectMemory")
     wait(nvim, "table.concat(_G.notes, '\\n'):find('project memory created in') ~= nil")
     open_tree(nvim)
+    # the personal memory's own announcements (created, a CLI commit) have refreshed the tree
+    subprocess.run([str(BIN / "memfs"), "memory", "write", "notes/cli", "--description",
+                    "Written from the CLI", "--reason", "cli note"], input="From the CLI.\n",
+                   text=True, cwd=project, check=True, capture_output=True, env=os.environ)
+    wait(nvim, "table.concat(vim.api.nvim_buf_get_lines(vim.fn.bufnr('memfs://tree'), 0, -1,"
+               " false), '\\n'):find('notes/cli.md', 1, true) ~= nil")
     assert "outside.md" not in tree_text(nvim)
     note = project / ".memfs" / "memory" / "notes" / "outside.md"
     note.parent.mkdir()
