@@ -108,6 +108,10 @@ class MemfsServer(LanguageServer):
         self.own_work = 0  # handlers and background tasks running (they label their commits)
         self.cancellable: dict[Any, asyncio.Task[Any]] = {}  # progress token -> task
         self.watcher: asyncio.Future[Any] | None = None  # memory HEADs baseline, once taken
+        # project memory: each watched workspace's files (mtime, size), and the server's own
+        # writes, (workspace, path) -> (state written, source), for memoryChanged
+        self.project_files: dict[str, dict[str, tuple[int, int]]] = {}
+        self.own_writes: dict[tuple[str, str], tuple[tuple[int, int] | None, str]] = {}
         self.document_events: asyncio.Task[Any] | None = None  # the last one queued
         self.model_state: dict[str, Any] | None = None  # on every memfs/status, once known
 
@@ -120,6 +124,7 @@ class MemfsServer(LanguageServer):
             from lsp_server.sessions import Sessions
 
             def on_new(runtime: Runtime) -> None:
+                watcher.watch_workspace(self, runtime.workspace)
                 attach(self, runtime)
                 titles.attach(self, runtime)
                 approval.attach(self, runtime)

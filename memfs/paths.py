@@ -224,3 +224,16 @@ def walk(root: Path) -> tuple[list[str], set[str]]:
             if not name.startswith(".") and not os.path.islink(os.path.join(dirpath, name)):
                 files.append(prefix + name)
     return sorted(files), folders
+
+
+def stats(root: Path) -> dict[str, tuple[int, int]]:
+    """(mtime in ns, size) of each file ``walk`` finds: a cheap fingerprint of a folder as it
+    is on disk (a file gone meanwhile is left out)."""
+    found: dict[str, tuple[int, int]] = {}
+    for rel in walk(root)[0]:
+        try:
+            st = os.lstat(root / rel)
+        except OSError:
+            continue
+        found[rel] = (st.st_mtime_ns, st.st_size)
+    return found

@@ -92,6 +92,17 @@ def find(workspace: Path | None) -> Path | None:
     return root if root.is_dir() else None
 
 
+def snapshot(workspace: Path) -> dict[str, tuple[int, int]]:
+    """Each project memory file's (mtime in ns, size), by path within it: what the server
+    compares to see the project tier change on disk ({} without project memory, or when it
+    is unsafe)."""
+    try:
+        root = find(workspace)
+    except InvalidPath:
+        return {}
+    return paths.stats(root) if root is not None else {}
+
+
 class ProjectBackend:
     """Edits of project memory: checked whole, then written atomically to the working
     tree; no git, no commit."""

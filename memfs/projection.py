@@ -13,7 +13,6 @@ again. The exact shape is documented in the README.
 from __future__ import annotations
 
 import hashlib
-import os
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -179,13 +178,7 @@ def project_folder(root: Path, labels: Labels, cache: ProjectionCache = CACHE,
     re-read only when its mtime or size changed; symbolic links and hidden entries are left
     out, and a file over ``MAX_DISK_FILE`` bytes is listed with a problem, not loaded."""
     day = (today or date.today()).isoformat()
-    stats: list[tuple[str, int, int]] = []
-    for rel in paths.walk(root)[0]:
-        try:
-            st = os.lstat(root / rel)
-        except OSError:
-            continue
-        stats.append((rel, st.st_mtime_ns, st.st_size))
+    stats = [(rel, mtime, size) for rel, (mtime, size) in paths.stats(root).items()]
     head = hashlib.sha1(repr(stats).encode()).hexdigest()
     cached = cache.get(root, head, day)
     if cached is not None:

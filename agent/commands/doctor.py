@@ -49,6 +49,7 @@ class DoctorReport:
     system_tokens_after: int
     commits: list[dict[str, Any]] = field(default_factory=list)
     summary: str = ""
+    written: list[str] = field(default_factory=list)  # project memory files the fix wrote
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -82,6 +83,7 @@ async def doctor(runtime: Runtime, fix: bool = False, agent_id: str | None = Non
         f"Lint findings:\n{listing}", ctx)
     report.commits = [c.to_dict() for c in result.commits]
     report.summary = result.text
+    report.written = result.written
     report.system_tokens_after = (await asyncio.to_thread(project, store.repo)).system_tokens
     report.findings = await asyncio.to_thread(lint_tiers, runtime, store, shared)
     return report

@@ -9,6 +9,7 @@ from lsp_server.errors import guarded
 from lsp_server.features.documents import publish
 from lsp_server.params import DoctorParams
 from lsp_server.sessions import resolve
+from lsp_server.watcher import label_writes
 
 if TYPE_CHECKING:
     from lsp_server.server import MemfsServer
@@ -20,6 +21,7 @@ async def run(ls: MemfsServer, *args: Any) -> DoctorReport:
     report = await doctor(runtime, params.fix)
     for commit in report.commits:
         ls.own_commits[str(commit["commit"])] = "doctor"
+    label_writes(ls, runtime.workspace, report.written, "doctor")
     for uri in list(ls.workspace.text_documents):
         await publish(ls, uri)
     return report

@@ -14,6 +14,8 @@ from agent.commands.init import InitReport, init
 from lsp_server.errors import guarded
 from lsp_server.params import InitParams, parse
 from lsp_server.progress import WorkDone
+from lsp_server.watcher import label_writes
+from memfs import project
 
 if TYPE_CHECKING:
     from lsp_server.server import MemfsServer
@@ -60,5 +62,7 @@ async def run(ls: MemfsServer, *args: Any) -> InitReport | dict[str, Any]:
         raise
     for commit in report.commits:
         ls.own_commits[str(commit["commit"])] = "init"
+    seeded = [project.PREFIX + p for p in project.SEED] if report.project_created else []
+    label_writes(ls, runtime.workspace, report.files + seeded, "init")
     bar.end(report.message.splitlines()[0] if report.message else "done")
     return report

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from lsp_server.errors import guarded
 from lsp_server.params import Params
 from lsp_server.sessions import resolve
+from lsp_server.watcher import label_writes
 from memfs import project
 from memfs.errors import InvalidArgument
 
@@ -42,7 +43,9 @@ async def init(ls: MemfsServer, *args: Any) -> ProjectMemoryCreated:
                                     [project.PREFIX + p for p in written],
                                     project.ignored_by_git(workspace))
 
-    return await asyncio.to_thread(run)
+    created = await asyncio.to_thread(run)
+    label_writes(ls, workspace, created.files, "created")
+    return created
 
 
 # The approval and scoped-memory commands live with their features.

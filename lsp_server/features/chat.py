@@ -22,6 +22,7 @@ from lsp_server.features.scoped import focus_for, refresh_lenses
 from lsp_server.params import ChatParams
 from lsp_server.progress import WorkDone
 from lsp_server.sessions import resolve
+from lsp_server.watcher import label_writes
 from lsp_server.wire import to_wire
 
 if TYPE_CHECKING:
@@ -55,6 +56,8 @@ async def chat(ls: MemfsServer, raw: Any) -> dict[str, Any]:
             changed = changed or isinstance(event, MemoryCommit | MemoryWrite)
             if isinstance(event, MemoryCommit):
                 ls.own_commits[event.commit] = "chat"
+            elif isinstance(event, MemoryWrite):
+                label_writes(ls, runtime.workspace, event.paths, "chat")
             elif isinstance(event, ErrorEvent):
                 error = event
             elif isinstance(event, Done):

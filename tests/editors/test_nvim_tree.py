@@ -153,3 +153,25 @@ def test_gd_on_a_link_opens_its_file(nvim: pynvim.Nvim) -> None:
     nvim.exec_lua("vim.api.nvim_buf_set_lines(0, -1, -1, false, {'See [[system/persona]].'})")
     feed(nvim, "G6|gd")
     wait(nvim, "vim.api.nvim_buf_get_name(0):find('system/persona.md', 1, true) ~= nil")
+
+
+def test_the_tree_follows_project_memory_written_outside_the_editor(
+        nvim: pynvim.Nvim, project: Path) -> None:
+    nvim.command("MemfsProjectMemory")
+    wait(nvim, "table.concat(_G.notes, '\\n'):find('project memory created in') ~= nil")
+    open_tree(nvim)
+    # the personal memory's own announcements (created, a CLI commit) have refreshed the tree
+    subprocess.run([str(BIN / "memfs"), "memory", "write", "notes/cli", "--description",
+                    "Written from the CLI", "--reason", "cli note"], input="From the CLI.\n",
+                   text=True, cwd=project, check=True, capture_output=True, env=os.environ)
+    wait(nvim, "table.concat(vim.api.nvim_buf_get_lines(vim.fn.bufnr('memfs://tree'), 0, -1,"
+               " false), '\\n'):find('notes/cli.md', 1, true) ~= nil")
+    assert "outside.md" not in tree_text(nvim)
+    note = project / ".memfs" / "memory" / "notes" / "outside.md"
+    note.parent.mkdir()
+    note.write_text("---\ndescription: Written by a teammate\n---\nHello.\n")
+    # no R: the server's memfs/memoryChanged (tier project) refreshes the tree
+    wait(nvim, "table.concat(vim.api.nvim_buf_get_lines(vim.fn.bufnr('memfs://tree'), 0, -1,"
+               " false), '\\n'):find('outside.md', 1, true) ~= nil")
+    row = next(line for line in lines(nvim, "memfs://tree") if "outside.md" in line)
+    assert row.endswith("Written by a teammate")

@@ -169,7 +169,7 @@ async def test_memory_changed_after_another_process_edits(lsp: Session) -> None:
     changed = await recorder.wait_for(
         "memfs/memoryChanged",
         lambda c: "notes/outside.md" in c["paths"] and c["source"] != "created")
-    assert changed["source"] == "external"
+    assert changed["source"] == "external" and changed["tier"] == "personal"
 
 
 @pytest.mark.parametrize("existing", [False, True], ids=["fresh-memory", "existing-memory"])

@@ -547,7 +547,7 @@ async def test_init_offers_to_put_the_project_essentials_into_project_memory(rep
 async def test_doctor_fix_archives_stale_project_memory(
     auto: Session, model: ScriptedModel, repo: Path
 ) -> None:
-    client, _ = auto
+    client, recorder = auto
     await _project(client)
     shared = repo / ".memfs" / "memory"
     (shared / "app.md").write_text("---\ndescription: How the app starts\n---\n"
@@ -564,6 +564,10 @@ async def test_doctor_fix_archives_stale_project_memory(
     assert not [f for f in report["findings"] if f["code"] == "stale-citation"], \
         "archived memory is no longer reported as stale"
     assert report["summary"] == "Archived project/app.md."
+    assert "project/archive/app.md" in report["written"]
+    changed = await recorder.wait_for("memfs/memoryChanged", lambda c: c.get("tier") == "project"
+                                      and "project/archive/app.md" in c["paths"])
+    assert changed["source"] == "doctor"
 
 
 async def test_reflection_under_ask_lands_as_a_review(model: ScriptedModel, repo: Path) -> None:
@@ -619,3 +623,46 @@ async def test_the_agent_creates_scoped_memory_that_follows_the_open_files(
         text_document=types.TextDocumentIdentifier(uri=uri)))
     await request(client, "memfs/chat", {"text": "closed?"})
     assert "Always write the down step." not in model.system_prompt(-1)
+
+
+# ----- project memory changes are announced ----------------------------------------------------
+async def test_project_memory_changes_are_announced_whoever_makes_them(
+    auto: Session, model: ScriptedModel, repo: Path
+) -> None:
+    """memfs/memoryChanged with tier project: the server's own writes by their source, a write
+    from outside the editor and git changing the files (a pull) as external."""
+    client, recorder = auto
+
+    async def changed(path: str, *, new_after: list[dict[str, Any]]) -> dict[str, Any]:
+        return await recorder.wait_for("memfs/memoryChanged", lambda c: c not in new_after
+                                       and c.get("tier") == "project" and path in c["paths"])
+
+    def seen() -> list[dict[str, Any]]:
+        return list(recorder.items.get("memfs/memoryChanged", []))
+
+    before = seen()
+    await _project(client)
+    created = await changed(PROJECT_FILE, new_after=before)
+    assert created["source"] == "created" and created["commit"] is None
+    assert created["workspaceUri"] == repo.as_uri()
+    git(repo, "add", ".memfs")
+    git(repo, "commit", "-qm", "add project memory")
+
+    before = seen()
+    outside = repo / ".memfs" / "memory" / "notes" / "outside.md"
+    outside.parent.mkdir()
+    outside.write_text("---\ndescription: Written outside the editor\n---\nHello.\n")
+    external = await changed("project/notes/outside.md", new_after=before)
+    assert external["source"] == "external" and external["paths"] == ["project/notes/outside.md"]
+
+    before = seen()
+    model.script(_edit(PROJECT_FILE, SEED_LINE, "Use tabs in this project."), "Recorded.")
+    await request(client, "memfs/chat", {"text": "We use tabs here."})
+    by_chat = await changed(PROJECT_FILE, new_after=before)
+    assert by_chat["source"] == "chat" and by_chat["paths"] == [PROJECT_FILE]
+    assert by_chat["commit"] is None and by_chat["agentId"]
+
+    before = seen()
+    git(repo, "checkout", "--", ".memfs/memory/system/project.md")  # as a pull would
+    pulled = await changed(PROJECT_FILE, new_after=before)
+    assert pulled["source"] == "external" and pulled["tier"] == "project"

@@ -90,7 +90,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     srv.client.onNotification("memfs/approvalsChanged", (changed: { approvals: Approval[] }) => approvals.update(changed.approvals)),
     vscode.window.onDidChangeActiveTextEditor(() => sendActiveDocument()),
     projectMemory,
-    // project memory is files in the workspace (a pull, an edit here): the tree follows them
+    // project memory is files in the workspace (a pull, an edit here): the tree follows them;
+    // the server announces them too (memfs/memoryChanged, tier project)
     projectMemory.onDidCreate(() => tree.refresh()),
     projectMemory.onDidChange(() => tree.refresh()),
     projectMemory.onDidDelete(() => tree.refresh()),

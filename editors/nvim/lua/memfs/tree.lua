@@ -1,7 +1,8 @@
 -- :MemfsTree: one buffer (memfs://tree) listing memory: in-context mark, path, tokens, age and
 -- author of the last change, description, an expired file's date and a scoped file's globs;
 -- with project memory, the two tiers under their own headings (project/ shared with the team,
--- personal). Refreshed on memfs/memoryChanged. <CR> opens the file in the
+-- personal). Refreshed on memfs/memoryChanged (either tier: the server announces project
+-- memory changed on disk too, by the agent, another program or a pull). <CR> opens the file in the
 -- previous window (attached to the same server: diagnostics, completion, commit on :w).
 local client = require('memfs.client')
 local handlers = require('memfs.handlers')
