@@ -180,3 +180,34 @@ def test_chat_on_a_terminal_asks_and_a_rejection_reaches_the_model_with_its_reas
         in told[0]
     assert "Understood, spaces." in shown
     assert (ws / ".memfs" / "memory" / "system" / "project.md").read_text() == seed
+
+
+def test_always_on_the_terminal_holds_until_memfs_approval_reset(tmp_path: Path) -> None:
+    ws = _project(tmp_path)
+    project_md = ws / ".memfs" / "memory" / "system" / "project.md"
+
+    def edit(old: str, new: str) -> Reply:
+        return Reply(tool_calls=[ToolCall("memory", {
+            "command": "str_replace", "path": "project/system/project.md",
+            "old_text": old, "new_text": new, "reason": "convention"})])
+
+    with ScriptedModel() as model:
+        model.script(edit("Nothing recorded yet.", "Tabs."), "Recorded.",
+                     edit("Tabs.", "Tabs, width 4."), "Recorded again.")
+        env = {**os.environ, "MEMFS_MODEL": "openai/scripted", "MEMFS_API_BASE": model.url}
+        code, shown = _converse([MEMFS, "chat", "we use tabs"], env, ws, [
+            (b"Apply this memory edit?", b"a\r")])
+        assert code == 0, shown
+        assert "Tabs." in project_md.read_text()
+        listed = run("approval", cwd=ws)
+        assert "project: auto (you answered 'always' here" in listed.stdout, listed.stdout
+        # no terminal now: the edit lands without a question because of 'always'
+        again = run("chat", "tab width 4", stdin="", cwd=ws, env=env)
+        assert again.returncode == 0, again.stderr
+        assert "Tabs, width 4." in project_md.read_text()
+    reset = run("approval", "reset", cwd=ws)
+    assert reset.returncode == 0 and "reset 'always' for project memory" in reset.stdout
+    assert "project: ask" in run("approval", cwd=ws).stdout
+    nothing = run("approval", "reset", cwd=ws)
+    assert nothing.returncode == 1
+    assert "no 'always' answer to reset here" in nothing.stderr
