@@ -8,13 +8,15 @@ import threading
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from agent.approval import ApprovalRequest, ApprovalState, Approver, Decision, Tier
 from agent.conversations import Conversations
 from agent.embeddings import EmbeddingConfig
 from memfs.project import ProjectStore
 from memfs.store import EditResult, MemoryStore
+
+T = TypeVar("T")
 
 # The host's text of a workspace file (an editor's unsaved buffer), given its real path and
 # the turn's conversation; None: read it from disk.
@@ -54,28 +56,22 @@ class ToolContext:
         while waiting."""
         if self.approver is None or self.loop is None:
             return None
-        future: concurrent.futures.Future[Decision] = asyncio.run_coroutine_threadsafe(
-            self.approver(request), self.loop)
-        with self._lock:
-            if self._stopped:
-                future.cancel()
-            self._asking.append(future)
-        try:
-            return future.result()
-        except concurrent.futures.CancelledError:
-            raise ToolFailure("the turn stopped while the edit waited for approval; nothing "
-                              "changed") from None
-        finally:
-            with self._lock:
-                self._asking.remove(future)
+        return self._on_host(self.loop, self.approver(request), "the turn stopped while the "
+                             "edit waited for approval; nothing changed")
 
     def read_through(self, path: Path) -> str | None:
         """The host's text of workspace file ``path`` (called from the tool's thread); None
         when the host has no reader or no view of it. ToolFailure when the turn stopped."""
         if self.reader is None or self.loop is None:
             return None
-        future = asyncio.run_coroutine_threadsafe(self.reader(path, self.conversation_id),
-                                                  self.loop)
+        return self._on_host(self.loop, self.reader(path, self.conversation_id),
+                             "the turn stopped while the file was being read")
+
+    def _on_host(self, loop: asyncio.AbstractEventLoop, work: Coroutine[Any, Any, T],
+                 stopped: str) -> T:
+        """Run ``work`` on the host's ``loop`` and wait for it from the tool's thread; a
+        turn that stops meanwhile cancels it (ToolFailure saying ``stopped``)."""
+        future = asyncio.run_coroutine_threadsafe(work, loop)
         with self._lock:
             if self._stopped:
                 future.cancel()
@@ -83,7 +79,7 @@ class ToolContext:
         try:
             return future.result()
         except concurrent.futures.CancelledError:
-            raise ToolFailure("the turn stopped while the file was being read") from None
+            raise ToolFailure(stopped) from None
         finally:
             with self._lock:
                 self._asking.remove(future)
