@@ -10,9 +10,10 @@ answers ``stopReason: cancelled``. When the client offers ``fs/read_text_file``,
 agent's workspace reads go through it (so unsaved edits are seen). A prompt starting with
 a slash command (``acp_server.commands``, advertised with ``available_commands_update``)
 runs it (``/new [title]`` keeps the session id and moves its turns to a fresh conversation,
-the workspace's current one); a reflection started in the background reports its outcome
-in its session. Settings and folder trust are re-read at each request, as ``memfs trust``
-may have changed them.
+the workspace's current one; the move is kept in the data home, so a later
+``session/load`` of that id resumes there); a reflection started in the background reports
+its outcome in its session. Settings and folder trust are re-read at each request, as
+``memfs trust`` may have changed them.
 Refusals are JSON-RPC errors: our words first, the hint (and a provider's detail) after,
 the memfs ``code`` in ``data``.
 """
@@ -60,6 +61,7 @@ from agent.approval import ApprovalRequest, Decision
 from agent.commands.doctor import doctor
 from agent.commands.init import init
 from agent.commands.remember import remember
+from agent.conversations import Conversation
 from agent.events import (
     Compaction,
     Done,
@@ -169,11 +171,11 @@ class MemfsAcpAgent:
             raise RequestError(REQUEST_FAILED, "a turn is running in this session",
                                {"hint": "wait for it, or send session/cancel, then load it"})
         runtime = await self._runtime(cwd)
-        # A session moved by /new in this process resumes where it went.
-        conversation_id = loaded.conversation_id if loaded is not None else session_id
 
         def load() -> tuple[Session, list[Item]]:
-            conversation = runtime.conversations.get(conversation_id)
+            # a session moved by /new (in this process or an earlier one) resumes where it went
+            conversation = runtime.conversations.get(
+                runtime.conversations.session_conversation(session_id))
             runtime.bind(runtime.agents.get(conversation.agent_id), conversation)
             page = transcript.page(runtime.db, conversation, limit=transcript.MAX_LIMIT)
             items = page.items
@@ -262,8 +264,14 @@ class MemfsAcpAgent:
         runtime = session.runtime
         if name == "new":
             previous = session.conversation_id
-            conversation = await asyncio.to_thread(
-                runtime.new_conversation, runtime.agents.get(session.agent_id), rest)
+
+            def move() -> Conversation:
+                conversation = runtime.new_conversation(runtime.agents.get(session.agent_id),
+                                                        rest)
+                runtime.conversations.move_session(session.id, conversation.id)
+                return conversation
+
+            conversation = await asyncio.to_thread(move)
             session.conversation_id = conversation.id
             return commands.started(conversation, bool(rest), previous)
         if name == "reflect":

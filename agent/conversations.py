@@ -196,6 +196,21 @@ class Conversations:
         with self.db.write() as conn:
             conn.execute("DELETE FROM conversations WHERE id = ?", (conversation.id,))
 
+    def session_conversation(self, session_id: str) -> str:
+        """Where a front door's session goes now: the conversation it last moved to (ACP's
+        ``/new``), else the one it started with (whose id it has)."""
+        rows = self.db.query("SELECT conversation_id FROM session_moves WHERE session_id = ?",
+                             (session_id,))
+        return str(rows[0]["conversation_id"]) if rows else session_id
+
+    def move_session(self, session_id: str, conversation_id: str) -> None:
+        """Record that the session's turns go to ``conversation_id`` from now on."""
+        with self.db.write() as conn:
+            conn.execute("INSERT INTO session_moves (session_id, conversation_id, updated) "
+                         "VALUES (?, ?, ?) ON CONFLICT(session_id) DO UPDATE SET "
+                         "conversation_id = excluded.conversation_id, updated = excluded.updated",
+                         (session_id, conversation_id, time.time()))
+
     def set_summary(self, conversation_id: str, summary: str, until: int) -> None:
         """Persist a compaction: ``summary`` replaces every message with id <= ``until``."""
         self._update(conversation_id, summary=summary, summary_until=until)

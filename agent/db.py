@@ -158,6 +158,15 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (workspace, tier)
     );
     """,
+    # 6: front-door sessions that went on in another conversation (ACP's /new keeps the
+    # session id and moves its turns to a fresh conversation; a restarted agent resumes there)
+    """
+    CREATE TABLE session_moves (
+        session_id TEXT PRIMARY KEY,
+        conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+        updated REAL NOT NULL
+    );
+    """,
 ]
 
 

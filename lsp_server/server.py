@@ -263,8 +263,11 @@ def _in_order(method: str, handler: Callable[..., Awaitable[Any]]) -> Callable[.
                 await asyncio.wait([previous])
             try:
                 await handler(ls, params)
-            except Exception:
+            except Exception as exc:  # a notification has no answer: log it and tell the user
                 log.exception("handling %s failed", method)
+                ls.window_show_message(types.ShowMessageParams(
+                    type=types.MessageType.Error,
+                    message=f"memfs: handling {method} failed: {exc}"))
 
         ls.document_events = ls.background(run())
 

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 from pygls.uris import from_fs_path, to_fs_path
 
 from memfs import project
+from memfs.errors import MemfsError
 from memfs.home import list_agent_ids, memory_dir
 from memfs.objects import reader_for
 from memfs.repo import MemoryRepo
@@ -90,7 +91,7 @@ def _heads() -> dict[str, tuple[MemoryRepo, str]]:
         try:
             repo = MemoryRepo(memory_dir(agent_id))
             found[agent_id] = (repo, repo.head())
-        except Exception:  # a memory being created or restored right now
+        except (MemfsError, OSError):  # a memory being created or restored right now
             continue
     return found
 

@@ -1,9 +1,10 @@
 """Memory that follows the file: which scoped memory files (frontmatter ``paths:``) apply to
 the files the user is working on.
 
-Globs are gitignore-style (``pathspec``'s gitwildmatch) and relative to the workspace: a glob
-without a slash matches at any depth (``*.sql``), one with a slash is anchored at the
-workspace root (``src/api/**``), ``**`` crosses folders, ``!glob`` excludes.
+Globs are gitignore-style (``pathspec``'s GitIgnoreSpec, read as git reads them) and relative
+to the workspace: a glob without a slash matches at any depth (``*.sql``), one with a slash is
+anchored at the workspace root (``src/api/**``), ``**`` crosses folders, ``!glob`` excludes
+(a later glob overrides an earlier one).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 def _spec(globs: tuple[str, ...]) -> Any:
     import pathspec
 
-    return pathspec.PathSpec.from_lines("gitwildmatch", globs)
+    return pathspec.GitIgnoreSpec.from_lines(globs)
 
 
 def matches(globs: Sequence[str], rel: str) -> bool:

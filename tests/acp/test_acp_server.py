@@ -296,6 +296,10 @@ async def test_new_moves_the_session_to_a_fresh_conversation(
         seen = len(recorder.updates)
         await conn.load_session(cwd=str(workspace), session_id=sid)
         replay = recorder.updates[seen:]
+    # So does an agent started again: the move is kept in the data home.
+    restarted = Recorder()
+    async with acp_agent(restarted, tmp_path / "acp.log") as conn:
+        await conn.load_session(cwd=str(workspace), session_id=sid)
         untitled = await conn.prompt(session_id=sid, prompt=[text_block("/new")])
     assert moved.stop_reason == "end_turn" and second.stop_reason == "end_turn"
     assert untitled.stop_reason == "end_turn"
@@ -308,9 +312,10 @@ async def test_new_moves_the_session_to_a_fresh_conversation(
     assert said(runtime, current) == [("user", "hello second"), ("agent", "Second reply.")]
     assert said(runtime, runtime.conversations.get(sid)) == [("user", "hello first"),
                                                            ("agent", "First reply.")]
-    assert {u["sessionId"] for u in replay} == {sid}
-    assert "".join(u["content"]["text"] for u in replay
-                   if u["sessionUpdate"] == "user_message_chunk") == "hello second"
-    assert "titled after its first exchange" in recorder.text(session_id=sid)
+    for updates in (replay, restarted.updates):
+        assert {u["sessionId"] for u in updates} == {sid}
+        assert "".join(u["content"]["text"] for u in updates
+                       if u["sessionUpdate"] == "user_message_chunk") == "hello second"
+    assert "titled after its first exchange" in restarted.text(session_id=sid)
     new = next(c for c in advertised["availableCommands"] if c["name"] == "new")
     assert new["input"]["hint"] == "title (optional)"

@@ -117,11 +117,10 @@ def test_a_question_put_aside_is_answered_from_the_list_and_a_cancel_withdraws_o
     feed(nvim, "<CR>")  # choose from the list: Always
     wait(nvim, DONE)
     assert "Use tabs." in (memory / "system" / "project.md").read_text()
-    policy = nvim.exec_lua("""
-        local client = vim.lsp.get_clients({ name = 'memfs' })[1]
-        return client:request_sync('workspace/executeCommand', { command = 'memfs.approval',
-          arguments = { { reset = 'project' } } }, 10000, 0).result""")
-    assert policy["project"] == "ask"  # "always" was in force until this reset
+    nvim.command("MemfsApprovals reset")
+    wait(nvim, "vim.iter(_G.notes):any(function(n) return n:find('forgotten') end)")
+    said = "\n".join(nvim.exec_lua("return _G.notes"))
+    assert 'project ask; "always" answers forgotten' in said, said
 
     # a turn cancelled while its question is open withdraws the question (the float closes)
     model.script(Reply(tool_calls=[ToolCall("memory", {

@@ -78,6 +78,8 @@ PROMPTS = {
     "tabs": "We indent with tabs in this project.",
     "semicolons": "We never use semicolons here.",
     "fridays": "Note that we deploy on Fridays.",
+    "ci": "Our CI runs on GitHub Actions.",
+    "releases": "We tag releases vX.Y.Z.",
 }
 PROJECT_FILE = "project/system/project.md"
 REJECTION = "we do use semicolons"
@@ -129,6 +131,13 @@ def _respond(request: dict[str, Any]) -> Reply:
     if text == PROMPTS["fridays"]:
         return Reply(text="Noted.") if after_tool else _project_edit(
             "Indent with tabs.", "Indent with tabs. Deploy on Fridays.", "record the deploys")
+    if text == PROMPTS["ci"]:  # answered "Always" ...
+        return Reply(text="Noted, without asking next time.") if after_tool else _project_edit(
+            "Indent with tabs.", "Indent with tabs. CI runs on GitHub Actions.", "record the CI")
+    if text == PROMPTS["releases"]:  # ... so this one lands without a question
+        return Reply(text="Recorded the release tags.") if after_tool else _project_edit(
+            "CI runs on GitHub Actions.", "CI runs on GitHub Actions. Releases are tagged vX.Y.Z.",
+            "record the release tags")
     return Reply(text="OK.")
 
 
@@ -191,6 +200,7 @@ def test_chat_and_memory_in_code_server(tmp_path: Path, monkeypatch: pytest.Monk
     project_md = (workspace / ".memfs" / "memory" / "system" / "project.md").read_text()
     assert "Indent with tabs." in project_md
     assert "No semicolons" not in project_md and "Fridays" not in project_md
+    assert "Releases are tagged vX.Y.Z." in project_md  # after "Always", without a question
     rejected = [r for r in requests if ScriptedModel.last_user_text(r) == PROMPTS["semicolons"]]
     told = [str(m["content"]) for m in rejected[-1]["messages"] if m.get("role") == "tool"]
     assert told and REJECTION in told[-1], told

@@ -388,6 +388,20 @@ try {
     await page.locator(".monaco-workbench.vs-dark").waitFor();
   });
 
+  await step("Always applies the edit, and later project edits land without a question", async () => {
+    await say(chat, prompts.ci);
+    const card = chat.locator(".approval", { hasText: "project/system/project.md" });
+    await card.locator(".diff-line.add", { hasText: "CI runs on GitHub Actions." }).waitFor();
+    await card.locator("button.always").click();
+    await chat.locator(".item.agent", { hasText: "Noted, without asking next time." }).waitFor();
+    await idle(chat);
+    await say(chat, prompts.releases); // would wait for an answer if "always" had not held
+    await chat.locator(".item.agent", { hasText: "Recorded the release tags." }).waitFor();
+    await idle(chat);
+    if (await chat.locator(".approval").count()) throw new Error("a question was asked after Always");
+    await chat.locator(".item.tool.ok", { hasText: "project/system/project.md" }).last().waitFor();
+  });
+
   await step("a scoped memory's CodeLens shows on a matching file and opens the memory", async () => {
     writeFileSync(join(workspace, ".memfs", "memory", "api.md"),
       "---\ndescription: API rules\npaths: [\"src/api/**\"]\n---\nAlways paginate lists.\n");
