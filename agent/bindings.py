@@ -18,7 +18,7 @@ from typing import Any
 
 from agent import sleeptime
 from agent.db import Database
-from agent.settings import LOCAL_FILE, PROJECT_FOLDER, links_out, project_file, read_json
+from agent.setting_layers import LOCAL_FILE, PROJECT_FOLDER, links_out, project_file, read_json
 from memfs.errors import InvalidArgument
 
 LEGACY_KEYS = ("lastAgent", "lastConversation")

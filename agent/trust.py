@@ -2,8 +2,8 @@
 
 Settings read from a project folder (``<ws>/.memfs/settings*.json``) are untrusted input: a
 cloned repository wrote them. Until the user trusts the folder, only harmless keys apply
-(see ``agent.settings.SAFE_KEYS``). Trust is the user's decision, so it is kept with the user's
-own configuration, ``$XDG_CONFIG_HOME/memfs/trusted-folders.json``, by real path: no project
+(see ``agent.setting_layers.SAFE_KEYS``). Trust is the user's decision, so it is kept with the
+user's own configuration, ``$XDG_CONFIG_HOME/memfs/trusted-folders.json``, by real path: no project
 can write there, and every data home (``MEMFS_HOME``) sees the same answer.
 """
 
