@@ -56,10 +56,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(_version())  # answered before the command modules (and their imports) load
         return 0
     from memfs.errors import MemfsError
+    from memfs_cli.memory_status import quick_args
     from memfs_cli.output import fail
 
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = quick_args(list(sys.argv[1:] if argv is None else argv))
+    if args is None:  # every command but the plain 'memory status' (which starts light)
+        args = build_parser().parse_args(argv)
     try:
         return int(args.handler(args) or 0)
     except MemfsError as exc:

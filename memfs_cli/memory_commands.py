@@ -19,6 +19,7 @@ from memfs.project import PREFIX, ProjectStore
 from memfs.projection import FileEntry, project, render_tree
 from memfs.store import MemoryStore
 from memfs_cli.agent_commands import runtime_for
+from memfs_cli.memory_status import cmd_status
 from memfs_cli.output import emit, emit_json
 
 Handler = Callable[[argparse.Namespace], int]
@@ -29,7 +30,7 @@ def _store(args: argparse.Namespace) -> MemoryStore:
     return MemoryStore.open(args.agent, create=args.agent == DEFAULT_AGENT_ID)
 
 
-def _for_agent(handler: Handler, may_create: bool) -> Handler:
+def for_agent(handler: Handler, may_create: bool) -> Handler:
     """Run ``handler`` for ``--agent``, else the workspace's current agent (as every other
     command does). Only init, import and restore may name an agent that does not exist yet."""
     def run(args: argparse.Namespace) -> int:
@@ -73,33 +74,6 @@ def cmd_init(args: argparse.Namespace) -> int:
     store = MemoryStore.open(agent.id, create=True)
     emit(f"{'memory already at' if existed else 'created memory at'} {store.root}"
          + ("" if existed else f" (agent {agent.id})"))
-    return 0
-
-
-def cmd_status(args: argparse.Namespace) -> int:
-    store = _store(args)
-    proj = project(store.repo)
-    dirty = store.repo.dirty_paths()
-    sync = remote.status(store.repo)
-    data = {
-        "agent": args.agent, "path": str(store.root), "head": proj.head,
-        "files": len(proj.files), "system_files": sum(1 for f in proj.files if f.in_context),
-        "system_tokens": proj.system_tokens, "system_budget": DEFAULT_SYSTEM_BUDGET,
-        "prompt_tokens": proj.tokens, "dirty": dirty, "remote": sync.to_dict(),
-    }
-    if args.json:
-        emit_json(data)
-        return 0
-    emit("\n".join([
-        f"agent:   {args.agent}",
-        f"memory:  {store.root}",
-        f"head:    {proj.head[:12]} ({history.log(store.repo, limit=1)[0].subject})",
-        f"files:   {data['files']} ({data['system_files']} in system/, always in context)",
-        f"system/: ~{proj.system_tokens} tokens of a {DEFAULT_SYSTEM_BUDGET} budget; "
-        f"whole memory block ~{proj.tokens} tokens",
-        f"changes: {', '.join(dirty) if dirty else 'none uncommitted'}",
-        f"remote:  {sync.url or 'none'}" + (f" ({sync.state})" if sync.url else ""),
-    ]))
     return 0
 
 
@@ -472,4 +446,4 @@ def register(parser: argparse.ArgumentParser) -> None:
     for name, help_text, add_args, handler in COMMANDS:
         p = sub.add_parser(name, help=help_text, description=help_text)
         add_args(p)
-        p.set_defaults(handler=_for_agent(handler, name in MAY_CREATE))
+        p.set_defaults(handler=for_agent(handler, name in MAY_CREATE))
