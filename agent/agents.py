@@ -11,7 +11,6 @@ from pathlib import Path
 
 from agent.conversations import Conversations
 from agent.db import Database
-from memfs.backup import backup
 from memfs.errors import InvalidArgument, NotFound
 from memfs.home import (
     DEFAULT_AGENT_ID,
@@ -142,6 +141,8 @@ class Agents:
         if agent.id == DEFAULT_AGENT_ID:
             raise InvalidArgument("the default agent cannot be deleted",
                                   "rename it, or reset its memory with 'memfs memory restore'")
+        from memfs.backup import backup  # bundles: only here, where an agent is deleted
+
         root = memory_dir(agent.id, self.home)
         saved = backup(MemoryRepo(root), agent.id, self.home).path if root.is_dir() else ""
         with self.db.write() as conn:

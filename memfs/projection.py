@@ -18,7 +18,6 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from xml.sax.saxutils import quoteattr
 
 from memfs import paths
 from memfs.errors import InvalidFrontmatter
@@ -295,6 +294,18 @@ def _parse_blob(path: str, data: bytes, full: bool) -> _Blob:
     keep = full or bool(file.paths)  # a scoped file's body is loaded when it applies
     return _Blob(len(data), file.description, file.body if keep else None, None, skill,
                  file.paths, file.expires)
+
+
+def quoteattr(text: str) -> str:
+    """``text`` escaped and quoted as an XML attribute value, exactly as
+    ``xml.sax.saxutils.quoteattr`` does (that module imports urllib, http and ssl)."""
+    text = (text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+            .replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;"))
+    if '"' not in text:
+        return f'"{text}"'
+    if "'" not in text:
+        return f"'{text}'"
+    return '"' + text.replace('"', "&quot;") + '"'
 
 
 def _skill_name(path: str) -> str | None:
