@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import time
-import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -90,7 +90,7 @@ class Agents:
         name = (name or "").strip()
         if not name:
             raise InvalidArgument("an agent needs a name", "e.g. memfs agent create 'Work'")
-        return self._insert(f"agent-{uuid.uuid4().hex[:12]}", name, model, api_base)
+        return self._insert(f"agent-{os.urandom(6).hex()}", name, model, api_base)
 
     def _insert(self, agent_id: str, name: str, model: str | None = None,
                 api_base: str | None = None) -> Agent:

@@ -12,7 +12,6 @@ again. The exact shape is documented in the README.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -176,6 +175,8 @@ def project_folder(root: Path, labels: Labels, cache: ProjectionCache = CACHE,
     """The projection of a memory folder as it is on disk (project memory): every file is
     re-read only when its mtime or size changed; symbolic links and hidden entries are left
     out, and a file over ``MAX_DISK_FILE`` bytes is listed with a problem, not loaded."""
+    import hashlib  # only here (project memory): the personal tier is keyed by its HEAD
+
     day = (today or date.today()).isoformat()
     stats = [(rel, mtime, size) for rel, (mtime, size) in paths.stats(root).items()]
     head = hashlib.sha1(repr(stats).encode()).hexdigest()

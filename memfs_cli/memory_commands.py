@@ -14,10 +14,11 @@ from memfs import history, letta_locations, remote
 from memfs.errors import InvalidArgument
 from memfs.home import DEFAULT_AGENT_ID, default_name, memory_dir
 from memfs.letta_import import import_letta
-from memfs.lint import DEFAULT_SYSTEM_BUDGET, ERROR, Finding, lint
+from memfs.lint import ERROR, Finding, lint
 from memfs.project import PREFIX, ProjectStore
 from memfs.projection import FileEntry, project, render_tree
 from memfs.store import MemoryStore
+from memfs.tokens import DEFAULT_SYSTEM_BUDGET
 from memfs_cli.agent_commands import runtime_for
 from memfs_cli.memory_status import cmd_status
 from memfs_cli.output import emit, emit_json

@@ -19,9 +19,9 @@ from agent.bindings import Bindings
 from agent.db import Database, db_path
 from memfs import history, remote
 from memfs.home import DEFAULT_AGENT_ID, memfs_home
-from memfs.lint import DEFAULT_SYSTEM_BUDGET
 from memfs.projection import project
 from memfs.store import MemoryStore
+from memfs.tokens import DEFAULT_SYSTEM_BUDGET
 from memfs_cli.output import emit, emit_json
 from memfs_cli.workspace import setting_notes, workspace_of
 
