@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import os
-import shutil
 import sqlite3
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from agent.conversations import Conversations
 from agent.db import Database
 from memfs.errors import InvalidArgument, NotFound
 from memfs.home import (
@@ -102,6 +100,8 @@ class Agents:
             conn.execute(
                 "INSERT OR IGNORE INTO agents (id, name, model, api_base, created, last_used) "
                 "VALUES (?, ?, ?, ?, ?, ?)", (agent_id, name, model, api_base, now, now))
+        from agent.conversations import Conversations  # not loaded just to find an agent
+
         Conversations(self.db).default(agent_id)
         return self.get(agent_id)
 
@@ -141,6 +141,8 @@ class Agents:
         if agent.id == DEFAULT_AGENT_ID:
             raise InvalidArgument("the default agent cannot be deleted",
                                   "rename it, or reset its memory with 'memfs memory restore'")
+        import shutil
+
         from memfs.backup import backup  # bundles: only here, where an agent is deleted
 
         root = memory_dir(agent.id, self.home)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -113,6 +112,8 @@ def _linked(workspace: Path, path: Path) -> bool:
 def _tidy(workspace: Path, path: Path, rest: dict[str, Any]) -> None:
     """Rewrite (or remove) the legacy local file, then our .gitignore and the empty folder."""
     if rest:
+        import tempfile  # only for this one-time migration
+
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(json.dumps(rest, indent=2) + "\n")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,6 +94,8 @@ def revoke(folder: Path | str) -> bool:
 
 
 def _write(folders: list[TrustedFolder]) -> None:
+    import tempfile  # only to write (reading trust is on every command's path)
+
     path = trust_file()
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {"folders": [{"path": t.path, "since": t.since} for t in folders]}

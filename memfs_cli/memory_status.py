@@ -17,9 +17,11 @@ from agent import setting_layers
 from agent.agents import Agents
 from agent.bindings import Bindings
 from agent.db import Database, db_path
-from memfs import history, remote
+from memfs import remote
 from memfs.home import DEFAULT_AGENT_ID, memfs_home
+from memfs.objects import reader_for
 from memfs.projection import project
+from memfs.repo import MemoryRepo
 from memfs.store import MemoryStore
 from memfs.tokens import DEFAULT_SYSTEM_BUDGET
 from memfs_cli.output import emit, emit_json
@@ -44,7 +46,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     emit("\n".join([
         f"agent:   {args.agent}",
         f"memory:  {store.root}",
-        f"head:    {proj.head[:12]} ({history.log(store.repo, limit=1)[0].subject})",
+        f"head:    {proj.head[:12]} ({_subject(store.repo, proj.head)})",
         f"files:   {data['files']} ({data['system_files']} in system/, always in context)",
         f"system/: ~{proj.system_tokens} tokens of a {DEFAULT_SYSTEM_BUDGET} budget; "
         f"whole memory block ~{proj.tokens} tokens",
@@ -52,6 +54,16 @@ def cmd_status(args: argparse.Namespace) -> int:
         f"remote:  {sync.url or 'none'}" + (f" ({sync.state})" if sync.url else ""),
     ]))
     return 0
+
+
+def _subject(repo: MemoryRepo, head: str) -> str:
+    """HEAD's subject, read in-process (``git log`` only for a message in another encoding)."""
+    subject = reader_for(repo.common_dir).subject(head)
+    if subject is None:
+        from memfs import history
+
+        return history.log(repo, limit=1)[0].subject
+    return subject
 
 
 def quick_args(argv: list[str]) -> argparse.Namespace | None:
