@@ -1,16 +1,18 @@
 """``memfs memory status``: HEAD, sizes, uncommitted changes and remote of an agent's memory.
 
-The look at memory people run most, so it starts light. ``quick_args`` recognises the plain
-forms of the command (anything else goes through the whole parser), and ``quick_status``
-resolves the agent as every command does (``--agent``, else the ``agent`` setting, else the
-workspace's binding, else the default), reading the settings layers without the settings
-model (``agent.setting_layers.quick``); when a setting needs the model's verdict, it resolves
-through the full runtime instead, so problems are reported exactly as everywhere else.
+The look at memory people run most, so it starts light and ends without the interpreter's
+teardown (``leave``). ``quick_args`` recognises the plain forms of the command (anything else
+goes through the whole parser), and ``quick_status`` resolves the agent as every command does
+(``--agent``, else the ``agent`` setting, else the workspace's binding, else the default),
+reading the settings layers without the settings model (``agent.setting_layers.quick``); when
+a setting needs the model's verdict, it resolves through the full runtime instead, so problems
+are reported exactly as everywhere else.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from agent import setting_layers
@@ -64,6 +66,20 @@ def _subject(repo: MemoryRepo, head: str) -> str:
 
         return history.log(repo, limit=1)[0].subject
     return subject
+
+
+def leave(code: int) -> None:
+    """End the process with ``code`` once the output is flushed, skipping the interpreter's
+    teardown (a fifth to a third of this command's CPU time): the command leaves nothing
+    behind that teardown would finish (no thread, no exit hook, no unwritten file; its
+    database writes are committed). When flushing fails, returns, so the interpreter's own
+    exit reports it as for any command."""
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:
+        return
+    os._exit(code)
 
 
 def quick_args(argv: list[str]) -> argparse.Namespace | None:
