@@ -206,7 +206,7 @@ def quick(workspace: Path | None) -> Resolved | None:
     plainly valid, so the full load would find the same and no other problem; else None."""
     try:
         return resolve(workspace, None, None, Plain())
-    except _Unsure:
+    except Unsure:
         return None
 
 
@@ -278,7 +278,7 @@ def _sleeptime(layers: list[Layer], problems: list[str], checker: Checker) -> di
 
 
 # ----- the plain checker ------------------------------------------------------------------------
-class _Unsure(Exception):
+class Unsure(Exception):
     """A value only the settings model can judge."""
 
 
@@ -333,7 +333,7 @@ class Plain:
 
     def setting(self, values: dict[str, Any], key: str, value: Any) -> Any:
         if not _PLAIN[key](value):
-            raise _Unsure(key)
+            raise Unsure(key)
         return value
 
     def plain(self, value: Any) -> dict[str, Any]:
@@ -341,5 +341,5 @@ class Plain:
 
     def sleeptime(self, merged: dict[str, Any], name: str, value: Any) -> Any:
         if not _PLAIN_SLEEPTIME[name](value):
-            raise _Unsure(name)
+            raise Unsure(name)
         return value
