@@ -30,9 +30,14 @@ from memfs_cli.output import emit, emit_json
 from memfs_cli.workspace import setting_notes, workspace_of
 
 
+def store_of(args: argparse.Namespace) -> MemoryStore:
+    """The selected agent's memory; the default agent's is created on first use."""
+    return MemoryStore.open(args.agent, create=args.agent == DEFAULT_AGENT_ID)
+
+
 def cmd_status(args: argparse.Namespace) -> int:
-    """Print the status of ``args.agent``'s memory (the default agent's is made on first use)."""
-    store = MemoryStore.open(args.agent, create=args.agent == DEFAULT_AGENT_ID)
+    """Print the status of the selected agent's memory."""
+    store = store_of(args)
     proj = project(store.repo)
     dirty = store.repo.dirty_paths()
     sync = remote.status(store.repo)
