@@ -138,11 +138,13 @@ def load_yaml(raw: str) -> Any:
             meta["limit"] = int(line[7:])
             continue
         quoted = _QUOTED_LINE.match(line)
-        if quoted is not None and quoted.group(1) not in meta:
+        if quoted is not None and quoted.group(1) not in meta \
+                and quoted.group(1) not in _YAML_WORDS:  # YAML reads 'on:' as a bool key
             meta[quoted.group(1)] = quoted.group(2).replace("''", "'")
             continue
         match = _SIMPLE_LINE.match(line)
-        if match is None or match.group(1) in meta or match.group(2).lower() in _YAML_WORDS:
+        if match is None or match.group(1) in meta or match.group(1) in _YAML_WORDS \
+                or match.group(2).lower() in _YAML_WORDS:
             return _load_full(raw)
         meta[match.group(1)] = match.group(2)
     return meta

@@ -60,7 +60,7 @@ def test_skill_files_may_carry_a_name() -> None:
 
 
 @given(
-    key=st.sampled_from(["description", "name", "limit", "read_only", "colour"]),
+    key=st.sampled_from(["description", "name", "limit", "read_only", "colour", "on", "null"]),
     value=st.text(alphabet="abcAZyYnN :#-'\"[]{}&*!|>%@`(),._019\t\\ü~\x85\u2028\x07",
                   max_size=30),
 )
@@ -69,7 +69,7 @@ def test_fast_frontmatter_reader_agrees_with_yaml(key: str, value: str) -> None:
 
 
 @given(
-    key=st.sampled_from(["description", "name"]),
+    key=st.sampled_from(["description", "name", "on", "null"]),
     inner=st.text(alphabet="abc :#-'\"[]{}&*!|>%@`,\tü\x85\u2028", max_size=30),
     after=st.sampled_from(["", " ", "'", " # note"]),
 )
