@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
+import os
 import sqlite3
 import time
-import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from agent.conversations import Conversations
 from agent.db import Database
-from memfs.backup import backup
 from memfs.errors import InvalidArgument, NotFound
 from memfs.home import (
     DEFAULT_AGENT_ID,
@@ -91,7 +88,7 @@ class Agents:
         name = (name or "").strip()
         if not name:
             raise InvalidArgument("an agent needs a name", "e.g. memfs agent create 'Work'")
-        return self._insert(f"agent-{uuid.uuid4().hex[:12]}", name, model, api_base)
+        return self._insert(f"agent-{os.urandom(6).hex()}", name, model, api_base)
 
     def _insert(self, agent_id: str, name: str, model: str | None = None,
                 api_base: str | None = None) -> Agent:
@@ -103,6 +100,8 @@ class Agents:
             conn.execute(
                 "INSERT OR IGNORE INTO agents (id, name, model, api_base, created, last_used) "
                 "VALUES (?, ?, ?, ?, ?, ?)", (agent_id, name, model, api_base, now, now))
+        from agent.conversations import Conversations  # not loaded just to find an agent
+
         Conversations(self.db).default(agent_id)
         return self.get(agent_id)
 
@@ -142,6 +141,10 @@ class Agents:
         if agent.id == DEFAULT_AGENT_ID:
             raise InvalidArgument("the default agent cannot be deleted",
                                   "rename it, or reset its memory with 'memfs memory restore'")
+        import shutil
+
+        from memfs.backup import backup  # bundles: only here, where an agent is deleted
+
         root = memory_dir(agent.id, self.home)
         saved = backup(MemoryRepo(root), agent.id, self.home).path if root.is_dir() else ""
         with self.db.write() as conn:

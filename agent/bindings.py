@@ -11,15 +11,14 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from agent import sleeptime
 from agent.db import Database
-from agent.settings import LOCAL_FILE, PROJECT_FOLDER, links_out, project_file, read_json
+from agent.setting_layers import LOCAL_FILE, PROJECT_FOLDER, links_out, project_file, read_json
 from memfs.errors import InvalidArgument
+from memfs.home import DEFAULT_AGENT_ID
 
 LEGACY_KEYS = ("lastAgent", "lastConversation")
 LEGACY_IGNORE = "# memfs: machine-local files\nsettings.local.json\n"
@@ -36,6 +35,13 @@ class Bindings:
         rows = self.db.query("SELECT agent_id FROM workspace_bindings WHERE workspace = ?",
                              (str(workspace),))
         return str(rows[0]["agent_id"]) if rows else None
+
+    def current(self, workspace: Path | None, chosen: str | None = None) -> str:
+        """The agent a workspace works with: ``chosen`` (named, or the ``agent`` setting),
+        else the one recorded for the workspace, else the default agent."""
+        if not chosen and workspace is not None:
+            chosen = self.agent(workspace)
+        return chosen or DEFAULT_AGENT_ID
 
     def conversation(self, workspace: Path, agent_id: str) -> str | None:
         """The conversation last used in the workspace with this agent."""
@@ -82,6 +88,8 @@ class Bindings:
         self.remember(workspace, agent_id, conversation_id)
         per_agent = data.get("sleeptime")
         if isinstance(per_agent, dict):
+            from agent import sleeptime  # its settings model loads only for this migration
+
             for key in [k for k, v in per_agent.items() if isinstance(v, dict)]:
                 if self.db.query("SELECT 1 FROM agents WHERE id = ?", (key,)):
                     if not sleeptime.stored(self.db, key):
@@ -104,6 +112,8 @@ def _linked(workspace: Path, path: Path) -> bool:
 def _tidy(workspace: Path, path: Path, rest: dict[str, Any]) -> None:
     """Rewrite (or remove) the legacy local file, then our .gitignore and the empty folder."""
     if rest:
+        import tempfile  # only for this one-time migration
+
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(json.dumps(rest, indent=2) + "\n")

@@ -11,10 +11,10 @@ always see each call directly followed by its result.
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
 import time
-import uuid
 from collections import deque
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -158,7 +158,7 @@ class Conversations:
         return self.rename(conversation.id, title) if title.strip() else conversation
 
     def _insert(self, agent_id: str, title: str, is_default: bool) -> Conversation:
-        conversation_id = f"conv-{uuid.uuid4().hex[:12]}"
+        conversation_id = f"conv-{os.urandom(6).hex()}"
         now = time.time()
         with self.db.write() as conn:
             if is_default:

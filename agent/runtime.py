@@ -26,7 +26,7 @@ from agent.db import Database, db_path
 from agent.reflection_runs import ReflectionRuns
 from agent.settings import Sleeptime
 from memfs.errors import InvalidArgument, MemfsError
-from memfs.home import DEFAULT_AGENT_ID, memfs_home
+from memfs.home import memfs_home
 from memfs.project import ProjectStore
 from memfs.scope import Focus
 from memfs.store import MemoryStore
@@ -122,10 +122,7 @@ class Runtime:
     def agent_id(self, agent_id: str | None = None) -> str:
         """The id ``agent`` resolves to, without creating anything (not even the default
         agent, so an import can still fill its memory)."""
-        chosen = agent_id or self.settings.agent
-        if not chosen and self.workspace is not None:
-            chosen = self.bindings.agent(self.workspace)
-        return chosen or DEFAULT_AGENT_ID
+        return self.bindings.current(self.workspace, agent_id or self.settings.agent)
 
     def conversation(self, agent: Agent, conversation_id: str | None = None,
                      new: bool = False) -> Conversation:

@@ -9,13 +9,13 @@ the keys in SAFE_KEYS apply from them; every other key is withheld and reported 
 Keys may be camelCase or snake_case. A bad value (nested ``sleeptime`` and ``approval`` ones
 included) is reported by name and falls back. ``approval`` is not on the allow-list: a
 project must not lower its own approval.
+
+Reading and combining the layers is ``agent.setting_layers`` (no pydantic, shared with the
+command line's quick start); this module holds the models that judge each value.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -23,27 +23,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
-from agent import trust
+from agent import setting_layers
+from agent.setting_layers import Invalid, Withheld
 
-PROJECT_FOLDER = ".memfs"
-LOCAL_FILE = "settings.local.json"
-PROJECT_FILE = "settings.json"
-ENV_KEYS = {"MEMFS_MODEL": "model", "MEMFS_API_BASE": "api_base",
-            "MEMFS_CONTEXT_WINDOW": "context_window"}
-
-# Layer names (also the ``source`` of a value)
-USER = "user settings"
-PROJECT = "project settings"
-ENVIRONMENT = "environment"
-EDITOR = "editor"
-
-# What an untrusted project may set: limits and thresholds that neither send data anywhere nor
-# run anything. Everything else (model, apiBase, agent, and any key added later) is withheld.
-SAFE_KEYS = frozenset({
-    "max_steps", "compaction_threshold", "compaction_target", "token_budget",
-    "tool_output_limit", "request_timeout", "turn_timeout", "max_retries", "context_window",
-    "sleeptime",
-})
+__all__ = ["Approval", "Settings", "SettingsReport", "Sleeptime", "Withheld", "load"]
 
 
 class Sleeptime(BaseModel):
@@ -95,17 +78,6 @@ class Settings(BaseModel):
                                description="memory edits needing approval, per tier")
 
 
-@dataclass(frozen=True)
-class Withheld:
-    """A project setting not applied because the folder is not trusted."""
-
-    file: str       # the project file that sets it
-    key: str        # as written there, e.g. "apiBase"
-    field: str      # the setting, e.g. "api_base"
-    value: Any
-    applies: bool   # it would be the value in use were the folder trusted
-
-
 @dataclass
 class SettingsReport:
     """Resolved settings, which layer each value came from, and every problem found."""
@@ -124,161 +96,35 @@ class SettingsReport:
         return next((w for w in self.withheld if w.field == name and w.applies), None)
 
 
-@dataclass(frozen=True)
-class _Layer:
-    source: str
-    where: str  # for messages: a file path, "environment" or "editor"
-    values: dict[str, Any]
-    project: bool = False
-
-
-def _snake(key: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", key).lower()
-
-
-def global_file() -> Path:
-    """The user settings file, ``$XDG_CONFIG_HOME/memfs/settings.json``."""
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "memfs" / "settings.json"
-
-
-def read_json(path: Path, problems: list[str]) -> dict[str, Any]:
-    """A settings file as a dict; a missing file is empty, a broken one is reported."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}
-    except (OSError, ValueError) as exc:
-        problems.append(f"{path}: not valid JSON ({exc}); ignoring the file")
-        return {}
-    if not isinstance(data, dict):
-        problems.append(f"{path}: expected a JSON object; ignoring the file")
-        return {}
-    return data
-
-
-def project_file(workspace: Path, name: str) -> Path:
-    """``<ws>/.memfs/<name>``."""
-    return Path(workspace) / PROJECT_FOLDER / name
-
-
-def links_out(workspace: Path, path: Path) -> bool:
-    """Whether ``path`` (or a folder on the way) is a link that leads out of the workspace."""
-    return not path.resolve().is_relative_to(Path(workspace).resolve())
-
-
-def read_project_file(workspace: Path, name: str, problems: list[str]) -> dict[str, Any]:
-    """A project settings file; one reached through a link out of the workspace is ignored."""
-    path = project_file(workspace, name)
-    if not path.is_symlink() and not path.exists():
-        return {}
-    if links_out(workspace, path):
-        problems.append(f"{path}: a link out of the workspace; ignoring the file")
-        return {}
-    return read_json(path, problems)
-
-
 def load(workspace: Path | None = None, editor: dict[str, Any] | None = None,
          trusted: bool | None = None) -> SettingsReport:
     """Resolve settings for ``workspace`` with the editor's values on top. ``trusted``
     defaults to whether the user trusted the workspace folder."""
-    problems: list[str] = []
-    layers = [_Layer(USER, str(global_file()), read_json(global_file(), problems))]
-    if workspace is not None:
-        for name in (PROJECT_FILE, LOCAL_FILE):
-            layers.append(_Layer(PROJECT, str(project_file(workspace, name)),
-                                 read_project_file(workspace, name, problems), project=True))
-    env = {key: os.environ[var] for var, key in ENV_KEYS.items() if os.environ.get(var)}
-    layers.append(_Layer(ENVIRONMENT, ENVIRONMENT, env))
-    editor_layer = _Layer(EDITOR, EDITOR, dict(editor or {}))
-    if trusted is None:
-        trusted = workspace is None or trust.is_trusted(workspace)
-    applied = layers if trusted else [_safe(layer) for layer in layers]
-    values, sources = _merge([*applied, editor_layer], problems)
-    withheld: list[Withheld] = []
-    if not trusted:
-        _, would_be = _merge([*layers, editor_layer], [])
-        for layer in layers:
-            for raw_key, value in layer.values.items():
-                name = _snake(raw_key)
-                if layer.project and name in Settings.model_fields and name not in SAFE_KEYS \
-                        and value not in (None, ""):
-                    applies = would_be.get(name) == layer.where
-                    withheld.append(Withheld(layer.where, raw_key, name, value, applies))
-    report = SettingsReport(Settings.model_validate(values),
-                            {k: _source(v, layers) for k, v in sources.items()}, problems,
-                            Path(workspace) if workspace is not None else None, trusted,
-                            _dedupe(withheld))
-    report.sleeptime = _sleeptime(applied, problems)
-    report.sleeptime_editor = _sleeptime([editor_layer], problems)
+    found = setting_layers.resolve(workspace, editor, trusted, _Model())
+    report = SettingsReport(Settings.model_validate(found.values), found.sources,
+                            found.problems, found.workspace, found.trusted, found.withheld)
+    report.sleeptime = found.sleeptime
+    report.sleeptime_editor = found.sleeptime_editor
     return report
 
 
-def _safe(layer: _Layer) -> _Layer:
-    if not layer.project:
-        return layer
-    return _Layer(layer.source, layer.where,
-                  {k: v for k, v in layer.values.items() if _snake(k) in SAFE_KEYS},
-                  project=True)
+class _Model:
+    """Each value judged by the models (the first error names where and why)."""
 
+    def setting(self, values: dict[str, Any], key: str, value: Any) -> Any:
+        try:
+            checked = Settings.model_validate({**values, key: value})
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            raise Invalid(tuple(str(p) for p in error["loc"][1:]), error["msg"]) from None
+        return getattr(checked, key)
 
-def _merge(layers: list[_Layer], problems: list[str]) -> tuple[dict[str, Any], dict[str, str]]:
-    """Values by setting and where each came from (the layer's ``where``)."""
-    values: dict[str, Any] = {}
-    sources: dict[str, str] = {}
-    for layer in layers:
-        for raw_key, value in layer.values.items():
-            key = _snake(raw_key)
-            if key not in Settings.model_fields or value is None or value == "":
-                continue
-            if key == "approval" and isinstance(value, dict) and key in values:
-                value = {**values[key].model_dump(), **value}  # per tier, layer over layer
-            try:
-                checked = Settings.model_validate({**values, key: value})
-            except ValidationError as exc:
-                fallback = f"the value from {sources[key]}" if key in sources else "its default"
-                error = exc.errors()[0]
-                name = ".".join([raw_key, *(str(p) for p in error["loc"][1:])])
-                problems.append(f"setting '{name}' from {layer.where}: "
-                                f"{error['msg']}; using {fallback}")
-                continue
-            values[key] = getattr(checked, key)
-            sources[key] = layer.where
-    return values, sources
+    def plain(self, value: Any) -> dict[str, Any]:
+        return dict(value.model_dump())
 
-
-def _source(where: str, layers: list[_Layer]) -> str:
-    return next((layer.source for layer in layers if layer.where == where), where)
-
-
-def _dedupe(items: list[Withheld]) -> list[Withheld]:
-    """One entry per setting: the one from the file that would win."""
-    by_field: dict[str, Withheld] = {}
-    for item in items:
-        by_field[item.field] = item
-    return list(by_field.values())
-
-
-def _sleeptime(layers: list[_Layer], problems: list[str]) -> dict[str, Any]:
-    """The ``sleeptime`` object of these layers, merged; bad values are reported by name."""
-    merged: dict[str, Any] = {}
-    for layer in layers:
-        raw = layer.values.get("sleeptime")
-        if raw is None:
-            continue
-        if not isinstance(raw, dict):
-            problems.append(f"setting 'sleeptime' from {layer.where}: expected an object "
-                            "like {\"trigger\": \"step_count\", \"stepCount\": 10}; ignoring it")
-            continue
-        for sub, value in raw.items():
-            name = _snake(sub)
-            if name not in Sleeptime.model_fields:
-                continue
-            try:
-                checked = Sleeptime.model_validate({**merged, to_camel(name): value})
-            except ValidationError as exc:
-                problems.append(f"setting 'sleeptime.{sub}' from {layer.where}: "
-                                f"{exc.errors()[0]['msg']}; ignoring it")
-                continue
-            merged[to_camel(name)] = getattr(checked, name)
-    return merged
+    def sleeptime(self, merged: dict[str, Any], name: str, value: Any) -> Any:
+        try:
+            checked = Sleeptime.model_validate({**merged, to_camel(name): value})
+        except ValidationError as exc:
+            raise Invalid((), exc.errors()[0]["msg"]) from None
+        return getattr(checked, name)

@@ -2,8 +2,8 @@
 
 Settings read from a project folder (``<ws>/.memfs/settings*.json``) are untrusted input: a
 cloned repository wrote them. Until the user trusts the folder, only harmless keys apply
-(see ``agent.settings.SAFE_KEYS``). Trust is the user's decision, so it is kept with the user's
-own configuration, ``$XDG_CONFIG_HOME/memfs/trusted-folders.json``, by real path: no project
+(see ``agent.setting_layers.SAFE_KEYS``). Trust is the user's decision, so it is kept with the
+user's own configuration, ``$XDG_CONFIG_HOME/memfs/trusted-folders.json``, by real path: no project
 can write there, and every data home (``MEMFS_HOME``) sees the same answer.
 """
 
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,6 +94,8 @@ def revoke(folder: Path | str) -> bool:
 
 
 def _write(folders: list[TrustedFolder]) -> None:
+    import tempfile  # only to write (reading trust is on every command's path)
+
     path = trust_file()
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {"folders": [{"path": t.path, "since": t.since} for t in folders]}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 
@@ -12,6 +11,8 @@ def write_atomic(target: Path, data: bytes, tmp_dir: Path | None = None,
     """Write ``data`` to a temporary file (in ``tmp_dir``, else beside ``target``, named
     with ``prefix``), then rename it over ``target``; the temporary file never outlives a
     failure."""
+    import tempfile  # loaded by the first write (a command that only reads never needs it)
+
     if tmp_dir is not None:
         tmp_dir.mkdir(exist_ok=True)
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -14,18 +14,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-import yaml
-
 from memfs.errors import InvalidFrontmatter, OverLimit
 
 ALLOWED_KEYS = ("description", "read_only", "limit", "paths", "expires")
 MAX_GLOBS = 50
 MAX_GLOB_CHARS = 300
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # A frontmatter line whose value YAML would read as this exact plain string (no quoting, no
 # flow or block syntax, no comment, no number/bool/null look-alike): parsed without YAML.
 _PLAIN = r"[^:#\[\]{}&*!|>'\"%@`]"
 _SIMPLE_LINE = re.compile(rf"^([a-z_]+): ([A-Za-z(]{_PLAIN}*(?!\s){_PLAIN})$")
+# ...or a single-quoted one (how the serialiser writes text holding ': ' and the like).
+_QUOTED_LINE = re.compile(r"^([a-z_]+): '((?:[^']|'')*)'$")
 _UNUSUAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
 _YAML_WORDS = {"true", "false", "yes", "no", "on", "off", "null", "y", "n"}
 SKILL_KEYS = ("name",)
@@ -72,13 +71,31 @@ def render_meta(meta: dict[str, Any], body: str, newline: str = "\n") -> str:
     return f"{_DELIM}{newline}{dumped}{_DELIM}{newline}{body}"
 
 
+def _loader() -> Any:
+    """PyYAML's safe loader (C if built). PyYAML is imported only where it is needed: the
+    line reader of ``load_yaml`` takes the common frontmatter without it."""
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _yaml_error() -> type[Exception]:
+    """PyYAML's error class, for ``except`` clauses (evaluated only once something was
+    raised, so reading a plain frontmatter never imports PyYAML)."""
+    import yaml
+
+    return yaml.YAMLError
+
+
 def _dump(meta: dict[str, Any]) -> str:
     """YAML for ``meta`` that reads back as ``meta``: readable unicode, except that text
     holding characters YAML reads as line breaks (NEL, U+2028, U+2029) is written escaped."""
+    import yaml
+
     for allow_unicode in (True, False):
         dumped = yaml.safe_dump(meta, sort_keys=False, allow_unicode=allow_unicode,
                                 default_flow_style=False, width=10_000)
-        if yaml.load(dumped, Loader=_LOADER) == meta:
+        if yaml.load(dumped, Loader=_loader()) == meta:
             break
     return dumped
 
@@ -105,13 +122,13 @@ def split(text: str) -> tuple[str, str, str] | None:
 
 
 def load_yaml(raw: str) -> Any:
-    """The frontmatter mapping: simple ``key: plain text`` / ``read_only: true`` / ``limit: 5``
-    lines are read directly (the common case, ten times faster); anything else goes to the
-    YAML loader."""
+    """The frontmatter mapping: simple ``key: plain text`` / ``key: 'quoted text'`` /
+    ``read_only: true`` / ``limit: 5`` lines are read directly (the common case, ten times
+    faster, and PyYAML is not even imported); anything else goes to the YAML loader."""
     if not raw.strip():
         return {}
     if _UNUSUAL.search(raw):  # control characters and YAML's extra line breaks
-        return yaml.load(raw, Loader=_LOADER)
+        return _load_full(raw)
     meta: dict[str, Any] = {}
     for line in raw.splitlines():
         if line.startswith("read_only: ") and line[11:] in ("true", "false"):
@@ -120,11 +137,23 @@ def load_yaml(raw: str) -> Any:
         if line.startswith("limit: ") and line[7:].isdigit() and not line[7:].startswith("0"):
             meta["limit"] = int(line[7:])
             continue
+        quoted = _QUOTED_LINE.match(line)
+        if quoted is not None and quoted.group(1) not in meta \
+                and quoted.group(1) not in _YAML_WORDS:  # YAML reads 'on:' as a bool key
+            meta[quoted.group(1)] = quoted.group(2).replace("''", "'")
+            continue
         match = _SIMPLE_LINE.match(line)
-        if match is None or match.group(1) in meta or match.group(2).lower() in _YAML_WORDS:
-            return yaml.load(raw, Loader=_LOADER)
+        if match is None or match.group(1) in meta or match.group(1) in _YAML_WORDS \
+                or match.group(2).lower() in _YAML_WORDS:
+            return _load_full(raw)
         meta[match.group(1)] = match.group(2)
     return meta
+
+
+def _load_full(raw: str) -> Any:
+    import yaml
+
+    return yaml.load(raw, Loader=_loader())
 
 
 def load_lenient(text: str) -> tuple[dict[str, Any] | None, str, str]:
@@ -137,7 +166,7 @@ def load_lenient(text: str) -> tuple[dict[str, Any] | None, str, str]:
     raw, body, nl = parts
     try:
         meta = load_yaml(raw)
-    except yaml.YAMLError:
+    except _yaml_error():
         return None, body, nl
     return (meta if isinstance(meta, dict) else None), body, nl
 
@@ -175,7 +204,7 @@ def check(text: str, path: str = "") -> tuple[MemoryFile | None, list[Problem]]:
     raw, body, nl = parts
     try:
         meta = load_yaml(raw)
-    except yaml.YAMLError as exc:
+    except _yaml_error() as exc:
         mark = getattr(exc, "problem_mark", None)
         last = raw.count("\n") + 2  # the frontmatter's last line in the file
         line = min(mark.line + 2, last) if mark is not None else 2
@@ -276,7 +305,9 @@ def glob_problem(value: Any) -> str | None:
 
 def key_lines(raw: str) -> dict[str, int]:
     """The file line (1-based) of each top-level frontmatter key."""
-    node = yaml.compose(raw, Loader=_LOADER)
+    import yaml
+
+    node = yaml.compose(raw, Loader=_loader())
     if not isinstance(node, yaml.MappingNode):
         return {}
     return {str(key.value): key.start_mark.line + 2 for key, _ in node.value}
@@ -298,7 +329,7 @@ def peek_description(text: str) -> str | None:
         return None
     try:
         meta = load_yaml(parts[0])
-    except yaml.YAMLError:
+    except _yaml_error():
         return None
     if isinstance(meta, dict) and isinstance(meta.get("description"), str):
         return str(meta["description"]).strip() or None

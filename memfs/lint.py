@@ -20,10 +20,9 @@ from memfs import paths
 from memfs.errors import InvalidPath
 from memfs.frontmatter import check, key_lines, split
 from memfs.scope import unmatched
-from memfs.tokens import estimate_tokens
+from memfs.tokens import DEFAULT_SYSTEM_BUDGET, estimate_tokens
 from memfs.workspace import WorkspaceView
 
-DEFAULT_SYSTEM_BUDGET = 20_000
 NEAR_DUPLICATE_JACCARD = 0.8
 _LINK = re.compile(r"\[\[([^\]\|#\n]+)(?:#[^\]\|\n]*)?(?:\|[^\]\n]*)?\]\]")
 _WORD = re.compile(r"\w+")

@@ -45,6 +45,20 @@ class ObjectReader:
             except _Packed:
                 return self._ls_tree(commit)
 
+    def subject(self, commit: str) -> str | None:
+        """The first line of ``commit``'s message, as ``history.log`` gives it (None for a
+        message in another encoding than UTF-8, which ``git log`` would convert)."""
+        with self._lock:
+            try:
+                data = self._loose(commit)
+            except _Packed:
+                data = self._git.run("cat-file", "commit", commit)
+        headers, _, message = data.partition(b"\n\n")
+        if any(line.startswith(b"encoding ") for line in headers.split(b"\n")):
+            return None
+        lines = message.decode("utf-8", "replace").strip().splitlines()
+        return lines[0] if lines else ""
+
     def blobs(self, shas: list[str]) -> dict[str, bytes]:
         """Contents of many blobs: loose ones directly, the rest with one ``cat-file``."""
         found: dict[str, bytes] = {}

@@ -12,13 +12,11 @@ again. The exact shape is documented in the README.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from xml.sax.saxutils import quoteattr
 
 from memfs import paths
 from memfs.errors import InvalidFrontmatter
@@ -177,6 +175,8 @@ def project_folder(root: Path, labels: Labels, cache: ProjectionCache = CACHE,
     """The projection of a memory folder as it is on disk (project memory): every file is
     re-read only when its mtime or size changed; symbolic links and hidden entries are left
     out, and a file over ``MAX_DISK_FILE`` bytes is listed with a problem, not loaded."""
+    import hashlib  # only here (project memory): the personal tier is keyed by its HEAD
+
     day = (today or date.today()).isoformat()
     stats = [(rel, mtime, size) for rel, (mtime, size) in paths.stats(root).items()]
     head = hashlib.sha1(repr(stats).encode()).hexdigest()
@@ -295,6 +295,18 @@ def _parse_blob(path: str, data: bytes, full: bool) -> _Blob:
     keep = full or bool(file.paths)  # a scoped file's body is loaded when it applies
     return _Blob(len(data), file.description, file.body if keep else None, None, skill,
                  file.paths, file.expires)
+
+
+def quoteattr(text: str) -> str:
+    """``text`` escaped and quoted as an XML attribute value, exactly as
+    ``xml.sax.saxutils.quoteattr`` does (that module imports urllib, http and ssl)."""
+    text = (text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+            .replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;"))
+    if '"' not in text:
+        return f'"{text}"'
+    if "'" not in text:
+        return f"'{text}'"
+    return '"' + text.replace('"', "&quot;") + '"'
 
 
 def _skill_name(path: str) -> str | None:

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -92,6 +90,9 @@ class MemoryRepo:
 
     @classmethod
     def _build(cls, root: Path, agent_name: str, agent_id: str) -> MemoryRepo:
+        import shutil  # shutil and tempfile load where memory is made or edited, not read
+        import tempfile
+
         for stale in root.parent.glob(f".{root.name}-new-*"):  # left by a killed creator
             shutil.rmtree(stale, ignore_errors=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{root.name}-new-", dir=root.parent))
@@ -256,6 +257,8 @@ class Transaction:
     def begin(self) -> None:
         """Journal the original bytes of every touched path (the journal's commit point is
         the atomic rename of its manifest)."""
+        import shutil
+
         journal = self._journal
         journal.mkdir(exist_ok=True)
         for index, rel in enumerate(self.touched):

@@ -3,39 +3,22 @@
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from agent.runtime import Runtime
 from memfs_cli.background import spawn_reflection
 from memfs_cli.output import emit, emit_json
+from memfs_cli.workspace import setting_notes, workspace_of
 
 if TYPE_CHECKING:
     from agent.effective import EffectiveModel
 
-REFUSED_AT_USE = ("model", "api_base")  # a command that would use them refuses instead
-
-
-def workspace_of(args: argparse.Namespace) -> Path | None:
-    """``--workspace``, else the git top level of the current folder, else none."""
-    if getattr(args, "workspace", None):
-        return Path(args.workspace).resolve()
-    done = subprocess.run(["git", "rev-parse", "--show-toplevel"], capture_output=True,
-                          text=True)
-    return Path(done.stdout.strip()) if done.returncode == 0 and done.stdout.strip() else None
-
 
 def warnings(runtime: Runtime) -> list[str]:
     """Settings problems, and withheld project settings the command goes on without."""
-    notes = list(runtime.report.problems)
-    for item in runtime.report.withheld:
-        if item.applies and item.field not in REFUSED_AT_USE:
-            notes.append(f"{item.file} sets '{item.key}', not applied because this folder is "
-                         f"not trusted ('memfs trust {runtime.workspace}' trusts it)")
-    return notes
+    return setting_notes(runtime.report.problems, runtime.report.withheld, runtime.workspace)
 
 
 def runtime_for(args: argparse.Namespace) -> Runtime:

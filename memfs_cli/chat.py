@@ -27,9 +27,10 @@ from agent.events import (
 )
 from agent.runtime import Runtime
 from memfs_cli import worker
-from memfs_cli.agent_commands import runtime_for, workspace_of
+from memfs_cli.agent_commands import runtime_for
 from memfs_cli.approval import ask_terminal, interactive, terminal_approver
 from memfs_cli.output import emit, fail
+from memfs_cli.workspace import workspace_of
 
 
 def _note(text: str) -> None:

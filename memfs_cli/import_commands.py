@@ -7,8 +7,8 @@ from datetime import datetime
 from pathlib import Path
 
 from agent.importers import SOURCES, SourceSummary, summarize
-from memfs_cli.agent_commands import workspace_of
 from memfs_cli.output import emit, emit_json
+from memfs_cli.workspace import workspace_of
 
 
 def _day(when: datetime | None) -> str:

@@ -56,18 +56,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(_version())  # answered before the command modules (and their imports) load
         return 0
     from memfs.errors import MemfsError
+    from memfs_cli import memory_status
     from memfs_cli.output import fail
 
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = memory_status.quick_args(list(sys.argv[1:] if argv is None else argv))
+    if args is None:  # every command but the plain 'memory status' (which starts light)
+        args = build_parser().parse_args(argv)
     try:
-        return int(args.handler(args) or 0)
+        code = int(args.handler(args) or 0)
     except MemfsError as exc:
-        return fail(str(exc))
+        code = fail(str(exc))
     except KeyboardInterrupt:
         return fail("interrupted", code=130)
     except BrokenPipeError:
         return 0
+    if argv is None and args.handler is memory_status.quick_status:
+        memory_status.leave(code)  # the console script's 'memory status' ends here
+    return code
 
 
 def _version() -> str:

@@ -12,24 +12,21 @@ from memfs import backup as backups
 from memfs import export as exporting
 from memfs import history, letta_locations, remote
 from memfs.errors import InvalidArgument
-from memfs.home import DEFAULT_AGENT_ID, default_name, memory_dir
+from memfs.home import default_name, memory_dir
 from memfs.letta_import import import_letta
-from memfs.lint import DEFAULT_SYSTEM_BUDGET, ERROR, Finding, lint
+from memfs.lint import ERROR, Finding, lint
 from memfs.project import PREFIX, ProjectStore
 from memfs.projection import FileEntry, project, render_tree
 from memfs.store import MemoryStore
+from memfs.tokens import DEFAULT_SYSTEM_BUDGET
 from memfs_cli.agent_commands import runtime_for
+from memfs_cli.memory_status import cmd_status, store_of
 from memfs_cli.output import emit, emit_json
 
 Handler = Callable[[argparse.Namespace], int]
 
 
-def _store(args: argparse.Namespace) -> MemoryStore:
-    """The selected agent's memory; the default agent's is created on first use."""
-    return MemoryStore.open(args.agent, create=args.agent == DEFAULT_AGENT_ID)
-
-
-def _for_agent(handler: Handler, may_create: bool) -> Handler:
+def for_agent(handler: Handler, may_create: bool) -> Handler:
     """Run ``handler`` for ``--agent``, else the workspace's current agent (as every other
     command does). Only init, import and restore may name an agent that does not exist yet."""
     def run(args: argparse.Namespace) -> int:
@@ -76,33 +73,6 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_status(args: argparse.Namespace) -> int:
-    store = _store(args)
-    proj = project(store.repo)
-    dirty = store.repo.dirty_paths()
-    sync = remote.status(store.repo)
-    data = {
-        "agent": args.agent, "path": str(store.root), "head": proj.head,
-        "files": len(proj.files), "system_files": sum(1 for f in proj.files if f.in_context),
-        "system_tokens": proj.system_tokens, "system_budget": DEFAULT_SYSTEM_BUDGET,
-        "prompt_tokens": proj.tokens, "dirty": dirty, "remote": sync.to_dict(),
-    }
-    if args.json:
-        emit_json(data)
-        return 0
-    emit("\n".join([
-        f"agent:   {args.agent}",
-        f"memory:  {store.root}",
-        f"head:    {proj.head[:12]} ({history.log(store.repo, limit=1)[0].subject})",
-        f"files:   {data['files']} ({data['system_files']} in system/, always in context)",
-        f"system/: ~{proj.system_tokens} tokens of a {DEFAULT_SYSTEM_BUDGET} budget; "
-        f"whole memory block ~{proj.tokens} tokens",
-        f"changes: {', '.join(dirty) if dirty else 'none uncommitted'}",
-        f"remote:  {sync.url or 'none'}" + (f" ({sync.state})" if sync.url else ""),
-    ]))
-    return 0
-
-
 def _shared(args: argparse.Namespace) -> ProjectStore | None:
     """The workspace's project memory, when it has one (tree, tokens, lint and the markdown
     exports cover it too, its paths under ``project/``)."""
@@ -116,7 +86,7 @@ def _both(args: argparse.Namespace, store: MemoryStore) -> list[FileEntry]:
 
 
 def cmd_tree(args: argparse.Namespace) -> int:
-    files = _both(args, _store(args))
+    files = _both(args, store_of(args))
     if args.json:
         emit_json([{"path": f.path, "description": f.description, "size": f.size,
                     "tokens": f.tokens, "in_context": f.in_context, "paths": list(f.globs),
@@ -130,7 +100,7 @@ def cmd_tree(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    store = _store(args)
+    store = store_of(args)
     if args.lines:
         start, _, end = args.lines.partition("-")
         if not start.isdigit() or (end and not end.isdigit()):
@@ -142,12 +112,12 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_prompt(args: argparse.Namespace) -> int:
-    emit(project(_store(args).repo).text)
+    emit(project(store_of(args).repo).text)
     return 0
 
 
 def cmd_write(args: argparse.Namespace) -> int:
-    store = _store(args)
+    store = store_of(args)
     body = _body_from_stdin()
     result = store.write(args.path, args.description, body, args.reason,
                          read_only=args.read_only, limit=args.limit, force=args.force)
@@ -155,15 +125,16 @@ def cmd_write(args: argparse.Namespace) -> int:
 
 
 def cmd_rm(args: argparse.Namespace) -> int:
-    return _print_edit(args, _store(args).delete(args.path, args.reason, force=args.force))
+    return _print_edit(args, store_of(args).delete(args.path, args.reason, force=args.force))
 
 
 def cmd_mv(args: argparse.Namespace) -> int:
-    return _print_edit(args, _store(args).rename(args.old, args.new, args.reason, force=args.force))
+    store = store_of(args)
+    return _print_edit(args, store.rename(args.old, args.new, args.reason, force=args.force))
 
 
 def cmd_log(args: argparse.Namespace) -> int:
-    entries = history.log(_store(args).repo, args.path, args.limit)
+    entries = history.log(store_of(args).repo, args.path, args.limit)
     if args.json:
         emit_json([e.to_dict() for e in entries])
     else:
@@ -172,16 +143,16 @@ def cmd_log(args: argparse.Namespace) -> int:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    sys.stdout.write(history.diff(_store(args).repo, args.rev_a, args.rev_b, args.path))
+    sys.stdout.write(history.diff(store_of(args).repo, args.rev_a, args.rev_b, args.path))
     return 0
 
 
 def cmd_revert(args: argparse.Namespace) -> int:
-    return _print_edit(args, history.revert(_store(args).repo, args.rev, args.reason))
+    return _print_edit(args, history.revert(store_of(args).repo, args.rev, args.reason))
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    hits, truncated = _store(args).search(args.query, regex=args.regex,
+    hits, truncated = store_of(args).search(args.query, regex=args.regex,
                                           ignore_case=not args.case_sensitive, limit=args.limit)
     if args.json:
         emit_json({"hits": [{"path": h.path, "line": h.line, "text": h.text} for h in hits],
@@ -192,7 +163,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_tokens(args: argparse.Namespace) -> int:
-    proj = project(_store(args).repo)
+    proj = project(store_of(args).repo)
     shared = _shared(args)
     team = shared.projection() if shared is not None else None
     rows = sorted(list(proj.files) + list(team.files if team else ()),
@@ -219,7 +190,7 @@ def cmd_tokens(args: argparse.Namespace) -> int:
 def cmd_lint(args: argparse.Namespace) -> int:
     shared = _shared(args)
     workspace = args.runtime.workspace
-    findings = lint(_store(args).root, args.budget, workspace=workspace,
+    findings = lint(store_of(args).root, args.budget, workspace=workspace,
                     other_tier={PREFIX + p for p in shared.list_files()} if shared else None)
     if shared is not None:
         findings += [Finding(f.code, f.severity, PREFIX + f.path, f.start_line, f.end_line,
@@ -234,7 +205,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    made = backups.backup(_store(args).repo, args.agent)
+    made = backups.backup(store_of(args).repo, args.agent)
     emit_json(made.to_dict()) if args.json else emit(f"backed up to {made.path}")
     return 0
 
@@ -258,7 +229,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    store = _store(args)
+    store = store_of(args)
     default = {"tar.gz": "memory.tar.gz", "agents-md": "AGENTS.md", "claude-md": "CLAUDE.md"}
     if args.format not in default:
         raise InvalidArgument(f"unknown format {args.format!r}",
@@ -285,7 +256,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_remote(args: argparse.Namespace) -> int:
-    repo = _store(args).repo
+    repo = store_of(args).repo
     action = args.action
     if action == "set":
         if not args.url:
@@ -472,4 +443,4 @@ def register(parser: argparse.ArgumentParser) -> None:
     for name, help_text, add_args, handler in COMMANDS:
         p = sub.add_parser(name, help=help_text, description=help_text)
         add_args(p)
-        p.set_defaults(handler=_for_agent(handler, name in MAY_CREATE))
+        p.set_defaults(handler=for_agent(handler, name in MAY_CREATE))

@@ -10,9 +10,10 @@ from pathlib import Path
 from agent.runtime import Runtime
 from memfs import project
 from memfs.errors import InvalidArgument, NotFound
-from memfs.lint import DEFAULT_SYSTEM_BUDGET, ERROR, lint
+from memfs.lint import ERROR, lint
 from memfs.project import ProjectStore
 from memfs.projection import render_tree
+from memfs.tokens import DEFAULT_SYSTEM_BUDGET
 from memfs_cli.agent_commands import runtime_for
 from memfs_cli.output import emit, emit_json
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from agent import settings, trust
 from memfs.errors import InvalidArgument
-from memfs_cli.agent_commands import workspace_of
 from memfs_cli.output import emit, emit_json, fail
+from memfs_cli.workspace import workspace_of
 
 
 def _folder(args: argparse.Namespace) -> Path:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -50,3 +51,58 @@ def test_memory_status_loads_no_model_client(tmp_path: Path) -> None:
     lines = done.stdout.splitlines()
     assert lines[0].startswith("agent:")
     assert lines[-1] == "exit 0 loaded []"
+
+
+LIGHT = """
+import sys
+from memfs_cli.main import main
+code = main(["memory", "status"])
+heavy = [m for m in ("pydantic", "agent.settings", "agent.runtime", "yaml", "xml.sax.saxutils",
+                     "memfs.history") if m in sys.modules]
+print("exit", code, "loaded", heavy)
+"""
+
+
+def _env(tmp_path: Path, user_settings: dict[str, object]) -> dict[str, str]:
+    config = tmp_path / "config"
+    (config / "memfs").mkdir(parents=True)
+    (config / "memfs" / "settings.json").write_text(json.dumps(user_settings))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MEMFS_")}
+    env.update({"MEMFS_HOME": str(tmp_path / "home"), "XDG_CONFIG_HOME": str(config),
+                "MEMFS_NO_WORKER": "1"})
+    return env
+
+
+def test_memory_status_loads_no_settings_model_and_no_yaml(tmp_path: Path) -> None:
+    """Plain settings (and a cloned project's withheld ``agent``) are resolved without the
+    settings model (pydantic), the agent runtime or PyYAML, with the same notes and agent."""
+    workspace = tmp_path / "workspace"
+    (workspace / ".memfs").mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", str(workspace)], check=True)
+    (workspace / ".memfs" / "settings.json").write_text(json.dumps(
+        {"agent": "cloned-agent", "maxSteps": 5}))
+    env = _env(tmp_path, {"model": "openai/gpt-4o", "maxSteps": 30, "requestTimeout": 60,
+                          "sleeptime": {"trigger": "off"}, "approval": {"personal": "ask"}})
+    for _ in range(2):  # the first creates the default agent's memory
+        done = subprocess.run([sys.executable, "-c", LIGHT], capture_output=True, text=True,
+                              timeout=120, cwd=workspace, env=env)
+        assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "agent:   memory-agent", "the untrusted project's agent is not used"
+    assert lines[-1] == "exit 0 loaded []"
+    assert done.stderr == (
+        f"memfs: warning: {workspace / '.memfs' / 'settings.json'} sets 'agent', not applied "
+        f"because this folder is not trusted ('memfs trust {workspace}' trusts it)\n")
+
+
+def test_a_setting_only_the_model_can_judge_is_reported_as_before(tmp_path: Path) -> None:
+    """A value the light reader cannot vouch for sends ``memory status`` through the full
+    settings load: the bad setting is named with its source, and the command goes on."""
+    env = _env(tmp_path, {"maxSteps": 0, "agent": "memory-agent"})
+    done = subprocess.run([sys.executable, "-m", "memfs_cli.main", "memory", "status"],
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("agent:   memory-agent\n")
+    settings = tmp_path / "config" / "memfs" / "settings.json"
+    assert done.stderr == (f"memfs: warning: setting 'maxSteps' from {settings}: Input should "
+                           "be greater than or equal to 1; using its default\n")

@@ -60,12 +60,27 @@ def test_skill_files_may_carry_a_name() -> None:
 
 
 @given(
-    key=st.sampled_from(["description", "name", "limit", "read_only", "colour"]),
+    key=st.sampled_from(["description", "name", "limit", "read_only", "colour", "on", "null"]),
     value=st.text(alphabet="abcAZyYnN :#-'\"[]{}&*!|>%@`(),._019\t\\ü~\x85\u2028\x07",
                   max_size=30),
 )
 def test_fast_frontmatter_reader_agrees_with_yaml(key: str, value: str) -> None:
-    raw = f"{key}: {value}"
+    _agrees(f"{key}: {value}")
+
+
+@given(
+    key=st.sampled_from(["description", "name", "on", "null"]),
+    inner=st.text(alphabet="abc :#-'\"[]{}&*!|>%@`,\tü\x85\u2028", max_size=30),
+    after=st.sampled_from(["", " ", "'", " # note"]),
+)
+def test_fast_reader_takes_single_quoted_text_as_yaml_does(key: str, inner: str,
+                                                          after: str) -> None:
+    """Single-quoted text (how the serialiser writes a description holding ': ') is read
+    without PyYAML, to the same value."""
+    _agrees(f"{key}: '{inner}'{after}\nlimit: 5")
+
+
+def _agrees(raw: str) -> None:
     try:
         expected = yaml.load(raw, Loader=yaml.CSafeLoader)
     except yaml.YAMLError:

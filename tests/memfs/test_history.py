@@ -10,6 +10,7 @@ import pytest
 from memfs import backup, export, history
 from memfs.errors import AlreadyExists, GitError, SecretDetected
 from memfs.home import memory_dir
+from memfs.objects import ObjectReader
 from memfs.store import MemoryStore
 from tests.memfs.conftest import commit_count, git
 
@@ -25,6 +26,20 @@ def test_log_for_all_and_one_path(store: MemoryStore) -> None:
     only = [e.subject for e in history.log(store.repo, "moved/a.md")]
     assert only == ["move a", "edit a", "add a"]
     assert [e.subject for e in history.log(store.repo, limit=1)] == ["move a"]
+
+
+def test_subject_read_in_process_is_the_logs(store: MemoryStore) -> None:
+    """``memfs memory status`` reads HEAD's subject from the object store (loose or packed)
+    and must show what ``history.log`` shows; a message in another encoding is left to git."""
+    store.create("a.md", "A", "1\n", "  add a: ünïcode\n\nwhy it matters\nmore  ")
+    reader = ObjectReader(store.repo.common_dir)
+    loose = reader.subject(store.repo.head())
+    git(store.root, "gc", "--quiet")  # packs every object
+    packed = ObjectReader(store.repo.common_dir).subject(store.repo.head())
+    assert loose == packed == history.log(store.repo, limit=1)[0].subject == "add a: ünïcode"
+    git(store.root, "-c", "i18n.commitEncoding=ISO-8859-1", "commit", "--allow-empty", "-m",
+        "latin")
+    assert reader.subject(store.repo.head()) is None
 
 
 def test_show_and_diff(store: MemoryStore) -> None:

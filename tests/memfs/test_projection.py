@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from memfs.projection import TREE_MAX_CHILDREN, ProjectionCache, project
+from xml.sax import saxutils
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from memfs.projection import TREE_MAX_CHILDREN, ProjectionCache, project, quoteattr
 from memfs.repo import MemoryRepo
 from memfs.store import MemoryStore
 
@@ -92,3 +97,10 @@ def test_packed_objects_project_the_same(store: MemoryStore) -> None:
     store.repo.git.run("gc", "-q", "--prune=now")
     assert not any((store.root / ".git" / "objects").glob("[0-9a-f][0-9a-f]/*"))
     assert project(store.repo, ProjectionCache()).text == loose
+
+
+@given(st.text(alphabet="ab &<>\"'\n\r\t;#ü", max_size=20))
+def test_attribute_quoting_is_the_standard_librarys(text: str) -> None:
+    """The projection quotes attributes itself (xml.sax.saxutils imports urllib, http and
+    ssl) and must quote them exactly as that module would."""
+    assert quoteattr(text) == saxutils.quoteattr(text)
