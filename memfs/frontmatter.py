@@ -30,6 +30,8 @@ _UNUSUAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
 _YAML_WORDS = {"true", "false", "yes", "no", "on", "off", "null", "y", "n"}
 SKILL_KEYS = ("name",)
 _DELIM = "---"
+_QUICK_OPENER = "---\ndescription: "
+_QUICK_CLOSER = "\n---\n"
 
 
 @dataclass(frozen=True)
@@ -163,6 +165,9 @@ def parse(text: str, path: str = "") -> MemoryFile:
 def check(text: str, path: str = "") -> tuple[MemoryFile | None, list[Problem]]:
     """The parsed file, or every frontmatter problem found (each on its own line). A YAML
     error hides what comes after it; otherwise all problems are reported."""
+    quick = _description_only(text)
+    if quick is not None:
+        return MemoryFile(description=quick[0], body=quick[1]), []
     where = f" in {path}" if path else ""
     parts = split(text)
     if parts is None:
@@ -197,6 +202,23 @@ def check(text: str, path: str = "") -> tuple[MemoryFile | None, list[Problem]]:
         limit=meta.get("limit"), extra=extra, newline=nl, paths=globs_of(meta.get("paths")),
         expires=date_of(meta.get("expires")),
     ), []
+
+
+def _description_only(text: str) -> tuple[str, str] | None:
+    """(description, body) of a file whose whole frontmatter is one plain ``description:``
+    line, the common case, read without splitting lines or checking keys; None for anything
+    else (which then takes the full path, with the same result for this case)."""
+    if not text.startswith(_QUICK_OPENER):
+        return None
+    end = text.find(_QUICK_CLOSER, len(_QUICK_OPENER))
+    if end < 0:
+        return None
+    line = text[4:end]
+    match = _SIMPLE_LINE.match(line)
+    if (match is None or "\n" in line or "\r" in line or _UNUSUAL.search(line)
+            or match.group(2).lower() in _YAML_WORDS):
+        return None
+    return match.group(2), text[end + len(_QUICK_CLOSER):]
 
 
 def globs_of(value: Any) -> tuple[str, ...]:

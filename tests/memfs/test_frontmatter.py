@@ -8,7 +8,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from memfs.errors import InvalidFrontmatter
-from memfs.frontmatter import MemoryFile, load_yaml, parse
+from memfs.frontmatter import MemoryFile, check, load_yaml, parse
 from memfs.store import MemoryStore
 
 
@@ -75,3 +75,23 @@ def test_fast_frontmatter_reader_agrees_with_yaml(key: str, value: str) -> None:
     except yaml.YAMLError:
         got = "error"
     assert got == expected
+
+
+
+@example(value="yes", newline="\n")
+@example(value="a\rb", newline="\n")
+@example(value="Plain words, as written", newline="\r\n")
+@given(
+    value=st.text(alphabet="abcAZyYnN :#-'\"[]{}&*!|>%@`(),._019\t\r\\ü~\x85\u2028\x07",
+                  max_size=30),
+    newline=st.sampled_from(["\n", "\r\n"]),
+)
+def test_a_description_only_frontmatter_reads_as_the_full_reader_does(value: str, newline: str
+                                                                       ) -> None:
+    """The quick path for the common one-line frontmatter gives what the full reader gives
+    (a second line, here a default ``read_only: false``, always takes the full reader)."""
+    body = f"# Title{newline}text{newline}"
+    quick, _ = check(f"---{newline}description: {value}{newline}---{newline}{body}")
+    full, _ = check(f"---{newline}description: {value}{newline}read_only: false{newline}"
+                    f"---{newline}{body}")
+    assert quick == full
