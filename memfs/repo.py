@@ -33,6 +33,14 @@ LOCK_NAME = "memfs-write.flock"
 JOURNAL_DIR = "memfs-journal"
 TMP_DIR = "memfs-tmp"
 DEFAULT_LOCK_TIMEOUT = 60.0
+# Our commits skip git's own after-commit maintenance (a second git process on every
+# commit, and worker threads to stat the index in parallel: both cost more than they save
+# for a memory repo) and run ``git gc --auto`` only when git's own estimate says it is due.
+_COMMIT_ENV = {"GIT_CONFIG_COUNT": "2",
+               "GIT_CONFIG_KEY_0": "maintenance.auto", "GIT_CONFIG_VALUE_0": "false",
+               "GIT_CONFIG_KEY_1": "core.preloadIndex", "GIT_CONFIG_VALUE_1": "false"}
+_GC_AUTO = 6700  # git's default gc.auto (loose objects)
+_GC_AUTO_PACK_LIMIT = 50  # git's default gc.autoPackLimit
 _STALE_GIT_LOCKS = ("index.lock", "HEAD.lock", "ORIG_HEAD.lock", "packed-refs.lock", "config.lock")
 
 SEED_FILES: dict[str, MemoryFile] = {
@@ -171,6 +179,25 @@ class MemoryRepo:
                 found.append(record[3:])
                 skip = record[0] in "RC"
         return found
+
+    def gc_due(self) -> bool:
+        """git's own estimate of whether ``git gc --auto`` has work: more than 1/256th of
+        ``gc.auto`` loose objects in the ``objects/17`` fan-out folder, or more packs than
+        ``gc.autoPackLimit`` (git then applies the repository's actual settings)."""
+        objects = self.common_dir / "objects"
+        try:
+            loose = sum(1 for name in os.listdir(objects / "17") if len(name) == 38)
+        except FileNotFoundError:
+            loose = 0
+        if loose > (_GC_AUTO + 255) // 256:
+            return True
+        try:
+            packs = os.listdir(objects / "pack")
+        except FileNotFoundError:
+            return False
+        kept = {name[:-5] for name in packs if name.endswith(".keep")}
+        return sum(1 for name in packs if name.endswith(".pack")
+                   and name[:-5] not in kept) > _GC_AUTO_PACK_LIMIT
 
     # ----- writing ---------------------------------------------------------------------------
     @contextmanager
@@ -313,10 +340,12 @@ class Transaction:
             git = self.repo.git
             commit = ("commit", "-q", "--no-verify", "-m", reason, "--", *self.touched)
             # Tracked paths commit in one git call; new (or untracked) ones are added first.
-            if self._added or git.run_full(*commit)[0] != 0:
+            if self._added or git.run_full(*commit, env=_COMMIT_ENV)[0] != 0:
                 git.run("add", "-A", "--", *self.touched)
-                git.run(*commit)
+                git.run(*commit, env=_COMMIT_ENV)
             self.commit_sha = self.repo.head()
+            if self.repo.gc_due():
+                git.run_full("gc", "--auto", "--quiet")
         _clear(self._journal)
 
     def rollback(self) -> None:
