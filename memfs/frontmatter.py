@@ -32,6 +32,7 @@ SKILL_KEYS = ("name",)
 _DELIM = "---"
 _QUICK_OPENER = "---\ndescription: "
 _QUICK_CLOSER = "\n---\n"
+_QUICK_MAX = 1000  # characters of a description written without YAML (its width is 10,000)
 
 
 @dataclass(frozen=True)
@@ -77,12 +78,23 @@ def render_meta(meta: dict[str, Any], body: str, newline: str = "\n") -> str:
 def _dump(meta: dict[str, Any]) -> str:
     """YAML for ``meta`` that reads back as ``meta``: readable unicode, except that text
     holding characters YAML reads as line breaks (NEL, U+2028, U+2029) is written escaped."""
+    if len(meta) == 1 and _plain_description(meta.get("description")):
+        return f"description: {meta['description']}\n"  # what YAML writes for it
     for allow_unicode in (True, False):
         dumped = yaml.safe_dump(meta, sort_keys=False, allow_unicode=allow_unicode,
                                 default_flow_style=False, width=10_000)
         if yaml.load(dumped, Loader=_LOADER) == meta:
             break
     return dumped
+
+
+def _plain_description(value: Any) -> bool:
+    """Whether YAML writes ``value`` as a plain scalar on one line and reads it back as the
+    same text: printable, no YAML syntax or look-alike word (the simple-line rule), and far
+    shorter than the line width that would fold it."""
+    return (isinstance(value, str) and len(value) <= _QUICK_MAX and value.isprintable()
+            and _SIMPLE_LINE.match(f"description: {value}") is not None
+            and value.lower() not in _YAML_WORDS)
 
 
 def split(text: str) -> tuple[str, str, str] | None:

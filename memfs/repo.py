@@ -240,20 +240,23 @@ class MemoryRepo:
                 raise
 
     def _recover(self) -> None:
-        for name in _STALE_GIT_LOCKS:
-            (self.git_dir / name).unlink(missing_ok=True)
-            (self.common_dir / name).unlink(missing_ok=True)
-        for stale in self.git_dir.glob("next-index-*.lock"):
-            stale.unlink(missing_ok=True)
-        refs = self.common_dir / "refs"
-        if refs.is_dir():
-            for stale in refs.rglob("*.lock"):
-                stale.unlink(missing_ok=True)
-        if (self.git_dir / "REVERT_HEAD").exists():
+        git_names = _names(self.git_dir)
+        stale = [self.git_dir / name for name in git_names if name in _STALE_GIT_LOCKS
+                 or (name.startswith("next-index-") and name.endswith(".lock"))]
+        if self.common_dir != self.git_dir:
+            stale += [self.common_dir / name for name in _names(self.common_dir)
+                      if name in _STALE_GIT_LOCKS]
+        for path in stale:
+            path.unlink(missing_ok=True)
+        for dirpath, _, filenames in os.walk(self.common_dir / "refs"):
+            for name in filenames:
+                if name.endswith(".lock"):
+                    Path(dirpath, name).unlink(missing_ok=True)
+        if "REVERT_HEAD" in git_names:
             self.git.run_full("revert", "--abort")
-        if (self.git_dir / "rebase-merge").exists() or (self.git_dir / "rebase-apply").exists():
+        if "rebase-merge" in git_names or "rebase-apply" in git_names:
             self.git.run_full("rebase", "--abort")
-        if (self.git_dir / "MERGE_HEAD").exists():
+        if "MERGE_HEAD" in git_names:
             self.git.run_full("merge", "--abort")
         journal = self.git_dir / JOURNAL_DIR
         manifest = journal / "manifest.json"
@@ -263,8 +266,9 @@ class MemoryRepo:
                 _restore_originals(self.root, journal, data["paths"])
             if data["paths"]:
                 self.git.run("reset", "-q", "HEAD", "--", *data["paths"], ok_codes=(0, 1))
-        _clear(journal)
-        _clear(self.git_dir / TMP_DIR)
+        for scratch in (JOURNAL_DIR, TMP_DIR):
+            if scratch in git_names:
+                _clear(self.git_dir / scratch)
 
 
 class Transaction:
@@ -355,6 +359,14 @@ class Transaction:
         if self.changed:
             self.repo.git.run("reset", "-q", "HEAD", "--", *self.touched, ok_codes=(0, 1))
         _clear(self._journal)
+
+
+def _names(folder: Path) -> set[str]:
+    """The entries of ``folder`` (none when it is missing)."""
+    try:
+        return set(os.listdir(folder))
+    except FileNotFoundError:
+        return set()
 
 
 def _clear(folder: Path) -> None:

@@ -95,3 +95,19 @@ def test_a_description_only_frontmatter_reads_as_the_full_reader_does(value: str
     full, _ = check(f"---{newline}description: {value}{newline}read_only: false{newline}"
                     f"---{newline}{body}")
     assert quick == full
+
+
+@example(value="yes")
+@example(value="a\tb")
+@example(value="Plain words, as written " * 60)
+@given(value=st.text(alphabet="abcAZyYnN :#-'\"[]{}&*!|>%@`(),._019\t\\ü~\x85\u2028\u200b\x07"
+                     "\ue000\ufffe\U0001f600", max_size=40))
+def test_a_description_alone_renders_as_yaml_writes_it(value: str) -> None:
+    """The quick writer for a lone description writes exactly what YAML writes."""
+    text = MemoryFile(description=value, body="b\n").render() if value.strip() else None
+    if text is not None:
+        expected = yaml.safe_dump({"description": value}, sort_keys=False, allow_unicode=True,
+                                  default_flow_style=False, width=10_000)
+        if yaml.load(expected, Loader=yaml.CSafeLoader) == {"description": value}:
+            assert text == f"---\n{expected}---\nb\n"
+        assert parse(text).description == value
