@@ -26,6 +26,7 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # flow or block syntax, no comment, no number/bool/null look-alike): parsed without YAML.
 _PLAIN = r"[^:#\[\]{}&*!|>'\"%@`]"
 _SIMPLE_LINE = re.compile(rf"^([a-z_]+): ([A-Za-z(]{_PLAIN}*(?!\s){_PLAIN})$")
+_QUOTED_LINE = re.compile(r"description: '((?:[^']|'')*)'")  # a single-quoted value
 _UNUSUAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
 _YAML_WORDS = {"true", "false", "yes", "no", "on", "off", "null", "y", "n"}
 SKILL_KEYS = ("name",)
@@ -217,18 +218,26 @@ def check(text: str, path: str = "") -> tuple[MemoryFile | None, list[Problem]]:
 
 
 def _description_only(text: str) -> tuple[str, str] | None:
-    """(description, body) of a file whose whole frontmatter is one plain ``description:``
-    line, the common case, read without splitting lines or checking keys; None for anything
-    else (which then takes the full path, with the same result for this case)."""
+    """(description, body) of a file whose whole frontmatter is one ``description:`` line
+    holding plain or single-quoted printable text (what ``render`` writes for a lone
+    description), the common case, read without splitting lines or checking keys; None for
+    anything else (which then takes the full path, with the same result for this case)."""
     if not text.startswith(_QUICK_OPENER):
         return None
     end = text.find(_QUICK_CLOSER, len(_QUICK_OPENER))
     if end < 0:
         return None
     line = text[4:end]
+    if "\n" in line or "\r" in line or _UNUSUAL.search(line):
+        return None
+    match = _QUOTED_LINE.fullmatch(line)
+    if match is not None:
+        value = match.group(1).replace("''", "'")
+        if not value.isprintable() or not value.strip():
+            return None
+        return value, text[end + len(_QUICK_CLOSER):]
     match = _SIMPLE_LINE.match(line)
-    if (match is None or "\n" in line or "\r" in line or _UNUSUAL.search(line)
-            or match.group(2).lower() in _YAML_WORDS):
+    if match is None or match.group(2).lower() in _YAML_WORDS:
         return None
     return match.group(2), text[end + len(_QUICK_CLOSER):]
 

@@ -80,6 +80,12 @@ def test_fast_frontmatter_reader_agrees_with_yaml(key: str, value: str) -> None:
 
 @example(value="yes", newline="\n")
 @example(value="a\rb", newline="\n")
+@example(value="'Who I am: a role, and ''quotes'''", newline="\n")
+@example(value="'  padded  '", newline="\n")
+@example(value="'a' b'", newline="\n")
+@example(value="'a' # c", newline="\n")
+@example(value="''", newline="\n")
+@example(value="'\\t'", newline="\n")
 @example(value="Plain words, as written", newline="\r\n")
 @given(
     value=st.text(alphabet="abcAZyYnN :#-'\"[]{}&*!|>%@`(),._019\t\r\\ü~\x85\u2028\x07",
