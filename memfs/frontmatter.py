@@ -25,10 +25,14 @@ _PLAIN = r"[^:#\[\]{}&*!|>'\"%@`]"
 _SIMPLE_LINE = re.compile(rf"^([a-z_]+): ([A-Za-z(]{_PLAIN}*(?!\s){_PLAIN})$")
 # ...or a single-quoted one (how the serialiser writes text holding ': ' and the like).
 _QUOTED_LINE = re.compile(r"^([a-z_]+): '((?:[^']|'')*)'$")
+_QUOTED_DESCRIPTION = re.compile(r"description: '((?:[^']|'')*)'")
 _UNUSUAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
 _YAML_WORDS = {"true", "false", "yes", "no", "on", "off", "null", "y", "n"}
 SKILL_KEYS = ("name",)
 _DELIM = "---"
+_QUICK_OPENER = "---\ndescription: "
+_QUICK_CLOSER = "\n---\n"
+_QUICK_MAX = 1000  # characters of a description written without YAML (its width is 10,000)
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,8 @@ def _yaml_error() -> type[Exception]:
 def _dump(meta: dict[str, Any]) -> str:
     """YAML for ``meta`` that reads back as ``meta``: readable unicode, except that text
     holding characters YAML reads as line breaks (NEL, U+2028, U+2029) is written escaped."""
+    if len(meta) == 1 and _plain_description(meta.get("description")):
+        return f"description: {meta['description']}\n"  # what YAML writes for it
     import yaml
 
     for allow_unicode in (True, False):
@@ -98,6 +104,15 @@ def _dump(meta: dict[str, Any]) -> str:
         if yaml.load(dumped, Loader=_loader()) == meta:
             break
     return dumped
+
+
+def _plain_description(value: Any) -> bool:
+    """Whether YAML writes ``value`` as a plain scalar on one line and reads it back as the
+    same text: printable, no YAML syntax or look-alike word (the simple-line rule), and far
+    shorter than the line width that would fold it."""
+    return (isinstance(value, str) and len(value) <= _QUICK_MAX and value.isprintable()
+            and _SIMPLE_LINE.match(f"description: {value}") is not None
+            and value.lower() not in _YAML_WORDS)
 
 
 def split(text: str) -> tuple[str, str, str] | None:
@@ -192,6 +207,9 @@ def parse(text: str, path: str = "") -> MemoryFile:
 def check(text: str, path: str = "") -> tuple[MemoryFile | None, list[Problem]]:
     """The parsed file, or every frontmatter problem found (each on its own line). A YAML
     error hides what comes after it; otherwise all problems are reported."""
+    quick = _description_only(text)
+    if quick is not None:
+        return MemoryFile(description=quick[0], body=quick[1]), []
     where = f" in {path}" if path else ""
     parts = split(text)
     if parts is None:
@@ -226,6 +244,31 @@ def check(text: str, path: str = "") -> tuple[MemoryFile | None, list[Problem]]:
         limit=meta.get("limit"), extra=extra, newline=nl, paths=globs_of(meta.get("paths")),
         expires=date_of(meta.get("expires")),
     ), []
+
+
+def _description_only(text: str) -> tuple[str, str] | None:
+    """(description, body) of a file whose whole frontmatter is one ``description:`` line
+    holding plain or single-quoted printable text (what ``render`` writes for a lone
+    description), the common case, read without splitting lines or checking keys; None for
+    anything else (which then takes the full path, with the same result for this case)."""
+    if not text.startswith(_QUICK_OPENER):
+        return None
+    end = text.find(_QUICK_CLOSER, len(_QUICK_OPENER))
+    if end < 0:
+        return None
+    line = text[4:end]
+    if "\n" in line or "\r" in line or _UNUSUAL.search(line):
+        return None
+    match = _QUOTED_DESCRIPTION.fullmatch(line)
+    if match is not None:
+        value = match.group(1).replace("''", "'")
+        if not value.isprintable() or not value.strip():
+            return None
+        return value, text[end + len(_QUICK_CLOSER):]
+    match = _SIMPLE_LINE.match(line)
+    if match is None or match.group(2).lower() in _YAML_WORDS:
+        return None
+    return match.group(2), text[end + len(_QUICK_CLOSER):]
 
 
 def globs_of(value: Any) -> tuple[str, ...]:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
+from typing import IO
 
 from memfs.errors import GitError
 
@@ -58,16 +60,32 @@ class Git:
     def run_full(
         self, *args: str, input: bytes | None = None, env: Mapping[str, str] | None = None
     ) -> tuple[int, bytes, str]:
-        """Run git and return (exit code, stdout bytes, stderr text) without raising."""
+        """Run git and return (exit code, stdout bytes, stderr text) without raising.
+
+        With ``input``, it and stderr go through anonymous temporary files, so stdout is read
+        in one pass (``communicate`` would poll three pipes and feed the input 512 bytes at a
+        time: a large ``cat-file --batch`` paid for that)."""
         merged = {**os.environ, **_ENV, **(env or {})}
+        if input is None:
+            code, out, err_bytes = self._spawn(args, merged, subprocess.DEVNULL,
+                                               subprocess.PIPE)
+        else:
+            with tempfile.TemporaryFile() as stdin, tempfile.TemporaryFile() as stderr:
+                stdin.write(input)
+                stdin.seek(0)
+                code, out, _ = self._spawn(args, merged, stdin, stderr)
+                stderr.seek(0)
+                err_bytes = stderr.read()
+        return code, out, err_bytes.decode("utf-8", "replace").removesuffix("\n")
+
+    def _spawn(self, args: tuple[str, ...], env: Mapping[str, str], stdin: int | IO[bytes],
+               stderr: int | IO[bytes]) -> tuple[int, bytes, bytes]:
         try:
-            done = subprocess.run(
-                ["git", *args], cwd=self.root, input=input, capture_output=True, env=merged,
-                stdin=subprocess.DEVNULL if input is None else None, check=False)
+            done = subprocess.run(["git", *args], cwd=self.root, env=env, stdin=stdin,
+                                  stdout=subprocess.PIPE, stderr=stderr, check=False)
         except FileNotFoundError as exc:  # pragma: no cover - git missing on the machine
             raise GitError("git is not installed or not on PATH", "install git >= 2.28") from exc
-        err = done.stderr.decode("utf-8", "replace").removesuffix("\n")
-        return done.returncode, done.stdout, err
+        return done.returncode, done.stdout, done.stderr or b""
 
     def text(self, *args: str, ok_codes: tuple[int, ...] = (0,)) -> str:
         """Run git and decode stdout as UTF-8."""

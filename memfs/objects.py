@@ -17,6 +17,7 @@ _TREE_ENTRY = re.compile(rb"(\d+) ([^\0]*)\0(.{20})", re.DOTALL)
 _TREE_MODE = b"40000"
 _BLOB_MODES = (b"100644", b"100755", b"100664")
 _MAX_TREES = 50_000
+_LIST_LOOSE_AT = 64  # from this many blobs, list the loose-object folders instead of probing
 
 
 class _Packed(Exception):
@@ -63,7 +64,11 @@ class ObjectReader:
         """Contents of many blobs: loose ones directly, the rest with one ``cat-file``."""
         found: dict[str, bytes] = {}
         packed: list[str] = []
+        loose = self._loose_names() if len(shas) >= _LIST_LOOSE_AT else None
         for sha in shas:
+            if loose is not None and sha not in loose:
+                packed.append(sha)
+                continue
             try:
                 found[sha] = self._loose(sha)
             except _Packed:
@@ -79,6 +84,25 @@ class ObjectReader:
         except FileNotFoundError:
             raise _Packed(sha) from None
         return raw[raw.index(b"\0") + 1 :]
+
+    def _loose_names(self) -> set[str] | None:
+        """The sha of every loose object, or None when nothing is packed yet (after git's gc
+        most objects are packed: listing the fan-out folders then costs less than probing
+        for each of thousands of blobs)."""
+        try:
+            if not any(name.endswith(".pack") for name in os.listdir(self._objects + "pack")):
+                return None
+            folders = [entry.name for entry in os.scandir(self._objects)
+                       if len(entry.name) == 2 and entry.is_dir()]
+        except FileNotFoundError:
+            return None
+        names: set[str] = set()
+        for folder in folders:
+            try:
+                names.update(folder + rest for rest in os.listdir(self._objects + folder))
+            except FileNotFoundError:  # emptied and removed by a concurrent gc
+                continue
+        return names
 
     def _walk(self, tree: str, prefix: str, found: list[tuple[str, str]]) -> None:
         entries = self._trees.get(tree)
@@ -105,7 +129,8 @@ class ObjectReader:
         return found
 
     def _cat_file(self, shas: list[str]) -> dict[str, bytes]:
-        out = self._git.run("cat-file", "--batch", input=("\n".join(shas) + "\n").encode())
+        out = self._git.run("cat-file", "--batch", "--buffer",
+                            input=("\n".join(shas) + "\n").encode())
         blobs: dict[str, bytes] = {}
         pos = 0
         while pos < len(out):

@@ -31,6 +31,14 @@ LOCK_NAME = "memfs-write.flock"
 JOURNAL_DIR = "memfs-journal"
 TMP_DIR = "memfs-tmp"
 DEFAULT_LOCK_TIMEOUT = 60.0
+# Our commits skip git's own after-commit maintenance (a second git process on every
+# commit, and worker threads to stat the index in parallel: both cost more than they save
+# for a memory repo) and run ``git gc --auto`` only when git's own estimate says it is due.
+_COMMIT_ENV = {"GIT_CONFIG_COUNT": "2",
+               "GIT_CONFIG_KEY_0": "maintenance.auto", "GIT_CONFIG_VALUE_0": "false",
+               "GIT_CONFIG_KEY_1": "core.preloadIndex", "GIT_CONFIG_VALUE_1": "false"}
+_GC_AUTO = 6700  # git's default gc.auto (loose objects)
+_GC_AUTO_PACK_LIMIT = 50  # git's default gc.autoPackLimit
 _STALE_GIT_LOCKS = ("index.lock", "HEAD.lock", "ORIG_HEAD.lock", "packed-refs.lock", "config.lock")
 
 SEED_FILES: dict[str, MemoryFile] = {
@@ -173,6 +181,25 @@ class MemoryRepo:
                 skip = record[0] in "RC"
         return found
 
+    def gc_due(self) -> bool:
+        """git's own estimate of whether ``git gc --auto`` has work: more than 1/256th of
+        ``gc.auto`` loose objects in the ``objects/17`` fan-out folder, or more packs than
+        ``gc.autoPackLimit`` (git then applies the repository's actual settings)."""
+        objects = self.common_dir / "objects"
+        try:
+            loose = sum(1 for name in os.listdir(objects / "17") if len(name) == 38)
+        except FileNotFoundError:
+            loose = 0
+        if loose > (_GC_AUTO + 255) // 256:
+            return True
+        try:
+            packs = os.listdir(objects / "pack")
+        except FileNotFoundError:
+            return False
+        kept = {name[:-5] for name in packs if name.endswith(".keep")}
+        return sum(1 for name in packs if name.endswith(".pack")
+                   and name[:-5] not in kept) > _GC_AUTO_PACK_LIMIT
+
     # ----- writing ---------------------------------------------------------------------------
     @contextmanager
     def locked(self, timeout: float = DEFAULT_LOCK_TIMEOUT) -> Iterator[None]:
@@ -214,20 +241,23 @@ class MemoryRepo:
                 raise
 
     def _recover(self) -> None:
-        for name in _STALE_GIT_LOCKS:
-            (self.git_dir / name).unlink(missing_ok=True)
-            (self.common_dir / name).unlink(missing_ok=True)
-        for stale in self.git_dir.glob("next-index-*.lock"):
-            stale.unlink(missing_ok=True)
-        refs = self.common_dir / "refs"
-        if refs.is_dir():
-            for stale in refs.rglob("*.lock"):
-                stale.unlink(missing_ok=True)
-        if (self.git_dir / "REVERT_HEAD").exists():
+        git_names = _names(self.git_dir)
+        stale = [self.git_dir / name for name in git_names if name in _STALE_GIT_LOCKS
+                 or (name.startswith("next-index-") and name.endswith(".lock"))]
+        if self.common_dir != self.git_dir:
+            stale += [self.common_dir / name for name in _names(self.common_dir)
+                      if name in _STALE_GIT_LOCKS]
+        for path in stale:
+            path.unlink(missing_ok=True)
+        for dirpath, _, filenames in os.walk(self.common_dir / "refs"):
+            for name in filenames:
+                if name.endswith(".lock"):
+                    Path(dirpath, name).unlink(missing_ok=True)
+        if "REVERT_HEAD" in git_names:
             self.git.run_full("revert", "--abort")
-        if (self.git_dir / "rebase-merge").exists() or (self.git_dir / "rebase-apply").exists():
+        if "rebase-merge" in git_names or "rebase-apply" in git_names:
             self.git.run_full("rebase", "--abort")
-        if (self.git_dir / "MERGE_HEAD").exists():
+        if "MERGE_HEAD" in git_names:
             self.git.run_full("merge", "--abort")
         journal = self.git_dir / JOURNAL_DIR
         manifest = journal / "manifest.json"
@@ -237,8 +267,9 @@ class MemoryRepo:
                 _restore_originals(self.root, journal, data["paths"])
             if data["paths"]:
                 self.git.run("reset", "-q", "HEAD", "--", *data["paths"], ok_codes=(0, 1))
-        _clear(journal)
-        _clear(self.git_dir / TMP_DIR)
+        for scratch in (JOURNAL_DIR, TMP_DIR):
+            if scratch in git_names:
+                _clear(self.git_dir / scratch)
 
 
 class Transaction:
@@ -316,10 +347,12 @@ class Transaction:
             git = self.repo.git
             commit = ("commit", "-q", "--no-verify", "-m", reason, "--", *self.touched)
             # Tracked paths commit in one git call; new (or untracked) ones are added first.
-            if self._added or git.run_full(*commit)[0] != 0:
+            if self._added or git.run_full(*commit, env=_COMMIT_ENV)[0] != 0:
                 git.run("add", "-A", "--", *self.touched)
-                git.run(*commit)
+                git.run(*commit, env=_COMMIT_ENV)
             self.commit_sha = self.repo.head()
+            if self.repo.gc_due():
+                git.run_full("gc", "--auto", "--quiet")
         _clear(self._journal)
 
     def rollback(self) -> None:
@@ -329,6 +362,14 @@ class Transaction:
         if self.changed:
             self.repo.git.run("reset", "-q", "HEAD", "--", *self.touched, ok_codes=(0, 1))
         _clear(self._journal)
+
+
+def _names(folder: Path) -> set[str]:
+    """The entries of ``folder`` (none when it is missing)."""
+    try:
+        return set(os.listdir(folder))
+    except FileNotFoundError:
+        return set()
 
 
 def _clear(folder: Path) -> None:

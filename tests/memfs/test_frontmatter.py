@@ -8,7 +8,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from memfs.errors import InvalidFrontmatter
-from memfs.frontmatter import MemoryFile, load_yaml, parse
+from memfs.frontmatter import MemoryFile, check, load_yaml, parse
 from memfs.store import MemoryStore
 
 
@@ -90,3 +90,45 @@ def _agrees(raw: str) -> None:
     except yaml.YAMLError:
         got = "error"
     assert got == expected
+
+
+
+@example(value="yes", newline="\n")
+@example(value="a\rb", newline="\n")
+@example(value="'Who I am: a role, and ''quotes'''", newline="\n")
+@example(value="'  padded  '", newline="\n")
+@example(value="'a' b'", newline="\n")
+@example(value="'a' # c", newline="\n")
+@example(value="''", newline="\n")
+@example(value="'\\t'", newline="\n")
+@example(value="Plain words, as written", newline="\r\n")
+@given(
+    value=st.text(alphabet="abcAZyYnN :#-'\"[]{}&*!|>%@`(),._019\t\r\\ü~\x85\u2028\x07",
+                  max_size=30),
+    newline=st.sampled_from(["\n", "\r\n"]),
+)
+def test_a_description_only_frontmatter_reads_as_the_full_reader_does(value: str, newline: str
+                                                                       ) -> None:
+    """The quick path for the common one-line frontmatter gives what the full reader gives
+    (a second line, here a default ``read_only: false``, always takes the full reader)."""
+    body = f"# Title{newline}text{newline}"
+    quick, _ = check(f"---{newline}description: {value}{newline}---{newline}{body}")
+    full, _ = check(f"---{newline}description: {value}{newline}read_only: false{newline}"
+                    f"---{newline}{body}")
+    assert quick == full
+
+
+@example(value="yes")
+@example(value="a\tb")
+@example(value="Plain words, as written " * 60)
+@given(value=st.text(alphabet="abcAZyYnN :#-'\"[]{}&*!|>%@`(),._019\t\\ü~\x85\u2028\u200b\x07"
+                     "\ue000\ufffe\U0001f600", max_size=40))
+def test_a_description_alone_renders_as_yaml_writes_it(value: str) -> None:
+    """The quick writer for a lone description writes exactly what YAML writes."""
+    text = MemoryFile(description=value, body="b\n").render() if value.strip() else None
+    if text is not None:
+        expected = yaml.safe_dump({"description": value}, sort_keys=False, allow_unicode=True,
+                                  default_flow_style=False, width=10_000)
+        if yaml.load(expected, Loader=yaml.CSafeLoader) == {"description": value}:
+            assert text == f"---\n{expected}---\nb\n"
+        assert parse(text).description == value

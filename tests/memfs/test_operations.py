@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Callable
 
 import pytest
@@ -137,3 +138,20 @@ def test_edits_fold_in_uncommitted_manual_changes(store: MemoryStore) -> None:
     store.insert("system/human.md", 1, "Name: Ada", "learn name")
     committed = git(store.root, "show", "HEAD:system/human.md")
     assert "Likes tea." in committed and "Name: Ada" in committed
+
+
+def test_git_housekeeping_still_runs_when_it_is_due(store: MemoryStore) -> None:
+    """Memory edits skip git's per-commit maintenance process but not its work: once the
+    repository holds more packs than git's gc.autoPackLimit, the next edit packs them."""
+    git(store.root, "config", "gc.autoDetach", "false")  # gc in the foreground, to look at
+    pack_dir = store.root / ".git" / "objects" / "pack"
+    for i in range(51):
+        blob = subprocess.run(["git", "hash-object", "-w", "--stdin"], cwd=store.root,
+                              input=f"packed blob {i}\n".encode(), capture_output=True,
+                              check=True).stdout
+        subprocess.run(["git", "pack-objects", "-q", str(pack_dir / "pack")], cwd=store.root,
+                       input=blob, capture_output=True, check=True)
+    assert len(list(pack_dir.glob("*.pack"))) == 51
+    store.insert("system/human.md", 1, "Name: Ada", "learn name")
+    assert len(list(pack_dir.glob("*.pack"))) == 1
+    assert "Name: Ada" in git(store.root, "show", "HEAD:system/human.md")

@@ -104,3 +104,20 @@ def test_attribute_quoting_is_the_standard_librarys(text: str) -> None:
     """The projection quotes attributes itself (xml.sax.saxutils imports urllib, http and
     ssl) and must quote them exactly as that module would."""
     assert quoteattr(text) == saxutils.quoteattr(text)
+
+
+def test_packed_and_loose_objects_together_project_what_is_committed(store: MemoryStore
+                                                                     ) -> None:
+    """A packed memory edited since (new blobs loose beside the pack, some in fan-out
+    folders holding other objects too) projects every file as committed."""
+    _bulk(store.repo, {f"system/n{i}.md": f"note {i}" for i in range(120)})
+    store.repo.git.run("gc", "-q", "--prune=now")
+    for i in range(0, 120, 7):
+        store.str_replace(f"system/n{i}.md", f"body of system/n{i}.md", f"edited {i}", "edit")
+    store.create("system/later.md", "Added after the pack", "LATER BODY\n", "add")
+    objects = store.root / ".git" / "objects"
+    assert any(objects.glob("pack/*.pack")) and any(objects.glob("[0-9a-f][0-9a-f]/*"))
+    text = project(store.repo, ProjectionCache()).text
+    assert "LATER BODY" in text and 'files="123"' in text
+    for i in range(120):
+        assert (f"edited {i}\n" if i % 7 == 0 else f"body of system/n{i}.md\n") in text
