@@ -11,6 +11,7 @@ import sys
 
 import pytest
 import re2
+from detect_secrets.plugins.jwt import JwtTokenDetector
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -20,7 +21,6 @@ from memfs.secrets import (
     _PEM_TRIGGERS,
     _SPACE,
     _TRIGGERS,
-    JwtTokenDetector,
     _detectors,
     _encoded,
     _gate,
