@@ -30,7 +30,6 @@ STEP_OVERHEAD = 16  # bytes a step costs beyond its text when rendered ("- tool 
 HEADER_TOKENS = 32  # a trajectory's heading when rendered
 SESSION_SHARE = 3  # one session gets at most 1/SESSION_SHARE of a history budget
 _REDACT_BATCH = 256 * 1024  # characters redacted in one call
-_SEPARATOR = "\n\x00\x1e\x00\n"  # joins texts redacted together; no detector matches across it
 _EPOCH = datetime.min.replace(tzinfo=UTC)
 
 Parser = Callable[[Path, Trajectory], Iterator[Step]]
@@ -118,30 +117,23 @@ def read(session: Session, max_tokens: int | None = None) -> Trajectory:
 
 def _finish(steps: list[Step]) -> list[Step]:
     """Steps redacted (in batches, for speed) and cut to their final length."""
-    from memfs.secrets import redact  # the detectors are heavy to import
+    from memfs.secrets import redact_all  # the detectors are heavy to import
 
     done: list[Step] = []
     batch: list[Step] = []
     size = 0
     for step in [*steps, None]:
         if step is None or (batch and size + len(step.text) > _REDACT_BATCH):
-            texts = _redact_all([s.text for s in batch])
+            texts = redact_all([s.text for s in batch])
+            names = redact_all([s.tool_name or "" for s in batch])
             done += [Step(s.kind, clip(t, TOOL_ARGS_LIMIT if s.tool_name else TEXT_LIMIT),
-                          s.timestamp, redact(s.tool_name)[0] if s.tool_name else s.tool_name)
-                     for s, t in zip(batch, texts, strict=True)]
+                          s.timestamp, n if s.tool_name else s.tool_name)
+                     for s, t, n in zip(batch, texts, names, strict=True)]
             batch, size = [], 0
         if step is not None:
             batch.append(step)
             size += len(step.text)
     return done
-
-
-def _redact_all(texts: list[str]) -> list[str]:
-    """``redact`` over many texts in one call; one by one if a match crossed a separator."""
-    from memfs.secrets import redact  # the detectors are heavy to import
-
-    parts = redact(_SEPARATOR.join(texts))[0].split(_SEPARATOR) if texts else []
-    return parts if len(parts) == len(texts) else [redact(t)[0] for t in texts]
 
 
 def load_history(
