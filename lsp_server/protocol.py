@@ -16,6 +16,7 @@ import asyncio
 import inspect
 import json
 import logging
+import threading
 from collections.abc import Generator
 from typing import Any
 
@@ -41,10 +42,26 @@ class MemfsProtocol(LanguageServerProtocol):
     def __init__(self, server: Any, converter: Any) -> None:
         super().__init__(server, converter)
         self.initialize_received = False
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self._loop_thread = 0
+
+    def bind(self, loop: asyncio.AbstractEventLoop) -> None:
+        """From now on every frame is written from ``loop``'s thread (the caller's)."""
+        self.loop, self._loop_thread = loop, threading.get_ident()
 
     def _send_data(self, data: Any) -> None:
-        """A response whose result is ``Encoded`` goes out as those bytes (no JSON encoding
-        on the loop); anything else as pygls sends it."""
+        """Write one message, always from the event loop's thread: a frame sent from a worker
+        thread (a log record forwarded as ``window/logMessage``) is handed to the loop, so it
+        can never land inside a large answer the loop is writing (an unbuffered stdout,
+        ``PYTHONUNBUFFERED=1``, is a raw file that keeps no two writes apart). A response
+        whose result is ``Encoded`` goes out as those bytes; anything else as pygls sends it."""
+        loop = self.loop
+        if loop is not None and threading.get_ident() != self._loop_thread:
+            try:
+                loop.call_soon_threadsafe(self._send_data, data)
+                return
+            except RuntimeError:  # the loop is closed (shutting down): write it here
+                pass
         result = getattr(data, "result", None)
         if not isinstance(result, Encoded) or not hasattr(data, "id") or self.writer is None:
             super()._send_data(data)
