@@ -12,19 +12,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import json
 import logging
+import threading
 from collections.abc import Generator
 from typing import Any
 
 from cattrs import transform_error
 from lsprotocol import types
-from pygls.exceptions import JsonRpcException
+from pygls.exceptions import JsonRpcException, JsonRpcInternalError
 from pygls.protocol import LanguageServerProtocol, default_converter
 from pygls.protocol.json_rpc import JsonRPCNotification, JsonRPCRequestMessage, RPCRequest
 from pygls.protocol.language_server import lsp_method
 
-from lsp_server.wire import Wire
+from lsp_server.wire import Encoded
 
 log = logging.getLogger("memfs.lsp")
 CUSTOM_PREFIX = "memfs/"
@@ -39,14 +42,44 @@ class MemfsProtocol(LanguageServerProtocol):
     def __init__(self, server: Any, converter: Any) -> None:
         super().__init__(server, converter)
         self.initialize_received = False
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self._loop_thread = 0
 
-    def _serialize_message(self, data: Any) -> Any:
-        """A response whose result is already wire JSON (``Wire``, converted off the loop)
-        skips cattrs' walk of it: tens of milliseconds on the event loop for a 1,000-file
-        tree, while chats wait to stream."""
-        if isinstance(getattr(data, "result", None), Wire) and hasattr(data, "id"):
-            return {"jsonrpc": data.jsonrpc, "id": data.id, "result": data.result}
-        return super()._serialize_message(data)
+    def bind(self, loop: asyncio.AbstractEventLoop) -> None:
+        """From now on every frame is written from ``loop``'s thread (the caller's)."""
+        self.loop, self._loop_thread = loop, threading.get_ident()
+
+    def _send_data(self, data: Any) -> None:
+        """Write one message, always from the event loop's thread: a frame sent from a worker
+        thread (a log record forwarded as ``window/logMessage``) is handed to the loop, so it
+        can never land inside a large answer the loop is writing (an unbuffered stdout,
+        ``PYTHONUNBUFFERED=1``, is a raw file that keeps no two writes apart). A response
+        whose result is ``Encoded`` goes out as those bytes; anything else as pygls sends it."""
+        loop = self.loop
+        if loop is not None and threading.get_ident() != self._loop_thread:
+            try:
+                loop.call_soon_threadsafe(self._send_data, data)
+                return
+            except RuntimeError:  # the loop is closed (shutting down): write it here
+                pass
+        result = getattr(data, "result", None)
+        if not isinstance(result, Encoded) or not hasattr(data, "id") or self.writer is None:
+            super()._send_data(data)
+            return
+        body = b'{"jsonrpc":"2.0","id":%s,"result":%s}' % (json.dumps(data.id).encode(),
+                                                          result.json)
+        if self._include_headers:
+            body = (f"Content-Length: {len(body)}\r\nContent-Type: {self.CONTENT_TYPE}; "
+                    f"charset={self.CHARSET}\r\n\r\n").encode("ascii") + body
+        try:
+            written = self.writer.write(body)
+            if inspect.isawaitable(written):
+                asyncio.ensure_future(written)
+        except BrokenPipeError:
+            raise
+        except Exception as exc:  # as pygls's own _send_data reports a failed write
+            log.exception("sending the answer to request %s failed", data.id)
+            self._server._report_server_error(exc, JsonRpcInternalError)
 
     def send_error(self, msg_id: Any, code: int, message: str) -> None:
         """An error response (``msg_id`` None when the request's id is unknown)."""

@@ -70,7 +70,9 @@ class StreamSource:
 
 
 async def serve(source: Source, protocol: MemfsProtocol, stop: threading.Event) -> None:
-    """Hand every framed body to the protocol until the input ends or ``stop`` is set."""
+    """Hand every framed body to the protocol until the input ends or ``stop`` is set (the
+    protocol writes from this loop's thread)."""
+    protocol.bind(asyncio.get_running_loop())
     length: int | None = None
     while not stop.is_set():
         line = await source.readline()

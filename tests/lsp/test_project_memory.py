@@ -293,6 +293,35 @@ async def test_tree_and_hover_show_each_files_age_and_last_author(
     assert read["path"] == PROJECT_FILE and SEED_LINE in read["text"] and read["uri"] == uri
 
 
+async def test_the_tree_follows_memory_changed_by_other_processes(
+    auto: Session, model: ScriptedModel, repo: Path
+) -> None:
+    """The tree answer is reused while nothing changed: an edit on disk, a teammate's commit
+    of the same bytes and a commit to the agent's memory by another process each show."""
+    client, _ = auto
+    await _project(client)
+    tree = await request(client, "memfs/tree", {})
+    assert await request(client, "memfs/tree", {}) == tree
+    shared = next(f for f in tree["files"] if f["path"] == PROJECT_FILE)
+    assert shared["lastChange"]["source"] == "uncommitted"
+    (repo / ".memfs" / "memory" / "system" / "project.md").write_text(
+        "---\ndescription: Conventions of this project\n---\nTabs.\n")
+    tree = await request(client, "memfs/tree", {})
+    shared = next(f for f in tree["files"] if f["path"] == PROJECT_FILE)
+    assert shared["description"] == "Conventions of this project"
+    git(repo, "add", ".memfs")
+    git(repo, "commit", "-qm", "share the conventions")  # nothing changes on disk
+    tree = await request(client, "memfs/tree", {})
+    shared = next(f for f in tree["files"] if f["path"] == PROJECT_FILE)
+    assert shared["lastChange"]["source"] == "git"
+    assert shared["lastChange"]["message"] == "share the conventions"
+    store = MemoryStore.open(Path(tree["root"]).parent.name)
+    edit = store.create("notes/late.md", "Written by the CLI", "Hi.\n", "record it")
+    tree = await request(client, "memfs/tree", {})
+    late = next(f for f in tree["files"] if f["path"] == "notes/late.md")
+    assert late["lastChange"]["sha"] == edit.commit and tree["head"] == edit.commit
+
+
 # ----- 4. approval the user controls -----------------------------------------------------------
 @pytest.mark.parametrize("capabilities", CLIENTS)
 async def test_ask_accepted_through_a_message_request_with_the_diff_beside(
