@@ -311,9 +311,10 @@ def _add_worktree(repo: MemoryRepo, path: Path, branch: str) -> None:
 
 
 def _remove_worktree(repo: MemoryRepo, path: Path, branch: str, keep_branch: bool) -> None:
-    repo.git.run_full("worktree", "remove", "--force", str(path))
-    shutil.rmtree(path, ignore_errors=True)
-    repo.git.run_full("worktree", "prune")
+    code, _, _ = repo.git.run_full("worktree", "remove", "--force", str(path))
+    if code != 0:  # half made, or its folder already gone: clear both and git's record
+        shutil.rmtree(path, ignore_errors=True)
+        repo.git.run_full("worktree", "prune")
     if not keep_branch:
         repo.git.run_full("branch", "-D", branch)
 
