@@ -153,8 +153,9 @@ class Reflections:
         async with lock:
             from filelock import FileLock
 
+            # taken in a worker thread, released here: not a per-thread lock
             file_lock = FileLock(str(agent_dir(agent_id, self.home) / "reflection.lock"),
-                                 timeout=LOCK_TIMEOUT)
+                                 timeout=LOCK_TIMEOUT, thread_local=False)
             await asyncio.to_thread(file_lock.acquire)
             try:
                 return await self._reflect(agent_id, agent_name, conversation_id, memory,

@@ -266,3 +266,23 @@ async def test_reflection_git_work_yields_to_the_user_s_turns(
     assert min(niceness(lambda f, a: a.startswith("worktree add"))) > base
     assert min(niceness(lambda f, a: in_worktree(f, a) and a.startswith("commit"))) > base
     assert min(niceness(lambda f, a: a.startswith("worktree remove"))) > base
+
+
+async def test_a_failed_reflection_frees_the_agent_for_the_next_one(
+    runtime: Runtime, model: ScriptedModel
+) -> None:
+    """Its lock is released as it ends, even while its failure is still held (a host keeps
+    the failed task), so another process's reflection need not wait for it."""
+    from filelock import FileLock
+
+    from memfs.home import agent_dir
+
+    _router(model, [Reply(status=401, error="bad key")], [Reply(text="hi")])
+    await collect(runtime.chat("hello"))
+    failed = asyncio.ensure_future(runtime.reflect())
+    await asyncio.wait([failed])
+    assert failed.exception() is not None
+    other = FileLock(str(agent_dir(runtime.agent().id, runtime.home) / "reflection.lock"),
+                     timeout=0)
+    other.acquire()
+    other.release()
