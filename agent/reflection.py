@@ -36,7 +36,7 @@ log = logging.getLogger("memfs.reflection")
 BRANCH_PREFIX = "memfs/reflection/"
 SLICE_TOKENS = 12_000
 MAX_MESSAGES = 5000  # messages one reflection looks at, at most
-PAGE = 200  # messages read at a time
+FIRST_PAGE = 50  # messages read at first (then twice as many at a time)
 LOCK_TIMEOUT = 900.0
 PREFIX = "chore(reflection):"
 
@@ -112,17 +112,17 @@ def transcript_slice(messages: Iterable[StoredMessage], budget: int = SLICE_TOKE
 
 
 def unreflected(conversations: Conversations, conversation_id: str, cursor: int,
-                limit: int = MAX_MESSAGES, page: int = PAGE) -> Iterator[StoredMessage]:
-    """The conversation's first ``limit`` messages after ``cursor``, read a page at a time
-    (a slice needs only its first few dozen; decoding thousands would hold the interpreter
-    while a chat turn wants it)."""
+                limit: int = MAX_MESSAGES, page: int = FIRST_PAGE) -> Iterator[StoredMessage]:
+    """The conversation's first ``limit`` messages after ``cursor``, read a page at a time,
+    each page twice the last (a slice needs only its first few dozen; decoding thousands
+    would hold the interpreter while a chat turn wants it)."""
     while limit > 0:
-        rows = conversations.messages(conversation_id, cursor, min(page, limit))
+        size = min(page, limit)
+        rows = conversations.messages(conversation_id, cursor, size)
         yield from rows
-        if len(rows) < min(page, limit):
+        if len(rows) < size:
             return
-        limit -= len(rows)
-        cursor = rows[-1].id
+        limit, cursor, page = limit - size, rows[-1].id, page * 2
 
 
 def read_slice(conversations: Conversations, conversation_id: str, cursor: int

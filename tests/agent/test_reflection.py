@@ -223,7 +223,7 @@ async def test_a_long_backlog_is_reflected_oldest_slice_first(runtime: Runtime,
     sent = [[int(line[1:line.index("]")]) for line in str(r["messages"][1]["content"])
              .splitlines() if line.startswith("[")] for r in model.requests if _is_reflection(r)]
     ids = [m.id for m in stored]
-    assert 200 < len(sent[0]) < len(ids), "the first slice spans pages, within its budget"
+    assert 400 < len(sent[0]) < len(ids), "the first slice spans pages, within its budget"
     assert sent == [ids[:len(sent[0])], ids[len(sent[0]):]]
     assert runtime.conversation(agent).reflection_cursor == ids[-1]
 
