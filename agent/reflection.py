@@ -14,11 +14,12 @@ import logging
 import shutil
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from agent import background
 from agent.conversations import Conversation, Conversations, StoredMessage, message_text
 from agent.model import ModelConfig
 from agent.settings import Settings
@@ -34,6 +35,8 @@ from memfs.tokens import estimate_text_tokens
 log = logging.getLogger("memfs.reflection")
 BRANCH_PREFIX = "memfs/reflection/"
 SLICE_TOKENS = 12_000
+MAX_MESSAGES = 5000  # messages one reflection looks at, at most
+FIRST_PAGE = 50  # messages read at first (then twice as many at a time)
 LOCK_TIMEOUT = 900.0
 PREFIX = "chore(reflection):"
 
@@ -81,10 +84,11 @@ class Progress:
     end: Callable[[str], None] = lambda message: None
 
 
-def transcript_slice(messages: list[StoredMessage], budget: int = SLICE_TOKENS
+def transcript_slice(messages: Iterable[StoredMessage], budget: int = SLICE_TOKENS
                      ) -> tuple[str, int, int]:
     """(transcript text, messages included, id of the last one) within ``budget`` tokens,
-    oldest first (the rest waits for the next reflection)."""
+    oldest first (the rest waits for the next reflection; ``messages`` is read no further
+    than the first message left out)."""
     lines: list[str] = []
     used = 0
     last = 0
@@ -105,6 +109,26 @@ def transcript_slice(messages: list[StoredMessage], budget: int = SLICE_TOKENS
         last = m.id
         count += 1
     return "\n".join(lines), count, last
+
+
+def unreflected(conversations: Conversations, conversation_id: str, cursor: int,
+                limit: int = MAX_MESSAGES, page: int = FIRST_PAGE) -> Iterator[StoredMessage]:
+    """The conversation's first ``limit`` messages after ``cursor``, read a page at a time,
+    each page twice the last (a slice needs only its first few dozen; decoding thousands
+    would hold the interpreter while a chat turn wants it)."""
+    while limit > 0:
+        size = min(page, limit)
+        rows = conversations.messages(conversation_id, cursor, size)
+        yield from rows
+        if len(rows) < size:
+            return
+        limit, cursor, page = limit - size, rows[-1].id, page * 2
+
+
+def read_slice(conversations: Conversations, conversation_id: str, cursor: int
+               ) -> tuple[str, int, int]:
+    """``transcript_slice`` of the messages after ``cursor``."""
+    return transcript_slice(unreflected(conversations, conversation_id, cursor))
 
 
 class Reflections:
@@ -129,8 +153,9 @@ class Reflections:
         async with lock:
             from filelock import FileLock
 
+            # taken in a worker thread, released here: not a per-thread lock
             file_lock = FileLock(str(agent_dir(agent_id, self.home) / "reflection.lock"),
-                                 timeout=LOCK_TIMEOUT)
+                                 timeout=LOCK_TIMEOUT, thread_local=False)
             await asyncio.to_thread(file_lock.acquire)
             try:
                 return await self._reflect(agent_id, agent_name, conversation_id, memory,
@@ -142,15 +167,14 @@ class Reflections:
         self, agent_id: str, agent_name: str, conversation_id: str, memory: MemoryStore,
         config: ModelConfig, settings: Settings, merge: str, progress: Progress,
     ) -> Outcome:
-        await asyncio.to_thread(clean_stale_worktrees, memory.repo, self.home, agent_id)
+        await background.run(clean_stale_worktrees, memory.repo, self.home, agent_id)
         conversation = await asyncio.to_thread(self.conversations.get, conversation_id)
         base = Outcome("nothing_new", "", agent_id, conversation_id)
         if self.review_file(agent_id).exists():
             base.status, base.message = "busy_review", "a reflection is waiting for review"
             return base
-        pending = await asyncio.to_thread(self.conversations.messages, conversation.id,
-                                          conversation.reflection_cursor, 5000)
-        text, count, last_id = transcript_slice(pending)
+        text, count, last_id = await asyncio.to_thread(
+            read_slice, self.conversations, conversation.id, conversation.reflection_cursor)
         base.messages = count
         if not count:
             await asyncio.to_thread(self.conversations.set_reflection, conversation.id,
@@ -162,7 +186,7 @@ class Reflections:
         worktree = agent_dir(agent_id, self.home) / "worktrees" / branch.rsplit("/", 1)[-1]
         keep_branch = False
         try:
-            await asyncio.to_thread(_add_worktree, memory.repo, worktree, branch)
+            await background.run(_add_worktree, memory.repo, worktree, branch)
             work = MemoryStore(MemoryRepo(worktree))
             progress.report("reading memory")
             block = (await asyncio.to_thread(project, work.repo)).text
@@ -173,9 +197,11 @@ class Reflections:
             result = await run_subagent(
                 config, settings, INSTRUCTIONS.format(agent_name=agent_name, memory=block),
                 f"Transcript of conversation {conversation.id} since the last reflection:\n\n"
-                f"{text}", ctx, on_step=progress.report)
-            outcome = await asyncio.to_thread(
-                self._finish, memory.repo, work.repo, branch, merge, base, result.text)
+                f"{text}", ctx, on_step=progress.report, run_tool=background.run)
+            outcome = await background.run(_unmerged, memory.repo, work.repo, branch, merge,
+                                           base)
+            if outcome is None:
+                outcome = await asyncio.to_thread(_merged, memory.repo, branch, base, result.text)
             keep_branch = outcome.status == "review"
             if outcome.status == "review":
                 self.review_file(agent_id).write_text(json.dumps(
@@ -184,36 +210,7 @@ class Reflections:
             await asyncio.to_thread(self.conversations.set_reflection, conversation.id, cursor)
             return outcome
         finally:
-            await asyncio.to_thread(_remove_worktree, memory.repo, worktree, branch,
-                                    keep_branch)
-
-    def _finish(self, main: MemoryRepo, work: MemoryRepo, branch: str, merge: str,
-                base: Outcome, summary: str) -> Outcome:
-        base.branch = branch
-        if work.dirty_paths():
-            base.status, base.message = "dirty", "will retry later (unfinished edits)"
-            return base
-        files = [p for p in main.git.text("diff", "--name-only", "-z", f"main...{branch}")
-                 .split("\0") if p]
-        if not files:
-            base.status, base.message = "no_changes", "no changes needed"
-            return base
-        base.files = files
-        if merge == "review":
-            base.status = "review"
-            base.message = f"{len(files)} memory files changed; waiting for review"
-            return base
-        try:
-            merged = merge_branch(main, branch, summary)
-        except SecretDetected as exc:
-            base.status, base.message = "refused", exc.message
-            return base
-        if merged is None:
-            base.status, base.message = "conflict", "will retry later (memory changed meanwhile)"
-            return base
-        base.status, base.commit = "merged", merged
-        base.message = f"updated {len(files)} memory file{'s' if len(files) != 1 else ''}"
-        return base
+            await background.run(_remove_worktree, memory.repo, worktree, branch, keep_branch)
 
     async def review(self, agent_id: str, memory: MemoryStore, accept: bool | None
                      ) -> dict[str, Any]:
@@ -242,6 +239,44 @@ class Reflections:
         await asyncio.to_thread(memory.repo.git.run, "branch", "-D", branch)
         path.unlink()
         return {"pending": False, "accepted": bool(accept), "commit": commit}
+
+
+def _unmerged(main: MemoryRepo, work: MemoryRepo, branch: str, merge: str, base: Outcome
+              ) -> Outcome | None:
+    """How a reflection ends without a merge (unfinished edits, no change, review), else None
+    with ``base.files`` set: the branch is to be merged."""
+    base.branch = branch
+    if work.dirty_paths():
+        base.status, base.message = "dirty", "will retry later (unfinished edits)"
+        return base
+    files = [p for p in main.git.text("diff", "--name-only", "-z", f"main...{branch}")
+             .split("\0") if p]
+    if not files:
+        base.status, base.message = "no_changes", "no changes needed"
+        return base
+    base.files = files
+    if merge == "review":
+        base.status = "review"
+        base.message = f"{len(files)} memory files changed; waiting for review"
+        return base
+    return None
+
+
+def _merged(main: MemoryRepo, branch: str, base: Outcome, summary: str) -> Outcome:
+    """Merge the reflection's branch (at normal priority: it holds the memory's write lock,
+    which the user's own turns take too)."""
+    try:
+        merged = merge_branch(main, branch, summary)
+    except SecretDetected as exc:
+        base.status, base.message = "refused", exc.message
+        return base
+    if merged is None:
+        base.status, base.message = "conflict", "will retry later (memory changed meanwhile)"
+        return base
+    base.status, base.commit = "merged", merged
+    count = len(base.files)
+    base.message = f"updated {count} memory file{'s' if count != 1 else ''}"
+    return base
 
 
 def review_file(home: Path, agent_id: str) -> Path:
@@ -277,9 +312,10 @@ def _add_worktree(repo: MemoryRepo, path: Path, branch: str) -> None:
 
 
 def _remove_worktree(repo: MemoryRepo, path: Path, branch: str, keep_branch: bool) -> None:
-    repo.git.run_full("worktree", "remove", "--force", str(path))
-    shutil.rmtree(path, ignore_errors=True)
-    repo.git.run_full("worktree", "prune")
+    code, _, _ = repo.git.run_full("worktree", "remove", "--force", str(path))
+    if code != 0:  # half made, or its folder already gone: clear both and git's record
+        shutil.rmtree(path, ignore_errors=True)
+        repo.git.run_full("worktree", "prune")
     if not keep_branch:
         repo.git.run_full("branch", "-D", branch)
 

@@ -4,7 +4,7 @@ memory (nothing enters the user's conversation). Reflection, /init and /doctor u
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +16,8 @@ from agent.tools.base import ToolFailure, ToolResult
 from memfs.store import EditResult
 
 MEMORY_TOOLS = ("memory", "memory_view", "memory_search")
+RunTool = Callable[[Callable[[ToolContext, str, dict[str, Any]], ToolResult], ToolContext, str,
+                    dict[str, Any]], Awaitable[ToolResult]]
 
 
 @dataclass
@@ -31,9 +33,12 @@ class SubagentResult:
 async def run_subagent(
     config: ModelConfig, settings: Settings, system: str, task: str, ctx: ToolContext, *,
     max_steps: int | None = None, on_step: Callable[[str], None] | None = None,
+    run_tool: RunTool = asyncio.to_thread,
 ) -> SubagentResult:
     """Run until the model stops calling tools (or the step limit); ProviderError propagates.
-    ``on_step`` hears of every tool call, failed ones with their reason."""
+    ``on_step`` hears of every tool call, failed ones with their reason; ``run_tool`` runs
+    each call off the event loop (a thread by default; ``agent.background`` for a
+    reflection)."""
     messages: list[dict[str, Any]] = [{"role": "system", "content": system},
                                       {"role": "user", "content": task}]
     tools = schemas(ctx)
@@ -62,7 +67,7 @@ async def run_subagent(
             except ToolFailure as exc:
                 args, done = {}, ToolResult(f"error: {exc}", ok=False)
             else:
-                done = await asyncio.to_thread(execute, ctx, name, args)
+                done = await run_tool(execute, ctx, name, args)
             if done.commit is not None:
                 outcome.commits.append(done.commit)
             if done.written is not None:

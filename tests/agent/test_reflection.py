@@ -5,13 +5,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from agent.reflection import Outcome
 from agent.runtime import Runtime
@@ -206,3 +209,80 @@ async def test_review_mode_waits_for_a_decision(runtime: Runtime, model: Scripte
     accepted = await runtime.reflections.review(agent_id, store, True)
     assert accepted["commit"] and (store.root / "reviewed.md").exists()
     assert runtime.conversation(runtime.agent()).reflection_cursor > 0
+
+
+async def test_a_long_backlog_is_reflected_oldest_slice_first(runtime: Runtime,
+                                                              model: ScriptedModel) -> None:
+    agent = runtime.agent()
+    stored = runtime.conversations.add_messages(runtime.conversation(agent), [
+        ({"role": "user", "content": f"note {i}: the user prefers tabs over spaces"}, "complete")
+        for i in range(1200)])
+    _router(model, [Reply(text="nothing new"), Reply(text="nothing new")], [])
+    outcomes = [await runtime.reflect(), await runtime.reflect()]
+    assert [o.status for o in outcomes] == ["no_changes", "no_changes"]
+    sent = [[int(line[1:line.index("]")]) for line in str(r["messages"][1]["content"])
+             .splitlines() if line.startswith("[")] for r in model.requests if _is_reflection(r)]
+    ids = [m.id for m in stored]
+    assert 400 < len(sent[0]) < len(ids), "the first slice spans pages, within its budget"
+    assert sent == [ids[:len(sent[0])], ids[len(sent[0]):]]
+    assert runtime.conversation(agent).reflection_cursor == ids[-1]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="per-thread priority is Linux's")
+async def test_reflection_git_work_yields_to_the_user_s_turns(
+    runtime: Runtime, model: ScriptedModel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reflection's git processes run at a lower OS priority than the chat's, except the
+    merge, which holds the memory's write lock the user's turns take too."""
+    base = os.getpriority(os.PRIO_PROCESS, 0)
+    if base >= 19:
+        pytest.skip("this process already runs at the lowest priority")
+    log = tmp_path / "git-calls.txt"
+    shim = tmp_path / "bin" / "git"
+    shim.parent.mkdir()
+    shim.write_text(f'#!/bin/sh\necho "$(nice) $(pwd) $*" >> "{log}"\n'
+                    f'exec "{shutil.which("git")}" "$@"\n')
+    shim.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{shim.parent}{os.pathsep}{os.environ['PATH']}")
+    _router(model, [Reply(tool_calls=[_create("system/prefs.md", "Tabs.\n", "user: tabs")])],
+            [Reply(tool_calls=[_create("chat.md", "from chat\n", "c")]), Reply(text="saved")])
+    await collect(runtime.chat("note this, and I use tabs"))
+    outcome = await runtime.reflect()
+    assert outcome.status == "merged"
+    root = runtime.memory(runtime.agent()).root
+    calls = [(int(n), folder, args) for n, folder, args in
+             (line.split(" ", 2) for line in log.read_text().splitlines())]
+
+    def niceness(where: Callable[[str, str], bool]) -> set[int]:
+        found = {n for n, folder, args in calls if where(folder, args)}
+        assert found, "no such git call"
+        return found
+
+    def in_worktree(folder: str, args: str) -> bool:
+        return "/worktrees/" in folder
+
+    assert niceness(lambda f, a: a.startswith("commit") and f == str(root)) == {base}
+    assert niceness(lambda f, a: a.startswith("merge")) == {base}
+    assert min(niceness(lambda f, a: a.startswith("worktree add"))) > base
+    assert min(niceness(lambda f, a: in_worktree(f, a) and a.startswith("commit"))) > base
+    assert min(niceness(lambda f, a: a.startswith("worktree remove"))) > base
+
+
+async def test_a_failed_reflection_frees_the_agent_for_the_next_one(
+    runtime: Runtime, model: ScriptedModel
+) -> None:
+    """Its lock is released as it ends, even while its failure is still held (a host keeps
+    the failed task), so another process's reflection need not wait for it."""
+    from filelock import FileLock
+
+    from memfs.home import agent_dir
+
+    _router(model, [Reply(status=401, error="bad key")], [Reply(text="hi")])
+    await collect(runtime.chat("hello"))
+    failed = asyncio.ensure_future(runtime.reflect())
+    await asyncio.wait([failed])
+    assert failed.exception() is not None
+    other = FileLock(str(agent_dir(runtime.agent().id, runtime.home) / "reflection.lock"),
+                     timeout=0)
+    other.acquire()
+    other.release()
