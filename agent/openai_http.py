@@ -178,11 +178,16 @@ async def chunks(config: ModelConfig, messages: list[dict[str, Any]],
         await response.aclose()
 
 
+@lru_cache(maxsize=32)
 def context_window(model: str) -> int | None:
     """The model's input window from litellm's bundled model table, read as data (without
-    importing litellm); None when the table does not know it."""
+    importing litellm); None when the table does not know it. A model the table never names
+    (most local ones) is settled by a text search, without parsing the whole table (~25 ms)."""
     name = model[len(PREFIX):] if model.startswith(PREFIX) else model
-    table = _model_table()
+    text = _table_text()
+    if not _may_name(text, (name, model)):
+        return None
+    table = _model_table(text)
     for key in (name, model):
         info = table.get(key)
         if isinstance(info, dict):
@@ -192,12 +197,23 @@ def context_window(model: str) -> int | None:
     return None
 
 
-@lru_cache(maxsize=1)
-def _model_table() -> dict[str, Any]:
+def _may_name(text: str, keys: tuple[str, ...]) -> bool:
+    """Whether the table's text may hold one of ``keys`` (False only when it cannot: none
+    appears in a spelling ``json.dump`` writes, and no slash is escaped)."""
+    spellings = {json.dumps(key, ensure_ascii=ascii) for key in keys for ascii in (True, False)}
+    return "\\/" in text or any(spelling in text for spelling in spellings)
+
+
+def _table_text() -> str:
     spec = importlib.util.find_spec("litellm")
     for folder in (spec.submodule_search_locations or []) if spec else []:
         path = Path(folder) / "model_prices_and_context_window_backup.json"
         if path.is_file():
-            data = json.loads(path.read_text(encoding="utf-8"))
-            return data if isinstance(data, dict) else {}
-    return {}
+            return path.read_text(encoding="utf-8")
+    return "{}"
+
+
+@lru_cache(maxsize=1)
+def _model_table(text: str) -> dict[str, Any]:
+    data = json.loads(text)
+    return data if isinstance(data, dict) else {}
