@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Generator
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from cattrs import transform_error
 from lsprotocol import types
@@ -25,6 +25,9 @@ from pygls.protocol.json_rpc import JsonRPCNotification, JsonRPCRequestMessage, 
 from pygls.protocol.language_server import lsp_method
 
 from lsp_server.wire import Wire
+
+if TYPE_CHECKING:
+    from lsp_server.server import MemfsServer
 
 log = logging.getLogger("memfs.lsp")
 CUSTOM_PREFIX = "memfs/"
@@ -47,6 +50,13 @@ class MemfsProtocol(LanguageServerProtocol):
         if isinstance(getattr(data, "result", None), Wire) and hasattr(data, "id"):
             return {"jsonrpc": data.jsonrpc, "id": data.id, "result": data.result}
         return super()._serialize_message(data)
+
+    def _send_response(self, msg_id: Any, result: Any = None, error: Any = None) -> None:
+        """Send a response; once ``initialize`` is answered the server's warm-up starts
+        (``lsp_server.warmup``)."""
+        super()._send_response(msg_id, result, error)
+        if isinstance(result, types.InitializeResult):
+            cast("MemfsServer", self._server).warm_up.start()
 
     def send_error(self, msg_id: Any, code: int, message: str) -> None:
         """An error response (``msg_id`` None when the request's id is unknown)."""

@@ -1,11 +1,14 @@
 """The background warm-up, kept out of the way of the requests it is meant to speed up.
 
 Handler modules load on first use (``lsp_server.server.load_module``); the warm-up imports all
-of them in a background thread so that later requests find them loaded. On a 2-core machine a
-thread importing modules takes the interpreter (the GIL) from the request being answered, so
-the warm-up runs only while the server has nothing else to do: it starts once ``initialize``
-has been answered (the chat's modules first) and, before each module, waits while a request or
-background work is running (``MemfsServer.working``). A chat sent at once gets the CPU first.
+of them in a background thread so that later requests find them loaded. It starts as soon as
+``initialize`` is answered, with what a chat needs before its first reply (``URGENT``): that
+work is the chat's own, done while the server would otherwise wait (for the editor's next
+messages, its configuration, the model's first bytes). On a 2-core machine a thread importing
+modules takes the interpreter (the GIL) from the request being answered, so the other modules
+load only while the server has nothing else to do: before each, the warm-up waits while a
+request or background work runs (``MemfsServer.working``). A chat sent at once gets the CPU
+first.
 
 The cyclic garbage collector is off from launch (``lsp_server.cli``) until the warm-up has
 loaded everything: each full collection walks every object the imports made (pygls's and
@@ -17,11 +20,17 @@ collector's passes (``gc.freeze``) before collection resumes.
 from __future__ import annotations
 
 import gc
+import logging
 import threading
 from collections.abc import Callable
 from types import ModuleType
 
-FIRST = "lsp_server.features.chat"  # what the first request of an editor most often needs
+log = logging.getLogger("memfs.lsp")
+# What a chat needs before its first reply, in the order it needs it: its handler (the agent
+# runtime, settings, memory), the session's reflection host, the turn loop, and what its first
+# HTTP request imports (httpx's transport, anyio's asyncio backend).
+URGENT = ("lsp_server.features.chat", "lsp_server.reflections", "agent.loop", "httpcore",
+          "anyio._backends._asyncio")
 
 
 class WarmUp:
@@ -53,7 +62,12 @@ class WarmUp:
 
     def _run(self) -> None:
         try:
-            for name in sorted(self.modules(), key=lambda name: name != FIRST):
+            for name in URGENT:
+                try:
+                    self.load(name)
+                except ModuleNotFoundError as exc:  # a library reorganised: only slower
+                    log.warning("warm-up: %s", exc)
+            for name in self.modules():
                 self.quiet.wait()
                 self.load(name)
         finally:

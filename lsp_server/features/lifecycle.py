@@ -29,7 +29,7 @@ def initialize(ls: MemfsServer, params: types.InitializeParams) -> None:
 
 
 async def initialized(ls: MemfsServer, params: types.InitializedParams) -> None:
-    """Attach client logging, start warming up, pull settings, start the memory watcher."""
+    """Attach client logging, pull settings, start the memory watcher."""
     from lsp_server.logs import ClientLogHandler
 
     logging.getLogger("memfs").addHandler(ClientLogHandler(ls))
@@ -41,9 +41,6 @@ async def initialized(ls: MemfsServer, params: types.InitializedParams) -> None:
 
     # consent for withheld project settings (waits on the user, so not the server's own work)
     ls.background(ask_folders(ls), own_work=False)
-    # Only now, so this handler's own imports never race the warm-up's; it waits while
-    # requests run (lsp_server.warmup).
-    ls.warm_up.start()
 
 
 def shutdown(ls: MemfsServer, params: Any) -> None:
