@@ -1,8 +1,9 @@
 """The server object and the table of what it handles.
 
 This module imports only pygls and lsprotocol, so ``initialize`` is answered fast; every
-handler lives in a module imported on first use (and warmed up in the background after
-``initialized``), so agent, memfs, git and litellm never sit on the start path; litellm is
+handler lives in a module imported on first use (and warmed up in the background once
+``initialize`` is answered: ``lsp_server.warmup``), so agent, memfs, git and litellm never sit
+on the start path; litellm is
 imported only when the configured model needs it (not for ``openai/`` models). Every result
 and notification leaves through ``lsp_server.wire.to_wire`` (camelCase field names).
 """
