@@ -3,9 +3,9 @@
 This module imports only pygls and lsprotocol, so ``initialize`` is answered fast; every
 handler lives in a module imported on first use (and warmed up in the background once
 ``initialize`` is answered: ``lsp_server.warmup``), so agent, memfs, git and litellm never sit
-on the start path; litellm is
-imported only when the configured model needs it (not for ``openai/`` models). Every result
-and notification leaves through ``lsp_server.wire.to_wire`` (camelCase field names).
+on the start path; litellm is imported only when the configured model needs it (not for
+``openai/`` models). Every result and notification leaves through ``lsp_server.wire.to_wire``
+(camelCase field names).
 """
 
 from __future__ import annotations
