@@ -23,7 +23,6 @@ from typing import Any
 
 from agent import openai_http
 from agent.model import DEFAULT_CONTEXT_WINDOW, ModelConfig, ProviderError, TurnTimeout
-from memfs.secrets import redact
 
 log = logging.getLogger("memfs.llm")
 _lock = threading.Lock()
@@ -420,6 +419,8 @@ def provider_detail(exc: BaseException, failure: str) -> str:
     while previous != text:
         previous, text = text, _LITELLM_PREFIX.sub("", text, count=1)
     text = " ".join(text.split())
+    from memfs.secrets import redact  # the detectors are heavy to import; errors are rare
+
     return redact(text)[0][:300] or type(exc).__name__
 
 

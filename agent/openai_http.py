@@ -16,6 +16,8 @@ import importlib.util
 import json
 import os
 import re
+import ssl
+import sys
 import weakref
 from asyncio import AbstractEventLoop, get_running_loop
 from collections.abc import AsyncGenerator
@@ -23,9 +25,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import httpx
+# httpx imports its command-line client when click, rich and pygments are installed (~50 ms
+# for a CLI nobody runs in this process); marked absent, httpx keeps its stub in its place.
+sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+import httpx  # noqa: E402
 
-from agent.model import ModelConfig
+from agent.model import ModelConfig  # noqa: E402
 
 PREFIX = "openai/"
 DEFAULT_BASE = "https://api.openai.com/v1"
@@ -33,7 +38,7 @@ LOCAL_KEY = "sk-memfs-local"  # placeholder key for keyless local servers reache
 KEY_VARIABLE = "OPENAI_API_KEY"
 _CONTEXT_WORDS = re.compile(r"context length|context window|context_length_exceeded|"
                             r"maximum context|reduce the length|too many tokens", re.I)
-_clients: weakref.WeakKeyDictionary[AbstractEventLoop, httpx.AsyncClient] = \
+_clients: weakref.WeakKeyDictionary[AbstractEventLoop, dict[bool, httpx.AsyncClient]] = \
     weakref.WeakKeyDictionary()
 
 
@@ -79,12 +84,17 @@ class Unfinished(Exception):
         self.length = length
 
 
-def _client() -> httpx.AsyncClient:
-    """One connection pool per event loop (connections are bound to their loop)."""
-    loop = get_running_loop()
-    client = _clients.get(loop)
+def _client(url: str) -> httpx.AsyncClient:
+    """One connection pool per event loop (connections are bound to their loop) and kind of
+    endpoint. Loading the certificate authorities costs ~30 ms of a cold turn, and a plain
+    ``http://`` endpoint (a local server) never uses them: its pool gets a TLS context that
+    trusts no one, so it could not even reach an ``https://`` one by mistake."""
+    tls = not url.startswith("http://")
+    clients = _clients.setdefault(get_running_loop(), {})
+    client = clients.get(tls)
     if client is None or client.is_closed:
-        client = _clients[loop] = httpx.AsyncClient(trust_env=False)
+        verify: ssl.SSLContext | bool = tls or ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        client = clients[tls] = httpx.AsyncClient(trust_env=False, verify=verify)
     return client
 
 
@@ -127,9 +137,11 @@ async def chunks(config: ModelConfig, messages: list[dict[str, Any]],
         body["tools"] = tools
     content = json.dumps(body).encode()
     headers = {**_headers(), "Content-Type": "application/json"}
-    request = _client().build_request("POST", _endpoint(config), content=content,
-                                      headers=headers, timeout=httpx.Timeout(timeout))
-    response = await _client().send(request, stream=True)
+    url = _endpoint(config)
+    client = _client(url)
+    request = client.build_request("POST", url, content=content, headers=headers,
+                                   timeout=httpx.Timeout(timeout))
+    response = await client.send(request, stream=True)
     try:
         if response.status_code >= 400:
             raw = await response.aread()
@@ -166,11 +178,16 @@ async def chunks(config: ModelConfig, messages: list[dict[str, Any]],
         await response.aclose()
 
 
+@lru_cache(maxsize=32)
 def context_window(model: str) -> int | None:
     """The model's input window from litellm's bundled model table, read as data (without
-    importing litellm); None when the table does not know it."""
+    importing litellm); None when the table does not know it. A model the table never names
+    (most local ones) is settled by a text search, without parsing the whole table (~25 ms)."""
     name = model[len(PREFIX):] if model.startswith(PREFIX) else model
-    table = _model_table()
+    text = _table_text()
+    if not _may_name(text, (name, model)):
+        return None
+    table = _model_table(text)
     for key in (name, model):
         info = table.get(key)
         if isinstance(info, dict):
@@ -180,12 +197,23 @@ def context_window(model: str) -> int | None:
     return None
 
 
-@lru_cache(maxsize=1)
-def _model_table() -> dict[str, Any]:
+def _may_name(text: str, keys: tuple[str, ...]) -> bool:
+    """Whether the table's text may hold one of ``keys`` (False only when it cannot: none
+    appears in a spelling ``json.dump`` writes, and no slash is escaped)."""
+    spellings = {json.dumps(key, ensure_ascii=ascii) for key in keys for ascii in (True, False)}
+    return "\\/" in text or any(spelling in text for spelling in spellings)
+
+
+def _table_text() -> str:
     spec = importlib.util.find_spec("litellm")
     for folder in (spec.submodule_search_locations or []) if spec else []:
         path = Path(folder) / "model_prices_and_context_window_backup.json"
         if path.is_file():
-            data = json.loads(path.read_text(encoding="utf-8"))
-            return data if isinstance(data, dict) else {}
-    return {}
+            return path.read_text(encoding="utf-8")
+    return "{}"
+
+
+@lru_cache(maxsize=1)
+def _model_table(text: str) -> dict[str, Any]:
+    data = json.loads(text)
+    return data if isinstance(data, dict) else {}

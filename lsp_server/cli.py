@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import sys
 from collections.abc import Sequence
@@ -25,6 +26,7 @@ def _version() -> str:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Start the server on the chosen transport; it exits when the editor goes away."""
+    gc.disable()  # until the warm-up has loaded everything (lsp_server.warmup)
     parser = argparse.ArgumentParser(prog="memfs-lsp",
                                      description="memfs language server (LSP over stdio)")
     transport = parser.add_mutually_exclusive_group()

@@ -17,10 +17,11 @@ P = TypeVar("P", bound="Params")
 
 class Params(BaseModel):
     """Base: camelCase on the wire, unknown fields ignored, values validated strictly; no
-    text field may hold a NUL character (no name, path or message has one)."""
+    text field may hold a NUL character (no name, path or message has one). Each model's
+    validator is built when first used (a cold server's first chat builds one, not 21)."""
 
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore",
-                              strict=True, frozen=True)
+                              strict=True, frozen=True, defer_build=True)
     workspace_uri: str | None = Field(None, max_length=4096)
 
     @field_validator("*")

@@ -18,7 +18,7 @@ import json
 import logging
 import threading
 from collections.abc import Generator
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from cattrs import transform_error
 from lsprotocol import types
@@ -28,6 +28,9 @@ from pygls.protocol.json_rpc import JsonRPCNotification, JsonRPCRequestMessage, 
 from pygls.protocol.language_server import lsp_method
 
 from lsp_server.wire import Encoded
+
+if TYPE_CHECKING:
+    from lsp_server.server import MemfsServer
 
 log = logging.getLogger("memfs.lsp")
 CUSTOM_PREFIX = "memfs/"
@@ -80,6 +83,13 @@ class MemfsProtocol(LanguageServerProtocol):
         except Exception as exc:  # as pygls's own _send_data reports a failed write
             log.exception("sending the answer to request %s failed", data.id)
             self._server._report_server_error(exc, JsonRpcInternalError)
+
+    def _send_response(self, msg_id: Any, result: Any = None, error: Any = None) -> None:
+        """Send a response; once ``initialize`` is answered the server's warm-up starts
+        (``lsp_server.warmup``)."""
+        super()._send_response(msg_id, result, error)
+        if isinstance(result, types.InitializeResult):
+            cast("MemfsServer", self._server).warm_up.start()
 
     def send_error(self, msg_id: Any, code: int, message: str) -> None:
         """An error response (``msg_id`` None when the request's id is unknown)."""

@@ -1,10 +1,11 @@
 """The server object and the table of what it handles.
 
 This module imports only pygls and lsprotocol, so ``initialize`` is answered fast; every
-handler lives in a module imported on first use (and warmed up in the background after
-``initialized``), so agent, memfs, git and litellm never sit on the start path; litellm is
-imported only when the configured model needs it (not for ``openai/`` models). Every result
-and notification leaves through ``lsp_server.wire.to_wire`` (camelCase field names).
+handler lives in a module imported on first use (and warmed up in the background once
+``initialize`` is answered: ``lsp_server.warmup``), so agent, memfs, git and litellm never sit
+on the start path; litellm is imported only when the configured model needs it (not for
+``openai/`` models). Every result and notification leaves through ``lsp_server.wire.to_wire``
+(camelCase field names).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from pygls.lsp.server import LanguageServer
 
 from lsp_server.protocol import MemfsProtocol, converter
 from lsp_server.transport import StdinSource, StreamSource, serve
+from lsp_server.warmup import WarmUp
 from lsp_server.wire import to_wire
 
 if TYPE_CHECKING:
@@ -114,6 +116,7 @@ class MemfsServer(LanguageServer):
         self.own_writes: dict[tuple[str, str], tuple[tuple[int, int] | None, str]] = {}
         self.document_events: asyncio.Task[Any] | None = None  # the last one queued
         self.model_state: dict[str, Any] | None = None  # on every memfs/status, once known
+        self.warm_up = WarmUp(handler_modules, load_module)  # runs while nothing else does
 
     @property
     def sessions(self) -> Sessions:
@@ -148,12 +151,15 @@ class MemfsServer(LanguageServer):
     def working(self) -> Iterator[None]:
         """Count this as the server's own work: until it ends, a memory commit that carries no
         label (``own_commits``) yet may be ours, so the watcher waits before calling it
-        external."""
+        external. The warm-up waits while any runs."""
         self.own_work += 1
+        self.warm_up.busy()
         try:
             yield
         finally:
             self.own_work -= 1
+            if not self.own_work:
+                self.warm_up.idle()
 
     def background(self, coro: Awaitable[Any], *, own_work: bool = True) -> asyncio.Task[Any]:
         """Run a coroutine in the background (as own work, unless told otherwise), keeping a
@@ -237,12 +243,12 @@ def _lazy(target: str) -> Callable[..., Awaitable[Any]]:
     name = f"lsp_server.{module_name}"
 
     async def handler(ls: MemfsServer, *args: Any) -> Any:
-        module = _LOADED.get(name)
-        if module is None:
-            # initialize must answer at once: its module is tiny; others load off the loop
-            module = (load_module(name) if module_name == "features.lifecycle"
-                      else await asyncio.to_thread(load_module, name))
-        with ls.working():
+        with ls.working():  # from the start, so the warm-up waits while this loads
+            module = _LOADED.get(name)
+            if module is None:
+                # initialize must answer at once: its module is tiny; others load off the loop
+                module = (load_module(name) if module_name == "features.lifecycle"
+                          else await asyncio.to_thread(load_module, name))
             result = getattr(module, function_name)(ls, *args)
             if asyncio.iscoroutine(result):
                 result = await result

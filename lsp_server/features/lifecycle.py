@@ -4,9 +4,7 @@ beyond pygls and touches neither git nor litellm."""
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
-import threading
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
@@ -31,7 +29,7 @@ def initialize(ls: MemfsServer, params: types.InitializeParams) -> None:
 
 
 async def initialized(ls: MemfsServer, params: types.InitializedParams) -> None:
-    """Attach client logging, start warming up, pull settings, start the memory watcher."""
+    """Attach client logging, pull settings, start the memory watcher."""
     from lsp_server.logs import ClientLogHandler
 
     logging.getLogger("memfs").addHandler(ClientLogHandler(ls))
@@ -43,8 +41,6 @@ async def initialized(ls: MemfsServer, params: types.InitializedParams) -> None:
 
     # consent for withheld project settings (waits on the user, so not the server's own work)
     ls.background(ask_folders(ls), own_work=False)
-    # Only now, so this handler's own imports never race the warm-up's.
-    threading.Thread(target=_warm_up, name="memfs-warm-up", daemon=True).start()
 
 
 def shutdown(ls: MemfsServer, params: Any) -> None:
@@ -91,13 +87,3 @@ def _section(value: Any) -> dict[str, Any]:
     if isinstance(value, dict) and isinstance(value.get(SECTION), dict):
         return dict(value[SECTION])
     return dict(value) if isinstance(value, dict) else {}
-
-
-def _warm_up() -> None:
-    from lsp_server.server import handler_modules, load_module
-
-    for name in handler_modules():
-        load_module(name)
-    # What is loaded now lives as long as the server: keep it out of the collector's full
-    # passes, which otherwise walk every imported module's objects (tens of ms on the loop).
-    gc.freeze()

@@ -28,6 +28,20 @@ asyncio.run(main())
 print("litellm imported:", "litellm" in sys.modules)
 """
 
+FIRST_DELTA_THEN_REPORT = """
+import asyncio, sys
+from agent import openai_http
+from agent.runtime import Runtime
+async def main():
+    async for event in Runtime(workspace=sys.argv[1]).chat("hi"):
+        if event.kind == "text":
+            heavy = ("detect_secrets", "requests", "click", "rich", "pygments", "litellm")
+            print("loaded:", [m for m in heavy if m in sys.modules])
+            print("table parsed:", openai_http._model_table.cache_info().currsize)
+            return
+asyncio.run(main())
+"""
+
 
 def _error(events: Sequence[object]) -> ErrorEvent:
     errors = [e for e in events if isinstance(e, ErrorEvent)]
@@ -45,6 +59,21 @@ def test_a_turn_with_an_openai_model_never_imports_litellm(
     assert "done hello from the server" in done.stdout
     assert "litellm imported: False" in done.stdout
     assert len(model.requests) == 1 and model.requests[0]["model"] == "scripted"
+
+
+def test_a_cold_turn_of_a_local_model_streams_before_loading_what_it_does_not_use(
+    model: ScriptedModel, workspace: Path
+) -> None:
+    """Up to its first delta a cold process loads no secret detector (only an error's detail
+    is redacted), no httpx command line (click, rich, pygments), and does not parse litellm's
+    model table for a model the table does not name."""
+    runtime = Runtime(workspace=workspace)  # the memory exists (made by an earlier start)
+    runtime.memory(runtime.agent())
+    model.script("hello from the server")
+    done = subprocess.run([sys.executable, "-c", FIRST_DELTA_THEN_REPORT, str(workspace)],
+                          capture_output=True, text=True, env=dict(os.environ), timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["loaded: []", "table parsed: 0"]
 
 
 @pytest.mark.usefixtures("route")
