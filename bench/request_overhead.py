@@ -160,7 +160,7 @@ def bench_request_overhead(tmp: Path, quick: bool) -> list[Row]:
         url = server.stdout.readline().strip()
         rows: list[Row] = []
         for size in SIZES:
-            rows += _rows(size, asyncio.run(_measure(url, size, 5 if quick else 15)))
+            rows += _rows(size, asyncio.run(_measure(url, size, 5 if quick else 41)))
         return rows
     finally:
         server.communicate("", timeout=30)
