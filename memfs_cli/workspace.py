@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
-import argparse
 import subprocess
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from agent.setting_layers import Withheld
+
+if TYPE_CHECKING:
+    import argparse
 
 REFUSED_AT_USE = ("model", "api_base")  # a command that would use them refuses instead
 

@@ -58,7 +58,7 @@ import sys
 from memfs_cli.main import main
 code = main(["memory", "status"])
 heavy = [m for m in ("pydantic", "agent.settings", "agent.runtime", "yaml", "xml.sax.saxutils",
-                     "memfs.history") if m in sys.modules]
+                     "memfs.history", "argparse", "tempfile", "shutil") if m in sys.modules]
 print("exit", code, "loaded", heavy)
 """
 
@@ -75,7 +75,8 @@ def _env(tmp_path: Path, user_settings: dict[str, object]) -> dict[str, str]:
 
 def test_memory_status_loads_no_settings_model_and_no_yaml(tmp_path: Path) -> None:
     """Plain settings (and a cloned project's withheld ``agent``) are resolved without the
-    settings model (pydantic), the agent runtime or PyYAML, with the same notes and agent."""
+    settings model (pydantic), the agent runtime or PyYAML, with the same notes and agent; the
+    command line is read without argparse, and git runs without tempfile (or shutil)."""
     workspace = tmp_path / "workspace"
     (workspace / ".memfs").mkdir(parents=True)
     subprocess.run(["git", "init", "-q", str(workspace)], check=True)
