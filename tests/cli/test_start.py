@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -107,3 +109,49 @@ def test_a_setting_only_the_model_can_judge_is_reported_as_before(tmp_path: Path
     settings = tmp_path / "config" / "memfs" / "settings.json"
     assert done.stderr == (f"memfs: warning: setting 'maxSteps' from {settings}: Input should "
                            "be greater than or equal to 1; using its default\n")
+
+
+def _logging_git(tmp_path: Path, env: dict[str, str]) -> Path:
+    """A ``git`` first on PATH that records its arguments, then runs the real git."""
+    real = shutil.which("git")
+    assert real is not None
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    log = tmp_path / "git.log"
+    script = folder / "git"
+    script.write_text(f'#!/bin/sh\necho "$*" >> {shlex.quote(str(log))}\n'
+                      f'exec {shlex.quote(real)} "$@"\n')
+    script.chmod(0o755)
+    env["PATH"] = f"{folder}{os.pathsep}{env['PATH']}"
+    return log
+
+
+def test_memory_status_outside_a_repository_asks_git_only_about_memory(tmp_path: Path) -> None:
+    """From a folder in no git repository, ``memory status`` finds no workspace without
+    asking git (no ``rev-parse``); from a subfolder of a repository it still finds the top
+    level (its untrusted project setting is named there) as git does."""
+    env = _env(tmp_path, {})
+    log = _logging_git(tmp_path, env)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    done = subprocess.run([sys.executable, "-m", "memfs_cli.main", "memory", "status"],
+                          capture_output=True, text=True, timeout=120, cwd=outside, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("agent:   memory-agent\n")
+    assert done.stderr == ""
+    assert "rev-parse --show-toplevel" not in log.read_text()
+
+    project = tmp_path / "project"
+    (project / ".memfs").mkdir(parents=True)
+    (project / "src").mkdir()
+    subprocess.run(["git", "init", "-q", str(project)], check=True)
+    (project / ".memfs" / "settings.json").write_text(json.dumps({"agent": "cloned-agent"}))
+    log.unlink()
+    done = subprocess.run([sys.executable, "-m", "memfs_cli.main", "memory", "status"],
+                          capture_output=True, text=True, timeout=120, cwd=project / "src",
+                          env=env)
+    assert done.returncode == 0, done.stderr
+    assert "rev-parse --show-toplevel" in log.read_text()
+    assert done.stderr == (
+        f"memfs: warning: {project / '.memfs' / 'settings.json'} sets 'agent', not applied "
+        f"because this folder is not trusted ('memfs trust {project}' trusts it)\n")
