@@ -128,8 +128,9 @@ def _logging_git(tmp_path: Path, env: dict[str, str]) -> Path:
 
 def test_memory_status_outside_a_repository_asks_git_only_about_memory(tmp_path: Path) -> None:
     """From a folder in no git repository, ``memory status`` finds no workspace without
-    asking git (no ``rev-parse``); from a subfolder of a repository it still finds the top
-    level (its untrusted project setting is named there) as git does."""
+    asking git (no ``rev-parse``), nor asks git for a remote no config names; from a
+    subfolder of a repository it still finds the top level (its untrusted project setting is
+    named there) as git does."""
     env = _env(tmp_path, {})
     log = _logging_git(tmp_path, env)
     outside = tmp_path / "outside"
@@ -140,6 +141,7 @@ def test_memory_status_outside_a_repository_asks_git_only_about_memory(tmp_path:
     assert done.stdout.startswith("agent:   memory-agent\n")
     assert done.stderr == ""
     assert "rev-parse --show-toplevel" not in log.read_text()
+    assert "remote get-url" not in log.read_text(), "no config names a remote"
 
     project = tmp_path / "project"
     (project / ".memfs").mkdir(parents=True)
@@ -155,3 +157,24 @@ def test_memory_status_outside_a_repository_asks_git_only_about_memory(tmp_path:
     assert done.stderr == (
         f"memfs: warning: {project / '.memfs' / 'settings.json'} sets 'agent', not applied "
         f"because this folder is not trusted ('memfs trust {project}' trusts it)\n")
+
+
+def test_memory_status_names_an_origin_only_an_included_config_sets(tmp_path: Path) -> None:
+    """A remote git sees (here through an ``include`` in the memory repository's config) is
+    reported as before: only a config that cannot name one spares git's answer."""
+    env = _env(tmp_path, {})
+    command = [sys.executable, "-m", "memfs_cli.main", "memory", "status"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=tmp_path,
+                          env=env)  # creates the default agent's memory
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "remote:  none"
+    included = tmp_path / "extra.inc"
+    included.write_text('[remote "origin"]\n\turl = /elsewhere/memory.git\n')
+    config = tmp_path / "home" / "agents" / "memory-agent" / "memory" / ".git" / "config"
+    with config.open("a") as out:
+        out.write(f"[include]\n\tpath = {included}\n")
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=tmp_path,
+                          env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1].startswith("remote:  /elsewhere/memory.git ("), \
+        done.stdout
