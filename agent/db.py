@@ -222,6 +222,9 @@ class Database:
             self._local.conn = None
 
     def _migrate(self) -> None:
+        current = self.connection().execute("PRAGMA user_version").fetchone()[0]
+        if current == len(MIGRATIONS):
+            return  # read without taking the write lock (a read waits behind no writer)
         with self.write() as conn:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version > len(MIGRATIONS):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import IO
@@ -70,6 +69,8 @@ class Git:
             code, out, err_bytes = self._spawn(args, merged, subprocess.DEVNULL,
                                                subprocess.PIPE)
         else:
+            import tempfile  # loaded by a write, not by a read such as 'memory status'
+
             with tempfile.TemporaryFile() as stdin, tempfile.TemporaryFile() as stderr:
                 stdin.write(input)
                 stdin.seek(0)

@@ -9,7 +9,9 @@ push: only when ahead; a rejected push pulls (rebase) once and pushes again.
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 from memfs.errors import GitError, InvalidArgument, SyncConflict
 from memfs.repo import MemoryRepo
@@ -34,8 +36,43 @@ class RemoteStatus:
 
 def get_url(repo: MemoryRepo) -> str | None:
     """The remote URL, or None when memory is local only."""
+    if _no_remote_anywhere(repo):
+        return None  # what git would answer, without its process
     status, out, _ = repo.git.run_full("remote", "get-url", REMOTE)
     return out.decode().strip() if status == 0 else None
+
+
+def _no_remote_anywhere(repo: MemoryRepo) -> bool:
+    """True only when nothing git reads could name a remote: no config git takes from the
+    environment, no remote file of the old layouts (``remotes/``, ``branches/``), and neither
+    the repository's nor the user's git config files say 'remote' or 'include' at all (the
+    system's is off for our git). Anything else asks git."""
+    if any(name in os.environ for name in _CONFIG_VARIABLES):
+        return False
+    home = os.environ.get("HOME")
+    if not home:
+        return False
+    xdg = os.environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")
+    files = [repo.common_dir / "config", repo.common_dir / "config.worktree",
+             repo.git_dir / "config.worktree", Path(home, ".gitconfig"),
+             Path(xdg, "git", "config")]
+    for legacy in (repo.common_dir / "remotes" / REMOTE, repo.common_dir / "branches" / REMOTE):
+        if os.path.lexists(legacy):
+            return False
+    for path in files:
+        try:
+            text = path.read_bytes().lower()
+        except FileNotFoundError:
+            continue
+        except OSError:
+            return False
+        if b"remote" in text or b"include" in text:
+            return False
+    return True
+
+
+_CONFIG_VARIABLES = ("GIT_DIR", "GIT_COMMON_DIR", "GIT_CONFIG", "GIT_CONFIG_GLOBAL",
+                     "GIT_CONFIG_PARAMETERS", "GIT_CONFIG_COUNT")
 
 
 def set_url(repo: MemoryRepo, url: str) -> None:

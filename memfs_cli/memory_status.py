@@ -11,9 +11,10 @@ are reported exactly as everywhere else.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, cast
 
 from agent import setting_layers
 from agent.agents import Agents
@@ -28,6 +29,9 @@ from memfs.store import MemoryStore
 from memfs.tokens import DEFAULT_SYSTEM_BUDGET
 from memfs_cli.output import emit, emit_json
 from memfs_cli.workspace import setting_notes, workspace_of
+
+if TYPE_CHECKING:
+    import argparse
 
 
 def store_of(args: argparse.Namespace) -> MemoryStore:
@@ -89,7 +93,8 @@ def leave(code: int) -> None:
 
 def quick_args(argv: list[str]) -> argparse.Namespace | None:
     """The arguments of ``[--agent ID] memory status [--json]`` as the parser would give
-    them (``quick_status`` as the handler); None for any other command line."""
+    them (``quick_status`` as the handler; the same attributes, without loading argparse);
+    None for any other command line."""
     agent = None
     rest = argv
     if rest[:1] == ["--agent"] and len(rest) > 1 and rest[1] and not rest[1].startswith("-"):
@@ -98,8 +103,9 @@ def quick_args(argv: list[str]) -> argparse.Namespace | None:
         agent, rest = rest[0].removeprefix("--agent="), rest[1:]
     if rest not in (["memory", "status"], ["memory", "status", "--json"]):
         return None
-    return argparse.Namespace(agent=agent, group="memory", command="status",
-                              json=len(rest) == 3, handler=quick_status)
+    return cast("argparse.Namespace",
+                SimpleNamespace(agent=agent, group="memory", command="status",
+                                json=len(rest) == 3, handler=quick_status))
 
 
 def quick_status(args: argparse.Namespace) -> int:

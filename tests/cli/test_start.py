@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -58,7 +60,7 @@ import sys
 from memfs_cli.main import main
 code = main(["memory", "status"])
 heavy = [m for m in ("pydantic", "agent.settings", "agent.runtime", "yaml", "xml.sax.saxutils",
-                     "memfs.history") if m in sys.modules]
+                     "memfs.history", "argparse", "tempfile", "shutil") if m in sys.modules]
 print("exit", code, "loaded", heavy)
 """
 
@@ -75,7 +77,8 @@ def _env(tmp_path: Path, user_settings: dict[str, object]) -> dict[str, str]:
 
 def test_memory_status_loads_no_settings_model_and_no_yaml(tmp_path: Path) -> None:
     """Plain settings (and a cloned project's withheld ``agent``) are resolved without the
-    settings model (pydantic), the agent runtime or PyYAML, with the same notes and agent."""
+    settings model (pydantic), the agent runtime or PyYAML, with the same notes and agent; the
+    command line is read without argparse, and git runs without tempfile (or shutil)."""
     workspace = tmp_path / "workspace"
     (workspace / ".memfs").mkdir(parents=True)
     subprocess.run(["git", "init", "-q", str(workspace)], check=True)
@@ -106,3 +109,72 @@ def test_a_setting_only_the_model_can_judge_is_reported_as_before(tmp_path: Path
     settings = tmp_path / "config" / "memfs" / "settings.json"
     assert done.stderr == (f"memfs: warning: setting 'maxSteps' from {settings}: Input should "
                            "be greater than or equal to 1; using its default\n")
+
+
+def _logging_git(tmp_path: Path, env: dict[str, str]) -> Path:
+    """A ``git`` first on PATH that records its arguments, then runs the real git."""
+    real = shutil.which("git")
+    assert real is not None
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    log = tmp_path / "git.log"
+    script = folder / "git"
+    script.write_text(f'#!/bin/sh\necho "$*" >> {shlex.quote(str(log))}\n'
+                      f'exec {shlex.quote(real)} "$@"\n')
+    script.chmod(0o755)
+    env["PATH"] = f"{folder}{os.pathsep}{env['PATH']}"
+    return log
+
+
+def test_memory_status_outside_a_repository_asks_git_only_about_memory(tmp_path: Path) -> None:
+    """From a folder in no git repository, ``memory status`` finds no workspace without
+    asking git (no ``rev-parse``), nor asks git for a remote no config names; from a
+    subfolder of a repository it still finds the top level (its untrusted project setting is
+    named there) as git does."""
+    env = _env(tmp_path, {})
+    log = _logging_git(tmp_path, env)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    done = subprocess.run([sys.executable, "-m", "memfs_cli.main", "memory", "status"],
+                          capture_output=True, text=True, timeout=120, cwd=outside, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("agent:   memory-agent\n")
+    assert done.stderr == ""
+    assert "rev-parse --show-toplevel" not in log.read_text()
+    assert "remote get-url" not in log.read_text(), "no config names a remote"
+
+    project = tmp_path / "project"
+    (project / ".memfs").mkdir(parents=True)
+    (project / "src").mkdir()
+    subprocess.run(["git", "init", "-q", str(project)], check=True)
+    (project / ".memfs" / "settings.json").write_text(json.dumps({"agent": "cloned-agent"}))
+    log.unlink()
+    done = subprocess.run([sys.executable, "-m", "memfs_cli.main", "memory", "status"],
+                          capture_output=True, text=True, timeout=120, cwd=project / "src",
+                          env=env)
+    assert done.returncode == 0, done.stderr
+    assert "rev-parse --show-toplevel" in log.read_text()
+    assert done.stderr == (
+        f"memfs: warning: {project / '.memfs' / 'settings.json'} sets 'agent', not applied "
+        f"because this folder is not trusted ('memfs trust {project}' trusts it)\n")
+
+
+def test_memory_status_names_an_origin_only_an_included_config_sets(tmp_path: Path) -> None:
+    """A remote git sees (here through an ``include`` in the memory repository's config) is
+    reported as before: only a config that cannot name one spares git's answer."""
+    env = _env(tmp_path, {})
+    command = [sys.executable, "-m", "memfs_cli.main", "memory", "status"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=tmp_path,
+                          env=env)  # creates the default agent's memory
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "remote:  none"
+    included = tmp_path / "extra.inc"
+    included.write_text('[remote "origin"]\n\turl = /elsewhere/memory.git\n')
+    config = tmp_path / "home" / "agents" / "memory-agent" / "memory" / ".git" / "config"
+    with config.open("a") as out:
+        out.write(f"[include]\n\tpath = {included}\n")
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=tmp_path,
+                          env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1].startswith("remote:  /elsewhere/memory.git ("), \
+        done.stdout
