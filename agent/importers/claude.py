@@ -5,9 +5,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,23 @@ BOOKKEEPING = frozenset({
     "worktree-state", "pr-link", "frame-link", "bridge-session", "atis-latch", "relocated",
     "tag",
 })
-_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def _encoder() -> Callable[[object], str]:
+    """``json.JSONEncoder(ensure_ascii=False).encode``, which makes a C encoder per call: here
+    one is made once, without the circular-reference check (decoded JSON holds no cycles);
+    the stock encoder where the C one is missing."""
+    stock = json.JSONEncoder(ensure_ascii=False)
+    try:
+        from _json import make_encoder
+    except ImportError:
+        return stock.encode
+    encode = make_encoder(None, stock.default, encode_basestring, None, stock.key_separator,
+                          stock.item_separator, False, False, True)
+    return lambda value: "".join(encode(value, 0))
+
+
+_ENCODE = _encoder()
 
 
 def discover(workspace: Workspace, config_dir: Path) -> list[Session]:
