@@ -169,9 +169,9 @@ def steps(path: Path, trajectory: Trajectory) -> Iterator[Step]:
             gathering = reply
             if gathering is None or message_id is None or message_id != gathering.message_id:
                 gathering = _Reply(message_id, parse_time(record.get("timestamp")))
-                added = _add(gathering, message.get("content"), gathering.timestamp)
+                unused = _add(gathering, message.get("content"), gathering.timestamp)
             else:  # a later line of the reply: its time is read only for a tool call
-                added = _add(gathering, message.get("content"), record)
+                unused = _add(gathering, message.get("content"), record)
         except MALFORMED:
             skip("malformed")
             continue
@@ -179,8 +179,8 @@ def steps(path: Path, trajectory: Trajectory) -> Iterator[Step]:
             if reply is not None:
                 yield from reply.steps()
             reply = gathering
-        if not added:
-            skip("reasoning" if _has_thinking(message) else "empty")
+        if unused is not None:
+            skip(unused)
     if reply is not None:
         yield from reply.steps()
 
@@ -229,12 +229,13 @@ def _prompt(record: dict[str, Any], trajectory: Trajectory) -> str | None:
     return "\n\n".join(texts)
 
 
-def _add(reply: _Reply, content: object, when: datetime | None | dict[str, Any]) -> bool:
-    """Add an assistant line's text and tool calls to ``reply``; False when it had none.
-    ``when`` is the line's time, or its record when the time is not parsed yet."""
+def _add(reply: _Reply, content: object, when: datetime | None | dict[str, Any]) -> str | None:
+    """Add an assistant line's text and tool calls to ``reply``; when it had none, why the line
+    is skipped (``reasoning`` when it thinks, else ``empty``). ``when`` is the line's time,
+    or its record when the time is not parsed yet."""
     if isinstance(content, str):
         content = [{"type": "text", "text": content}]
-    added = False
+    added = thinking = False
     for block in content if isinstance(content, list) else ():
         if not isinstance(block, dict):
             continue
@@ -258,11 +259,6 @@ def _add(reply: _Reply, content: object, when: datetime | None | dict[str, Any])
                 reply.calls.append(Step("tool_call", raw_clip(arguments, TOOL_ARGS_LIMIT), when,
                                         str(block.get("name") or "?")))
             added = True
-    return added
-
-
-def _has_thinking(message: dict[str, Any]) -> bool:
-    content = message.get("content")
-    return isinstance(content, list) and any(
-        isinstance(b, dict) and b.get("type") in ("thinking", "redacted_thinking")
-        for b in content)
+        elif kind == "thinking" or kind == "redacted_thinking":
+            thinking = True
+    return None if added else "reasoning" if thinking else "empty"
