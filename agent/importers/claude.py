@@ -5,9 +5,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,23 @@ BOOKKEEPING = frozenset({
     "worktree-state", "pr-link", "frame-link", "bridge-session", "atis-latch", "relocated",
     "tag",
 })
-_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def _encoder() -> Callable[[object], str]:
+    """``json.JSONEncoder(ensure_ascii=False).encode``, which makes a C encoder per call: here
+    one is made once, without the circular-reference check (decoded JSON holds no cycles);
+    the stock encoder where the C one is missing."""
+    stock = json.JSONEncoder(ensure_ascii=False)
+    try:
+        from _json import make_encoder
+    except ImportError:
+        return stock.encode
+    encode = make_encoder(None, stock.default, encode_basestring, None, stock.key_separator,
+                          stock.item_separator, False, False, True)
+    return lambda value: "".join(encode(value, 0))
+
+
+_ENCODE = _encoder()
 
 
 def discover(workspace: Workspace, config_dir: Path) -> list[Session]:
@@ -94,7 +111,7 @@ def _history_entry(workspace: Workspace, path: Path, entry: dict[str, Any], know
         session.skipped[reason] = session.skipped.get(reason, 0) + 1
 
 
-@dataclass
+@dataclass(slots=True)
 class _Reply:
     """Assistant lines sharing one ``message.id``, merged into one message."""
 
@@ -104,66 +121,79 @@ class _Reply:
     calls: list[Step] = field(default_factory=list)
     call_ids: set[str] = field(default_factory=set)
 
-    def steps(self) -> Iterator[Step]:
-        if self.texts:
-            yield Step("assistant", raw_clip("\n\n".join(self.texts), TEXT_LIMIT), self.timestamp)
-        yield from self.calls
+    def steps(self) -> list[Step]:
+        calls = self.calls
+        if not self.texts:
+            return calls
+        text = Step("assistant", raw_clip("\n\n".join(self.texts), TEXT_LIMIT), self.timestamp)
+        return [text, *calls] if calls else [text]
 
 
 def steps(path: Path, trajectory: Trajectory) -> Iterator[Step]:
     """The steps of one transcript, streaming; skipped lines are counted on ``trajectory``
     (a line of an unexpected shape is counted as ``malformed``, never fatal). Sidechain
     records inside a main session (older versions wrote subagents inline) are skipped:
-    subagents are their own trajectories."""
+    subagents are their own trajectories.
+
+    One loop with the common record shapes first (this runs once per line of files of
+    hundreds of MB); a record that raises midway changes nothing but the ``malformed``
+    count: the reply being gathered is replaced only once its new line is fully read."""
     reply: _Reply | None = None
+    skip = trajectory.skip
+    inline_sidechains = not trajectory.sidechain
     for record in records(path, trajectory):
-        try:
-            done, reply = _record(record, reply, trajectory)
-        except MALFORMED:
-            trajectory.skip("malformed")
+        kind = record.get("type")
+        if kind != "user" and kind != "assistant":
+            _skip_other(record, kind, trajectory)
             continue
-        yield from done
+        if inline_sidechains and record.get("isSidechain") is True:
+            skip("sidechain")
+            continue
+        try:
+            if kind == "user":
+                prompt = _prompt(record, trajectory)
+                if prompt is None:
+                    continue
+                step = Step("user", raw_clip(prompt, TEXT_LIMIT),
+                            parse_time(record.get("timestamp")))
+                if reply is not None:
+                    yield from reply.steps()
+                    reply = None
+                yield step
+                continue
+            message = record.get("message")
+            if type(message) is not dict or message.get("model") == "<synthetic>":
+                skip("synthetic" if isinstance(message, dict) else "malformed")
+                continue
+            message_id = message.get("id")
+            gathering = reply
+            if gathering is None or message_id is None or message_id != gathering.message_id:
+                gathering = _Reply(message_id, parse_time(record.get("timestamp")))
+                unused = _add(gathering, message.get("content"), gathering.timestamp)
+            else:  # a later line of the reply: its time is read only for a tool call
+                unused = _add(gathering, message.get("content"), record)
+        except MALFORMED:
+            skip("malformed")
+            continue
+        if gathering is not reply:
+            if reply is not None:
+                yield from reply.steps()
+            reply = gathering
+        if unused is not None:
+            skip(unused)
     if reply is not None:
         yield from reply.steps()
 
 
-def _record(record: dict[str, Any], reply: _Reply | None, trajectory: Trajectory
-            ) -> tuple[list[Step], _Reply | None]:
-    """The steps one record completes, and the assistant reply still being gathered."""
-    kind = record.get("type")
-    done: list[Step] = []
+def _skip_other(record: dict[str, Any], kind: object, trajectory: Trajectory) -> None:
+    """Count a record that is neither a prompt nor a reply."""
     if not isinstance(kind, str):
         trajectory.skip("malformed")
-    elif kind not in ("user", "assistant"):
-        if kind == "system":
-            compaction = record.get("subtype") == "compact_boundary"
-            trajectory.skip("compaction" if compaction else "bookkeeping")
-        else:
-            trajectory.skip("bookkeeping" if kind in BOOKKEEPING else "unknown_type")
-    elif record.get("isSidechain") is True and not trajectory.sidechain:
-        trajectory.skip("sidechain")
-    elif kind == "user":
-        prompt = _prompt(record, trajectory)
-        if prompt is not None:
-            if reply is not None:
-                done += reply.steps()
-                reply = None
-            done.append(Step("user", raw_clip(prompt, TEXT_LIMIT),
-                             parse_time(record.get("timestamp"))))
+    elif kind == "system":
+        compaction = record.get("subtype") == "compact_boundary"
+        trajectory.skip("compaction" if compaction else "bookkeeping")
     else:
-        message = record.get("message")
-        if not isinstance(message, dict) or message.get("model") == "<synthetic>":
-            trajectory.skip("synthetic" if isinstance(message, dict) else "malformed")
-            return done, reply
-        when = parse_time(record.get("timestamp"))
-        message_id = message.get("id")
-        if reply is None or message_id is None or message_id != reply.message_id:
-            if reply is not None:
-                done += reply.steps()
-            reply = _Reply(message_id, when)
-        if not _add(reply, message.get("content"), when):
-            trajectory.skip("reasoning" if _has_thinking(message) else "empty")
-    return done, reply
+        trajectory.skip("bookkeeping" if kind in BOOKKEEPING else "unknown_type")
 
 
 def _prompt(record: dict[str, Any], trajectory: Trajectory) -> str | None:
@@ -199,32 +229,36 @@ def _prompt(record: dict[str, Any], trajectory: Trajectory) -> str | None:
     return "\n\n".join(texts)
 
 
-def _add(reply: _Reply, content: object, when: datetime | None) -> bool:
-    """Add an assistant line's text and tool calls to ``reply``; False when it had none."""
+def _add(reply: _Reply, content: object, when: datetime | None | dict[str, Any]) -> str | None:
+    """Add an assistant line's text and tool calls to ``reply``; when it had none, why the line
+    is skipped (``reasoning`` when it thinks, else ``empty``). ``when`` is the line's time,
+    or its record when the time is not parsed yet."""
     if isinstance(content, str):
         content = [{"type": "text", "text": content}]
-    added = False
-    for block in content if isinstance(content, list) else []:
+    added = thinking = False
+    for block in content if isinstance(content, list) else ():
         if not isinstance(block, dict):
             continue
-        if block.get("type") == "text" and isinstance(block.get("text"), str):
-            text = block["text"].strip()
-            if text and text not in reply.texts:
-                reply.texts.append(text)
-            added = added or bool(text)
-        elif block.get("type") == "tool_use":
+        kind = block.get("type")
+        if kind == "text":
+            text = block.get("text")
+            if not isinstance(text, str):
+                continue
+            text = text.strip()
+            if text:
+                if text not in reply.texts:
+                    reply.texts.append(text)
+                added = True
+        elif kind == "tool_use":
             call_id = str(block.get("id") or len(reply.calls))
             if call_id not in reply.call_ids:
                 reply.call_ids.add(call_id)
                 arguments = _ENCODE(block.get("input"))
+                if isinstance(when, dict):
+                    when = parse_time(when.get("timestamp"))
                 reply.calls.append(Step("tool_call", raw_clip(arguments, TOOL_ARGS_LIMIT), when,
                                         str(block.get("name") or "?")))
             added = True
-    return added
-
-
-def _has_thinking(message: dict[str, Any]) -> bool:
-    content = message.get("content")
-    return isinstance(content, list) and any(
-        isinstance(b, dict) and b.get("type") in ("thinking", "redacted_thinking")
-        for b in content)
+        elif kind == "thinking" or kind == "redacted_thinking":
+            thinking = True
+    return None if added else "reasoning" if thinking else "empty"

@@ -4,7 +4,7 @@ JSON object (not JSON, nested too deep to decode, another type) is skipped and c
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -14,7 +14,11 @@ from agent.importers.model import Trajectory, parse_time
 TAIL_BYTES = 64 * 1024
 
 
-_DECODE = json.JSONDecoder().raw_decode
+_DECODER = json.JSONDecoder()
+_DECODE = _DECODER.raw_decode
+# The C scanner ``raw_decode`` wraps: ``records`` calls it directly (one Python frame less per
+# line) and hands any line it rejects to ``_parse``.
+_SCAN: Callable[[str, int], tuple[Any, int]] = _DECODER.scan_once  # type: ignore[attr-defined]
 BLANK = object()  # what ``_parse`` returns for a blank line
 # What reading one record of an unexpected shape may raise; the record is skipped, counted.
 MALFORMED = (TypeError, ValueError, AttributeError, KeyError, IndexError, RecursionError)
@@ -46,7 +50,13 @@ def records(path: Path, trajectory: Trajectory | None = None) -> Iterator[dict[s
     counted on ``trajectory`` as ``unparsable``."""
     with _lines(path) as lines:
         for line in lines:
-            record = _parse(line)
+            try:
+                record, end = _SCAN(line, 0)
+            except (StopIteration, ValueError, RecursionError):
+                record = _parse(line)  # not JSON, blank, leading whitespace, too deep
+            else:
+                if end != len(line) and not line[end:].isspace():
+                    record = None
             if type(record) is dict:
                 yield record
             elif record is not BLANK and trajectory is not None:

@@ -92,14 +92,23 @@ def read(session: Session, max_tokens: int | None = None) -> Trajectory:
     trajectory, raw = _raw(session)
     kept: deque[Step] = deque()
     size = users = 0
+    first_seen: datetime | None = None  # the earliest and latest step times (``saw`` once each)
+    last_seen: datetime | None = None
     for step in raw:
-        trajectory.saw(step.timestamp)
+        when = step.timestamp
+        if when is not None:
+            if first_seen is None or when < first_seen:
+                first_seen = when
+            if last_seen is None or when > last_seen:
+                last_seen = when
         users += step.kind == "user"
         kept.append(step)
         if max_tokens is not None:
             size += step_tokens(step)
             while size > max_tokens:
                 size -= step_tokens(kept.popleft())
+    trajectory.saw(first_seen)
+    trajectory.saw(last_seen)
     if users == 0 and session.transcript and session.prompts:  # a rollout without prompts
         for prompt in session.prompts:
             trajectory.saw(prompt.timestamp)
@@ -125,10 +134,13 @@ def _finish(steps: list[Step]) -> list[Step]:
     for step in [*steps, None]:
         if step is None or (batch and size + len(step.text) > _REDACT_BATCH):
             texts = redact_all([s.text for s in batch])
-            names = redact_all([s.tool_name or "" for s in batch])
-            done += [Step(s.kind, clip(t, TOOL_ARGS_LIMIT if s.tool_name else TEXT_LIMIT),
-                          s.timestamp, n if s.tool_name else s.tool_name)
-                     for s, t, n in zip(batch, texts, names, strict=True)]
+            names = iter(redact_all([s.tool_name for s in batch if s.tool_name]))
+            for s, t in zip(batch, texts, strict=True):
+                t = clip(t, TOOL_ARGS_LIMIT if s.tool_name else TEXT_LIMIT)
+                n = next(names) if s.tool_name else s.tool_name
+                # an untouched step is kept as it is (most are: one object less each)
+                done.append(s if t is s.text and n is s.tool_name else
+                            Step(s.kind, t, s.timestamp, n))
             batch, size = [], 0
         if step is not None:
             batch.append(step)
