@@ -23,6 +23,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import ParamSpec, TypeVar
 
 log = logging.getLogger("memfs.background")
+# Set (in its own task's context) while a reflection runs: its model calls then take their
+# own connections (agent.openai_http), so a turn never finds its warm connection taken.
+ACTIVE: contextvars.ContextVar[bool] = contextvars.ContextVar("memfs_background", default=False)
 NICENESS = 10
 THREAD_NAME = "memfs-background"
 _P = ParamSpec("_P")

@@ -30,6 +30,7 @@ from typing import Any
 sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
 import httpx  # noqa: E402
 
+from agent import background  # noqa: E402
 from agent.model import ModelConfig  # noqa: E402
 
 PREFIX = "openai/"
@@ -38,7 +39,8 @@ LOCAL_KEY = "sk-memfs-local"  # placeholder key for keyless local servers reache
 KEY_VARIABLE = "OPENAI_API_KEY"
 _CONTEXT_WORDS = re.compile(r"context length|context window|context_length_exceeded|"
                             r"maximum context|reduce the length|too many tokens", re.I)
-_clients: weakref.WeakKeyDictionary[AbstractEventLoop, dict[bool, httpx.AsyncClient]] = \
+_clients: weakref.WeakKeyDictionary[AbstractEventLoop,
+                                    dict[tuple[bool, bool], httpx.AsyncClient]] = \
     weakref.WeakKeyDictionary()
 
 
@@ -85,16 +87,19 @@ class Unfinished(Exception):
 
 
 def _client(url: str) -> httpx.AsyncClient:
-    """One connection pool per event loop (connections are bound to their loop) and kind of
-    endpoint. Loading the certificate authorities costs ~30 ms of a cold turn, and a plain
-    ``http://`` endpoint (a local server) never uses them: its pool gets a TLS context that
-    trusts no one, so it could not even reach an ``https://`` one by mistake."""
+    """One connection pool per event loop (connections are bound to their loop), kind of
+    endpoint and kind of work. Loading the certificate authorities costs ~30 ms of a cold
+    turn, and a plain ``http://`` endpoint (a local server) never uses them: its pool gets a
+    TLS context that trusts no one, so it could not even reach an ``https://`` one by mistake.
+    Background work (a reflection, ``agent.background.ACTIVE``) has pools of its own, so it
+    never holds the connection a user's turn would reuse (a new one costs a TLS handshake)."""
     tls = not url.startswith("http://")
+    key = (tls, background.ACTIVE.get())
     clients = _clients.setdefault(get_running_loop(), {})
-    client = clients.get(tls)
+    client = clients.get(key)
     if client is None or client.is_closed:
         verify: ssl.SSLContext | bool = tls or ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-        client = clients[tls] = httpx.AsyncClient(trust_env=False, verify=verify)
+        client = clients[key] = httpx.AsyncClient(trust_env=False, verify=verify)
     return client
 
 

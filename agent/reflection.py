@@ -157,10 +157,12 @@ class Reflections:
             file_lock = FileLock(str(agent_dir(agent_id, self.home) / "reflection.lock"),
                                  timeout=LOCK_TIMEOUT, thread_local=False)
             await asyncio.to_thread(file_lock.acquire)
+            marked = background.ACTIVE.set(True)
             try:
                 return await self._reflect(agent_id, agent_name, conversation_id, memory,
                                            config, settings, merge, progress)
             finally:
+                background.ACTIVE.reset(marked)
                 file_lock.release()
 
     async def _reflect(

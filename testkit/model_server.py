@@ -101,6 +101,7 @@ class ScriptedModel:
         self.replies: deque[Reply] = deque()
         self.requests: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []  # of every POST, in order (e.g. Authorization)
+        self.peers: list[tuple[int, dict[str, Any]]] = []  # each POST's client port and body
         self.summary_requests: list[dict[str, Any]] = []
         self.summary = "Summary: the user and the agent discussed earlier topics."
         self.title_requests: list[dict[str, Any]] = []
@@ -248,6 +249,7 @@ def _handler(model: ScriptedModel) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             request = json.loads(self.rfile.read(length) or b"{}")
             model.headers.append(dict(self.headers.items()))
+            model.peers.append((int(self.client_address[1]), request))
             if self.path.rstrip("/").endswith("/embeddings"):
                 self._json(*model.embeddings(request))
                 return

@@ -122,6 +122,23 @@ async def test_chat_and_reflection_both_land(runtime: Runtime, model: ScriptedMo
     assert _git(root, "status", "--porcelain") == ""
 
 
+async def test_a_reflection_never_takes_the_connection_a_turn_reuses(
+        runtime: Runtime, model: ScriptedModel) -> None:
+    """A reflection's model calls have connections of their own: the user's next turn finds
+    its warm connection free (with a remote provider a new one costs a TLS handshake)."""
+    gate = threading.Event()
+    _router(model, [Reply(text="nothing worth keeping")], [Reply(text="hi")], gate)
+    await collect(runtime.chat("hello"))
+    first = next(port for port, body in model.peers
+                 if ScriptedModel.last_user_text(body) == "hello")
+    reflection = asyncio.ensure_future(runtime.reflect())
+    await _reflection_reached_the_model(model)
+    gate.set()
+    await reflection
+    reflecting = [port for port, body in model.peers if _is_reflection(body)]
+    assert reflecting and first not in reflecting
+
+
 async def test_conflicting_edit_aborts_and_keeps_the_cursor(
     runtime: Runtime, model: ScriptedModel
 ) -> None:
