@@ -81,8 +81,11 @@ def test_ctrl_c_cancels_the_turn_in_the_worker(
 ) -> None:
     values, model = env
     model.script(Reply(text="slow " * 500, chunk_chars=5, hold_after=3))
+    # started as from a terminal: Ctrl-C's SIGINT at its default (a test run started in the
+    # background may have it ignored, and a child inherits that)
     proc = subprocess.Popen([MEMFS, "chat", "--workspace", str(tmp_path), "go"], env=values,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert proc.stdout is not None
     assert proc.stdout.read(10).startswith(b"slow")
     proc.send_signal(signal.SIGINT)
