@@ -25,7 +25,6 @@ _PLAIN = r"[^:#\[\]{}&*!|>'\"%@`]"
 _SIMPLE_LINE = re.compile(rf"^([a-z_]+): ([A-Za-z(]{_PLAIN}*(?!\s){_PLAIN})$")
 # ...or a single-quoted one (how the serialiser writes text holding ': ' and the like).
 _QUOTED_LINE = re.compile(r"^([a-z_]+): '((?:[^']|'')*)'$")
-_QUOTED_DESCRIPTION = re.compile(r"description: '((?:[^']|'')*)'")
 _UNUSUAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
 _YAML_WORDS = {"true", "false", "yes", "no", "on", "off", "null", "y", "n"}
 SKILL_KEYS = ("name",)
@@ -259,9 +258,9 @@ def _description_only(text: str) -> tuple[str, str] | None:
     line = text[4:end]
     if "\n" in line or "\r" in line or _UNUSUAL.search(line):
         return None
-    match = _QUOTED_DESCRIPTION.fullmatch(line)
+    match = _QUOTED_LINE.match(line)  # the line starts with 'description: ' (the opener)
     if match is not None:
-        value = match.group(1).replace("''", "'")
+        value = match.group(2).replace("''", "'")
         if not value.isprintable() or not value.strip():
             return None
         return value, text[end + len(_QUICK_CLOSER):]
