@@ -165,9 +165,11 @@ def load_yaml(raw: str) -> Any:
 
 
 def _load_full(raw: str) -> Any:
+    """YAML's reading of the frontmatter lines, each ending with its line break as in the
+    file (a block scalar's final line break is part of its value)."""
     import yaml
 
-    return yaml.load(raw, Loader=_loader())
+    return yaml.load(raw + "\n", Loader=_loader())
 
 
 def load_lenient(text: str) -> tuple[dict[str, Any] | None, str, str]:

@@ -81,8 +81,8 @@ def test_fast_reader_takes_single_quoted_text_as_yaml_does(key: str, inner: str,
 
 
 def _agrees(raw: str) -> None:
-    try:
-        expected = yaml.load(raw, Loader=yaml.CSafeLoader)
+    try:  # in a file, the frontmatter's last line ends with a line break too
+        expected = yaml.load(raw + "\n", Loader=yaml.CSafeLoader)
     except yaml.YAMLError:
         expected = "error"
     try:
@@ -94,6 +94,7 @@ def _agrees(raw: str) -> None:
 
 
 @example(value="yes", newline="\n")
+@example(value="|\x85 0", newline="\n")  # a block scalar ends with the frontmatter's last line
 @example(value="a\rb", newline="\n")
 @example(value="'Who I am: a role, and ''quotes'''", newline="\n")
 @example(value="'  padded  '", newline="\n")
@@ -132,3 +133,11 @@ def test_a_description_alone_renders_as_yaml_writes_it(value: str) -> None:
         if yaml.load(expected, Loader=yaml.CSafeLoader) == {"description": value}:
             assert text == f"---\n{expected}---\nb\n"
         assert parse(text).description == value
+
+
+@pytest.mark.parametrize("keys", ["", "read_only: false\n"])
+def test_a_block_description_keeps_its_line_break_wherever_it_stands(keys: str) -> None:
+    """``description: |`` reads as YAML reads it in the file: its text and final line break,
+    whether it is the frontmatter's last key or not."""
+    text = f"---\ndescription: |\n  Who I am\n{keys}---\nbody\n"
+    assert parse(text).description == "Who I am\n"
