@@ -438,6 +438,9 @@ class FileStore:
                 )
             if (self.root / folder).is_file():
                 raise NameClash(f"cannot create {rel}: {folder} is a file", "pick another path")
+        if (self.root / rel).is_dir():
+            raise NameClash(f"cannot create {rel}: a folder of that name exists",
+                            "pick another name, or write a file inside that folder")
         if (self.root / rel[: -len(".md")]).is_dir():
             raise NameClash(
                 f"cannot create {rel}: a folder {rel[:-3]}/ exists",

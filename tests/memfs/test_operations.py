@@ -106,6 +106,25 @@ def test_refusals_leave_memory_untouched(store: MemoryStore) -> None:
     assert not (store.root / "e.md").exists() and not (store.root / "n").exists()
 
 
+def test_a_file_is_never_written_over_a_folder_of_the_same_name(store: MemoryStore) -> None:
+    """A folder may be named like a file (``notes.md/``); creating, writing or renaming a file
+    onto it is refused with the reason, and the folder and its files stay as they were."""
+    store.create("notes.md/inner.md", "d", "kept\n", "add")
+    store.create("other.md", "d", "x\n", "add")
+    before = commit_count(store.root)
+    actions: list[Callable[[], object]] = [
+        lambda: store.create("notes.md", "d", "x", "r"),
+        lambda: store.write("notes.md", "d", "x", "r"),
+        lambda: store.rename("other.md", "notes.md", "r"),
+    ]
+    for action in actions:
+        with pytest.raises(NameClash, match="a folder of that name exists"):
+            action()
+    assert commit_count(store.root) == before
+    assert git(store.root, "status", "--porcelain") == ""
+    assert store.read("notes.md/inner.md").body == "kept\n"
+
+
 def test_read_only_can_be_overridden_explicitly(store: MemoryStore) -> None:
     store.write("locked.md", "Frozen", "keep\n", "add", read_only=True)
     store.str_replace("locked.md", "keep", "changed", "user edit", force=True)
