@@ -37,6 +37,9 @@ class ChatParams(Params):
     conversation_id: str | None = Field(None, max_length=200)
     work_done_token: str | int | None = None
     active_uri: str | None = Field(None, max_length=4096)  # the document the user works in
+    # the client's own id for this turn, carried by its deltas (so a late delta of a turn the
+    # client cancelled is never taken for the next one's); the server makes one when absent
+    chat_id: str | None = Field(None, pattern=r"^[A-Za-z0-9._:-]{1,64}$")
 
 
 class ReadParams(Params):

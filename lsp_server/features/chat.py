@@ -38,7 +38,7 @@ async def chat(ls: MemfsServer, raw: Any) -> dict[str, Any]:
     params, runtime = await resolve(ls, ChatParams, raw)
     progress = WorkDone(ls, "memfs", token=params.work_done_token)
     progress.begin("thinking")
-    chat_id = uuid.uuid4().hex[:12]
+    chat_id = params.chat_id or uuid.uuid4().hex[:12]
     seq = 0
     ls.busy += 1
     ls.set_status("busy", "thinking")

@@ -49,6 +49,8 @@ def test_chat_streams_commits_and_reports_progress(nvim: pynvim.Nvim,
 def test_prompt_keymap_sends_and_ctrl_c_cancels(nvim: pynvim.Nvim,
                                                 model: ScriptedModel) -> None:
     model.script(Reply(text="slow " * 300, chunk_chars=5, hold_after=3), "After.")
+    nvim.exec_lua("require('memfs.handlers').listeners.delta.test = function(d) "
+                  "_G.last_chat_id = d.chatId end")
     nvim.command("MemfsChat")
     wait(nvim, "require('memfs.chat').conversation() ~= nil")
     nvim.exec_lua("vim.api.nvim_buf_set_lines(0, -2, -1, false, {'typed prompt'})")
@@ -60,10 +62,14 @@ def test_prompt_keymap_sends_and_ctrl_c_cancels(nvim: pynvim.Nvim,
     text = "\n".join(chat_lines(nvim))
     assert "## You\ntyped prompt" in text and "(cancelled)" in text
     # the chat goes on: the next prompt, sent with <C-s> from insert mode, gets its reply
+    cancelled = nvim.exec_lua("return _G.last_chat_id")
     feed(nvim, "Gonext question<C-s><Esc>")
+    # a delta the cancelled turn's stream still had on the way lands in neither reply
+    nvim.exec_lua("require('memfs.handlers').table()['memfs/chatDelta'](nil, {chatId = ..., "
+                  "seq = 999, kind = 'text', text = 'LATE'}, {})", cancelled)
     wait(nvim, "require('memfs.chat').state() == 'done'")
     text = "\n".join(chat_lines(nvim))
-    assert "## You\nnext question\n\n## Agent\nAfter." in text
+    assert "## You\nnext question\n\n## Agent\nAfter." in text and "LATE" not in text
 
 
 def test_memory_commands(nvim: pynvim.Nvim, model: ScriptedModel) -> None:

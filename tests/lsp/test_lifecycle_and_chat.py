@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from lsprotocol import types
-from pygls.exceptions import JsonRpcException
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 from lsp_server.server import COMMANDS
@@ -104,6 +104,29 @@ async def test_cancel_request_stops_the_turn(
     last = Runtime(workspace=workspace).conversations.messages(conversation)[-1]
     assert last.status == "interrupted" and last.body["content"].startswith("slow")
     assert len(last.body["content"]) < len("slow " * 400)
+
+
+async def test_the_client_names_its_turn_so_late_deltas_are_told_apart(
+    lsp: Session, model: ScriptedModel
+) -> None:
+    """A client may pick each turn's ``chatId``: every delta and the answer carry it, so a
+    delta of a turn it cancelled, arriving after its next prompt went out, is never taken for
+    the new turn's. A bad id is refused naming the field."""
+    client, recorder = lsp
+    model.script(Reply(text="slow " * 400, chunk_chars=5, hold_after=3), "After.")
+    future = client.protocol.send_request("memfs/chat", {"text": "talk", "chatId": "nvim-1"},
+                                          msg_id="chat-1")
+    await recorder.wait_for("memfs/chatDelta", lambda d: d["kind"] == "text")
+    client.protocol.notify("$/cancelRequest", types.CancelParams(id="chat-1"))
+    result = await request(client, "memfs/chat", {"text": "next", "chatId": "nvim-2"})
+    with pytest.raises(JsonRpcException):
+        await asyncio.wrap_future(future)
+    assert result["chatId"] == "nvim-2" and result["text"] == "After."
+    deltas = recorder.items["memfs/chatDelta"]
+    assert {d["chatId"] for d in deltas} == {"nvim-1", "nvim-2"}
+    assert "".join(d["text"] for d in deltas if d["chatId"] == "nvim-2") == "After."
+    with pytest.raises(JsonRpcInvalidParams, match="chatId"):
+        await request(client, "memfs/chat", {"text": "x", "chatId": "two words"})
 
 
 async def test_configuration_change_applies_and_reports_bad_values(

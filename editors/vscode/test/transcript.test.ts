@@ -8,7 +8,7 @@ const shape = (items: Item[]) => items.map(({ id, time, ...rest }) => rest);
 
 test("a streamed turn becomes user, reply, tool call, commit and reply items in order", () => {
   const transcript = new Transcript("conv");
-  const turn = new LiveTurn(transcript, "line one\nline two", () => "2026-01-01T00:00:00Z");
+  const turn = new LiveTurn(transcript, "line one\nline two", "c", () => "2026-01-01T00:00:00Z");
   turn.apply(delta(1, { text: "Let me " }));
   turn.apply(delta(2, { text: "note that." }));
   turn.apply(delta(2, { text: "note that." })); // a repeated seq is ignored
@@ -26,9 +26,18 @@ test("a streamed turn becomes user, reply, tool call, commit and reply items in 
   ]);
 });
 
+test("a delta of another turn (a late one of a stopped turn) is not folded into this one", () => {
+  const transcript = new Transcript("conv");
+  const turn = new LiveTurn(transcript, "next", "c");
+  assert.deepEqual(turn.apply({ ...delta(1, { text: "LATE" }), chatId: "stopped" }), []);
+  turn.apply(delta(1, { text: "After." }));
+  turn.finish("end_turn");
+  assert.deepEqual(shape(transcript.items).map((i) => i.text), ["next", "After."]);
+});
+
 test("a failed tool call carries its reason: the error field, else the output", () => {
   const transcript = new Transcript("conv");
-  const turn = new LiveTurn(transcript, "go");
+  const turn = new LiveTurn(transcript, "go", "c");
   turn.apply(delta(1, { kind: "toolCallStarted", callId: "a", name: "memory", arguments: {} }));
   turn.apply(delta(2, { kind: "toolCallStarted", callId: "b", name: "memory", arguments: {} }));
   const [first] = turn.apply(delta(3, { kind: "toolCallFinished", callId: "a", ok: false, error: "no memory file x.md", output: "Error" }));
@@ -40,20 +49,20 @@ test("a failed tool call carries its reason: the error field, else the output", 
 
 test("stopping marks the reply interrupted, unfinished tool calls stopped, and says so when nothing came", () => {
   const transcript = new Transcript("conv");
-  const turn = new LiveTurn(transcript, "long story");
+  const turn = new LiveTurn(transcript, "long story", "c");
   turn.apply(delta(1, { text: "Once upon" }));
   turn.apply(delta(2, { kind: "toolCallStarted", callId: "t", name: "memory", arguments: {} }));
   turn.finish("cancelled");
   assert.deepEqual(transcript.items.map((i) => [i.kind, i.status]), [["user", "complete"], ["agent", "interrupted"], ["toolCall", "interrupted"]]);
 
   const empty = new Transcript("conv");
-  new LiveTurn(empty, "hi").finish("cancelled");
+  new LiveTurn(empty, "hi", "c").finish("cancelled");
   assert.deepEqual(empty.items.map((i) => [i.kind, i.status, i.text]), [["user", "complete", "hi"], ["agent", "interrupted", ""]]);
 });
 
 test("errors: streamed ones keep their hint; a refused request adds one", () => {
   const transcript = new Transcript("conv");
-  const turn = new LiveTurn(transcript, "hi");
+  const turn = new LiveTurn(transcript, "hi", "c");
   turn.apply(delta(1, { kind: "error", code: "provider", message: "The model provider failed", hint: "try again" }));
   turn.fail("No model is configured", "run Configure Model");
   assert.deepEqual(shape(transcript.items).slice(1), [

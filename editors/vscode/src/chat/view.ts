@@ -1,6 +1,7 @@
 // The chat view (a WebviewView in the memfs activity-bar container): shows the current
 // conversation from `memfs/messages`, streams a turn from `memfs/chatDelta`, stops it with
 // `$/cancelRequest`, and hands commits, code and model setup to the extension's commands.
+import { randomUUID } from "node:crypto";
 import * as vscode from "vscode";
 import { errorMessage, Server } from "../client";
 import { Approval, ApprovalDecision, Commit, Delta, ChatResult, MessagesPage, ModelStatus, Status } from "../core/protocol";
@@ -117,7 +118,7 @@ export class ChatView implements vscode.WebviewViewProvider {
       return;
     }
     const transcript = this.shown;
-    const turn = new LiveTurn(transcript, text);
+    const turn = new LiveTurn(transcript, text, `vscode-${randomUUID()}`);
     const cancel = new vscode.CancellationTokenSource();
     this.live = { turn, transcript, cancel };
     this.post({ type: "upsert", items: [turn.user] });
@@ -125,7 +126,7 @@ export class ChatView implements vscode.WebviewViewProvider {
     let changed;
     try {
       const result = await this.server.request<ChatResult>("memfs/chat",
-        { text, ...(transcript.conversationId ? { conversationId: transcript.conversationId } : {}) }, cancel.token);
+        { text, chatId: turn.chatId, ...(transcript.conversationId ? { conversationId: transcript.conversationId } : {}) }, cancel.token);
       changed = turn.finish(result.stopReason);
       if (result.conversationId && result.conversationId !== transcript.conversationId) {
         transcript.conversationId = result.conversationId;

@@ -39,7 +39,9 @@ export class LiveTurn {
   private ids = new Set<string>();
   readonly user: Item;
 
-  constructor(private readonly transcript: Transcript, text: string, private readonly now: () => string = () => new Date().toISOString()) {
+  /** ``chatId``: this turn's id, sent with its `memfs/chat` request and carried by its deltas. */
+  constructor(private readonly transcript: Transcript, text: string, readonly chatId: string,
+    private readonly now: () => string = () => new Date().toISOString()) {
     this.user = this.add({ kind: "user", text, status: "complete" });
   }
 
@@ -47,9 +49,10 @@ export class LiveTurn {
     return this.ids.has(id);
   }
 
-  /** Fold one delta (in any order of arrival; a repeated seq is ignored); returns what changed. */
+  /** Fold one delta (in any order of arrival; a repeated seq, or a delta of another turn such
+   * as a late one of a turn the user stopped, is ignored); returns what changed. */
   apply(delta: Delta): Item[] {
-    if (this.seen.has(delta.seq)) {
+    if (delta.chatId !== this.chatId || this.seen.has(delta.seq)) {
       return [];
     }
     this.seen.add(delta.seq);

@@ -172,15 +172,16 @@ function M.send(text)
   end
   transcript.user(buf, text, 'chat')
   transcript.agent(buf)
-  local turn = turns.new({ on_delta = on_delta, on_end = on_end })
+  state.sent = state.sent + 1
+  local chat_id = ('nvim-%d-%d-%x'):format(vim.fn.getpid(), state.sent, vim.uv.hrtime())
+  local turn = turns.new(chat_id, { on_delta = on_delta, on_end = on_end })
   state.turn = turn
   start_spinner()
   vim.keymap.set('n', '<C-c>', M.cancel, { buffer = buf, desc = 'memfs: cancel the reply' })
-  state.sent = state.sent + 1
   local id, used = client.request('memfs/chat', {
-    text = text, conversationId = state.conversation_id,
+    text = text, conversationId = state.conversation_id, chatId = chat_id,
     activeUri = require('memfs.scoped').active(),
-    workDoneToken = ('memfs-chat-%d-%d'):format(vim.fn.getpid(), state.sent),
+    workDoneToken = 'memfs-chat-' .. chat_id,
   }, function(result)
     turn:result(result)
   end, { client = state.client_id, on_error = function(err)

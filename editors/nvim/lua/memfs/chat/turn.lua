@@ -6,7 +6,7 @@ local M = {}
 
 ---@class memfs.Turn
 ---@field state 'sending'|'streaming'|'done'|'cancelled'|'error'
----@field chat_id string|nil the server's id for this turn's deltas (from the first one)
+---@field chat_id string this turn's id, sent with its request and carried by its deltas
 ---@field request_id integer|nil
 ---@field client_id integer|nil
 ---@field error_shown boolean an error delta was rendered already
@@ -15,22 +15,23 @@ Turn.__index = Turn
 
 local FINAL = { done = true, cancelled = true, error = true }
 
+---@param chat_id string
 ---@param handlers { on_delta: fun(turn: memfs.Turn, delta: table), on_end: fun(turn: memfs.Turn, state: string, detail: any) }
 ---@return memfs.Turn
-function M.new(handlers)
-  return setmetatable({ state = 'sending', error_shown = false, handlers = handlers }, Turn)
+function M.new(chat_id, handlers)
+  return setmetatable({ state = 'sending', chat_id = chat_id, error_shown = false,
+    handlers = handlers }, Turn)
 end
 
 function Turn:active()
   return not FINAL[self.state]
 end
 
---- A memfs/chatDelta: the first one while sending claims its chat id; others are ignored.
+--- A memfs/chatDelta of this turn (a late one of a cancelled turn carries another id).
 function Turn:delta(delta)
   if not self:active() then
     return
   end
-  self.chat_id = self.chat_id or delta.chatId
   if delta.chatId ~= self.chat_id then
     return
   end
