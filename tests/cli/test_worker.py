@@ -58,7 +58,7 @@ def test_later_invocations_reuse_one_warm_worker(
         runtime.conversation(runtime.agent()).id)]
     assert texts == ["one", "first reply", "two", "second reply"]
     assert "no worker" not in memfs(values, "worker", "stop").stdout
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 60  # stops a hung test only
     while _worker_pids(tmp_path / "run") and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not _worker_pids(tmp_path / "run")
@@ -89,10 +89,10 @@ def test_ctrl_c_cancels_the_turn_in_the_worker(
     assert proc.stdout is not None
     assert proc.stdout.read(10).startswith(b"slow")
     proc.send_signal(signal.SIGINT)
-    assert proc.wait(timeout=10) == 130
+    assert proc.wait(timeout=60) == 130
     runtime = Runtime(workspace=tmp_path)
     conversation = runtime.conversation(runtime.agent())
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 60  # stops a hung test only
     while time.monotonic() < deadline:
         messages = runtime.conversations.messages(conversation.id)
         if messages[-1].role == "assistant":

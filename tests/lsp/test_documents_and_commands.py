@@ -39,7 +39,10 @@ def _open(client: LanguageClient, path: Path, text: str, version: int = 1) -> st
 
 
 async def _diagnostics(client: LanguageClient, uri: str, predicate: Any) -> list[Any]:
-    for _ in range(200):
+    """The diagnostics of ``uri`` once they match (published by the server in the background;
+    the bound only stops a hung test)."""
+    deadline = asyncio.get_running_loop().time() + 60
+    while asyncio.get_running_loop().time() < deadline:
         found = client.diagnostics.get(uri)
         if found is not None and predicate(found):
             return list(found)
@@ -151,11 +154,10 @@ async def test_save_commits_a_valid_file_and_not_an_invalid_one(lsp: Session) ->
         text_document=types.TextDocumentIdentifier(uri=bad_uri)))
     await _diagnostics(client, bad_uri, lambda d: any(x.code == "invalid-frontmatter"
                                                       for x in d))
-    for _ in range(40):
-        if any("not committed" in m.message for m in client.messages):
-            break
+    deadline = asyncio.get_running_loop().time() + 60  # stops a hung test only
+    while not any("not committed" in m.message for m in client.messages):
+        assert asyncio.get_running_loop().time() < deadline, client.messages
         await asyncio.sleep(0.05)
-    assert any("not committed" in m.message for m in client.messages)
     assert _git(root, "rev-parse", "HEAD") == head
 
 
