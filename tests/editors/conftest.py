@@ -111,7 +111,7 @@ def nvim(model: ScriptedModel, launch: Editors) -> pynvim.Nvim:
     return launch.start()
 
 
-def wait(nv: pynvim.Nvim, lua: str, timeout: float = 30.0) -> Any:
+def wait(nv: pynvim.Nvim, lua: str, timeout: float = 60.0) -> Any:
     """Wait inside Neovim (``vim.wait``, events keep flowing) until the Lua expression is
     truthy, and return its value; the timeout only guards against a hang."""
     found = nv.exec_lua(f"""

@@ -32,7 +32,7 @@ class Recorder:
         self.items.setdefault(method, []).append(plain(params))
         self.event.set()
 
-    async def wait_for(self, method: str, predicate: Any = None, timeout: float = 20.0
+    async def wait_for(self, method: str, predicate: Any = None, timeout: float = 60.0
                        ) -> dict[str, Any]:
         """The first notification of ``method`` (matching ``predicate``) to arrive."""
         deadline = asyncio.get_running_loop().time() + timeout
