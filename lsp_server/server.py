@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import importlib
+import inspect
 import logging
 import sys
 import threading
@@ -165,15 +167,20 @@ class MemfsServer(LanguageServer):
         """Run a coroutine in the background (as own work, unless told otherwise), keeping a
         reference until it finishes."""
         async def run() -> Any:
-            if not own_work:
-                return await coro
             with self.working():
                 return await coro
 
-        task: asyncio.Task[Any] = asyncio.ensure_future(run())
+        task: asyncio.Task[Any] = asyncio.ensure_future(run() if own_work else coro)
         self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+        task.add_done_callback(functools.partial(self._finished, coro))
         return task
+
+    def _finished(self, coro: Awaitable[Any], task: asyncio.Task[Any]) -> None:
+        """Forget a finished background task; one cancelled before it started (a shutdown
+        right after it was made) closes its coroutine, which was never awaited."""
+        self.tasks.discard(task)
+        if inspect.iscoroutine(coro) and inspect.getcoroutinestate(coro) == inspect.CORO_CREATED:
+            coro.close()
 
     def shutdown(self) -> None:
         """Stop reading and release the thread pool (pygls's, typed)."""

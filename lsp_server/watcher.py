@@ -45,9 +45,8 @@ async def start(ls: MemfsServer) -> None:
     if ls.watcher is None:
         folders = [Path(to_fs_path(uri) or uri).resolve() for uri in ls.folders]
         ls.watcher = asyncio.ensure_future(asyncio.to_thread(_baseline, ls, folders))
-        ls.watcher.add_done_callback(
-            lambda baseline: None if baseline.cancelled()
-            else ls.background(_watch(ls, baseline.result()), own_work=False))
+        # polling is background work from now on, so a shutdown stops it even before it began
+        ls.background(_watch(ls, ls.watcher), own_work=False)
     await asyncio.shield(ls.watcher)
 
 
@@ -112,9 +111,10 @@ def _diff(repo: MemoryRepo, old: str, new: str) -> list[str]:
     return [p for p in out.split("\0") if p]
 
 
-async def _watch(ls: MemfsServer, baseline: dict[str, tuple[MemoryRepo, str]]) -> None:
-    """Poll HEADs forever (until shutdown cancels the task)."""
-    known = {agent: head for agent, (_, head) in baseline.items()}
+async def _watch(ls: MemfsServer,
+                 baseline: asyncio.Future[dict[str, tuple[MemoryRepo, str]]]) -> None:
+    """Poll HEADs forever, once the baseline is taken (until shutdown cancels the task)."""
+    known = {agent: head for agent, (_, head) in (await asyncio.shield(baseline)).items()}
     while True:
         await asyncio.sleep(INTERVAL)
         try:

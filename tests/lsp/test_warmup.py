@@ -4,12 +4,17 @@ and it gives the garbage collector back (off from launch) once everything is loa
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import importlib
 import subprocess
 import sys
+import warnings
+from pathlib import Path
 from types import ModuleType
 
+from lsp_server import watcher
+from lsp_server.features import lifecycle
 from lsp_server.server import build
 from lsp_server.warmup import URGENT, WarmUp
 
@@ -54,3 +59,30 @@ def test_the_server_starts_with_the_garbage_collector_off() -> None:
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           timeout=60)
     assert done.stdout.strip() == "False", done.stderr
+
+
+async def test_a_shutdown_before_the_memory_watcher_s_first_poll_stops_it_quietly(
+    workspace: Path
+) -> None:
+    """The editor shuts the server down in the same pass of the event loop as the watcher's
+    baseline ends: the watcher never starts polling after the shutdown, and nothing is left
+    behind (it used to be a task made after the shutdown had cancelled the others, or, cancelled
+    before its first step, a ``RuntimeWarning: coroutine '_watch' was never awaited`` in the
+    editor's log; so did any background work cancelled before it began)."""
+    server = build("test")
+    server.folders = [workspace.as_uri()]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        starting = asyncio.ensure_future(watcher.start(server))
+        while server.watcher is None:
+            await asyncio.sleep(0)
+        server.watcher.add_done_callback(lambda _: lifecycle.shutdown(server, None))
+        await starting
+        # background work made just before the shutdown (a status refresh after settings)
+        server.background(asyncio.sleep(0))
+        lifecycle.shutdown(server, None)
+        await asyncio.wait(list(server.tasks) or [starting])
+        assert not server.tasks, "a watcher still runs after the shutdown"
+        del starting
+        gc.collect()
+    assert [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)] == []
