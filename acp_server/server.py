@@ -271,7 +271,13 @@ class MemfsAcpAgent:
                 runtime.conversations.move_session(session.id, conversation.id)
                 return conversation
 
-            conversation = await asyncio.to_thread(move)
+            moving = asyncio.ensure_future(asyncio.to_thread(move))
+            try:
+                conversation = await asyncio.shield(moving)
+            except asyncio.CancelledError:
+                # the move goes on in its thread: the session follows it before the turn ends
+                session.conversation_id = (await moving).id
+                raise
             session.conversation_id = conversation.id
             return commands.started(conversation, bool(rest), previous)
         if name == "reflect":

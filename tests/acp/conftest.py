@@ -41,6 +41,7 @@ class Recorder:
         self.permissions: list[dict[str, Any]] = []
         self.answers = list(answers or [])
         self.changed = asyncio.Condition()
+        self.pid = 0  # the agent's process, once started
 
     async def session_update(self, session_id: str, update: Any, **kwargs: Any) -> None:
         async with self.changed:
@@ -91,7 +92,8 @@ async def acp_agent(recorder: Recorder, log: Path, env: dict[str, str] | None = 
     with log.open("ab") as errors:
         # A client need not define the terminal and elicitation methods it does not offer.
         async with spawn_agent_process(cast(Client, recorder), AGENT, env=dict(env or os.environ),
-                                       transport_kwargs={"stderr": errors}) as (conn, _):
+                                       transport_kwargs={"stderr": errors}) as (conn, process):
+            recorder.pid = process.pid
             fs = FileSystemCapabilities(read_text_file=bool(recorder.buffers))
             await conn.initialize(protocol_version=PROTOCOL_VERSION,
                                   client_capabilities=ClientCapabilities(fs=fs))

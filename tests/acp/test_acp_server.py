@@ -319,3 +319,48 @@ async def test_new_moves_the_session_to_a_fresh_conversation(
     assert "titled after its first exchange" in restarted.text(session_id=sid)
     new = next(c for c in advertised["availableCommands"] if c["name"] == "new")
     assert new["input"]["hint"] == "title (optional)"
+
+
+def _waiting_on_the_database(pid: int) -> bool:
+    """Whether a thread of process ``pid`` sleeps in SQLite's wait for a busy database (the
+    agent has nothing else that sleeps on a timer; Linux only)."""
+    tasks = Path(f"/proc/{pid}/task")
+    return any((task / "wchan").read_text() == "hrtimer_nanosleep" for task in tasks.iterdir())
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads Linux's /proc")
+async def test_a_new_cancelled_while_it_moves_the_session_still_moves_it(
+        model: ScriptedModel, workspace: Path, tmp_path: Path) -> None:
+    """``/new`` cancelled while the fresh conversation is being stored (another process was
+    writing to the database): the move it made is the session's too, so what the user says
+    next is in the conversation the session (and VS Code, and ``memfs chat``) goes on in,
+    not in the one left (where a reload of the session no longer showed it)."""
+    import sqlite3
+
+    from agent.db import db_path
+
+    model.script("First reply.", "After reply.")
+    recorder = Recorder()
+    async with acp_agent(recorder, tmp_path / "acp.log") as conn:
+        sid = (await conn.new_session(cwd=str(workspace))).session_id
+        await conn.prompt(session_id=sid, prompt=[text_block("hello first")])
+        runtime = Runtime(workspace=workspace)
+        assert not _waiting_on_the_database(recorder.pid)
+        other = sqlite3.connect(db_path(runtime.home), isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")  # another process's write
+        moving = asyncio.ensure_future(conn.prompt(session_id=sid, prompt=[text_block("/new")]))
+        while not _waiting_on_the_database(recorder.pid):
+            await asyncio.sleep(0.05)
+        await conn.cancel(session_id=sid)
+        await conn.list_sessions(cwd=str(workspace))  # answered after the cancel is handled
+        other.execute("COMMIT")
+        other.close()
+        assert (await moving).stop_reason == "cancelled"
+        while runtime.conversations.session_conversation(sid) == sid:  # the move lands
+            await asyncio.sleep(0.05)
+        await conn.prompt(session_id=sid, prompt=[text_block("hello after")])
+    current = runtime.conversation(runtime.agent())
+    assert runtime.conversations.session_conversation(sid) == current.id != sid
+    assert said(runtime, current) == [("user", "hello after"), ("agent", "After reply.")]
+    assert said(runtime, runtime.conversations.get(sid)) == [("user", "hello first"),
+                                                           ("agent", "First reply.")]
