@@ -328,7 +328,33 @@ def _waiting_on_the_database(pid: int) -> bool:
     return any((task / "wchan").read_text() == "hrtimer_nanosleep" for task in tasks.iterdir())
 
 
-@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads Linux's /proc")
+def _kernel_names_a_sleep() -> bool:
+    """Whether this kernel shows a thread asleep in libc's ``usleep`` (SQLite's busy wait) as
+    ``hrtimer_nanosleep`` in /proc (some kernels or containers hide the symbol)."""
+    import ctypes
+    import threading
+
+    if not Path("/proc/self/task").is_dir():
+        return False
+    libc = ctypes.CDLL(None)
+    napping = threading.Event()
+
+    def nap() -> None:
+        napping.set()
+        libc.usleep(1_000_000)
+
+    thread = threading.Thread(target=nap)
+    thread.start()
+    napping.wait()
+    seen = False
+    while thread.is_alive() and not seen:
+        wchan = Path(f"/proc/self/task/{thread.native_id}/wchan")
+        seen = wchan.exists() and wchan.read_text() == "hrtimer_nanosleep"
+    thread.join()
+    return seen
+
+
+@pytest.mark.skipif(not _kernel_names_a_sleep(), reason="needs Linux's /proc wchan")
 async def test_a_new_cancelled_while_it_moves_the_session_still_moves_it(
         model: ScriptedModel, workspace: Path, tmp_path: Path) -> None:
     """``/new`` cancelled while the fresh conversation is being stored (another process was
@@ -349,7 +375,9 @@ async def test_a_new_cancelled_while_it_moves_the_session_still_moves_it(
         other = sqlite3.connect(db_path(runtime.home), isolation_level=None)
         other.execute("BEGIN IMMEDIATE")  # another process's write
         moving = asyncio.ensure_future(conn.prompt(session_id=sid, prompt=[text_block("/new")]))
+        deadline = asyncio.get_running_loop().time() + 60  # stops a hung test only
         while not _waiting_on_the_database(recorder.pid):
+            assert asyncio.get_running_loop().time() < deadline, "the move never waited"
             await asyncio.sleep(0.05)
         await conn.cancel(session_id=sid)
         await conn.list_sessions(cwd=str(workspace))  # answered after the cancel is handled
@@ -357,6 +385,7 @@ async def test_a_new_cancelled_while_it_moves_the_session_still_moves_it(
         other.close()
         assert (await moving).stop_reason == "cancelled"
         while runtime.conversations.session_conversation(sid) == sid:  # the move lands
+            assert asyncio.get_running_loop().time() < deadline + 60, "the move never landed"
             await asyncio.sleep(0.05)
         await conn.prompt(session_id=sid, prompt=[text_block("hello after")])
     current = runtime.conversation(runtime.agent())
