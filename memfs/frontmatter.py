@@ -148,7 +148,8 @@ def load_yaml(raw: str) -> Any:
         if line.startswith("read_only: ") and line[11:] in ("true", "false"):
             meta["read_only"] = line[11:] == "true"
             continue
-        if line.startswith("limit: ") and line[7:].isdigit() and not line[7:].startswith("0"):
+        if line.startswith("limit: ") and line[7:].isascii() and line[7:].isdigit() \
+                and not line[7:].startswith("0"):
             meta["limit"] = int(line[7:])
             continue
         quoted = _QUOTED_LINE.match(line)

@@ -45,6 +45,7 @@ def test_body_bytes_survive_a_commit(store: MemoryStore) -> None:
         ("---\ndescription: [unclosed\n---\nbody\n", "not valid YAML"),
         ("---\ndescription: d\nread_only: maybe\n---\n", "read_only"),
         ("---\ndescription: d\nlimit: -3\n---\n", "limit"),
+        ("---\ndescription: Notes\nlimit: \u00b2\n---\n", "limit"),
     ],
 )
 def test_invalid_frontmatter_is_refused_with_the_reason(text: str, needle: str) -> None:
@@ -59,6 +60,8 @@ def test_skill_files_may_carry_a_name() -> None:
         parse(text, "notes/deploy.md")
 
 
+@example(key="limit", value="\u00b2")  # a digit to str.isdigit, not to int(): a crash
+@example(key="limit", value="\u0663")  # an Arabic-Indic 3: int() reads it, YAML gives text
 @given(
     key=st.sampled_from(["description", "name", "limit", "read_only", "colour", "on", "null"]),
     value=st.text(alphabet="abcAZyYnN :#-'\"[]{}&*!|>%@`(),._019\t\\ü~\x85\u2028\x07",
