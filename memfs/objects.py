@@ -30,6 +30,10 @@ class ObjectReader:
     def __init__(self, common_dir: Path) -> None:
         self._objects = str(common_dir / "objects") + os.sep
         self._git = Git(common_dir)
+        # Named, not discovered from the working folder: under the hardening setting
+        # safe.bareRepository=explicit, git (2.39, unlike releases since 2024) refuses a
+        # repository found from inside its .git folder.
+        self._env = {"GIT_DIR": str(common_dir)}
         self._trees: dict[str, list[tuple[bytes, str, str]]] = {}
         self._lock = threading.Lock()
 
@@ -53,7 +57,7 @@ class ObjectReader:
             try:
                 data = self._loose(commit)
             except _Packed:
-                data = self._git.run("cat-file", "commit", commit)
+                data = self._git.run("cat-file", "commit", commit, env=self._env)
         headers, _, message = data.partition(b"\n\n")
         if any(line.startswith(b"encoding ") for line in headers.split(b"\n")):
             return None
@@ -119,7 +123,7 @@ class ObjectReader:
                 found.append((prefix + name, sha))
 
     def _ls_tree(self, commit: str) -> list[tuple[str, str]]:
-        out = self._git.run("ls-tree", "-r", "-z", "--full-tree", commit)
+        out = self._git.run("ls-tree", "-r", "-z", "--full-tree", commit, env=self._env)
         found: list[tuple[str, str]] = []
         for record in out.split(b"\0"):
             meta, _, path = record.partition(b"\t")
@@ -130,7 +134,7 @@ class ObjectReader:
 
     def _cat_file(self, shas: list[str]) -> dict[str, bytes]:
         out = self._git.run("cat-file", "--batch", "--buffer",
-                            input=("\n".join(shas) + "\n").encode())
+                            input=("\n".join(shas) + "\n").encode(), env=self._env)
         blobs: dict[str, bytes] = {}
         pos = 0
         while pos < len(out):

@@ -79,6 +79,21 @@ def test_status_prompt_tokens_and_lint_json() -> None:
     assert json.loads(run("memory", "status", "--json").stdout)["dirty"] == ["bad.md"]
 
 
+def test_packed_memory_reads_under_git_hardening() -> None:
+    """A user whose git config refuses implicit bare repositories (safe.bareRepository=
+    explicit) still reads memory once git has packed it (auto gc, a restore, a clone)."""
+    subprocess.run(["git", "config", "--global", "safe.bareRepository", "explicit"],
+                   check=True)
+    run("memory", "write", "notes/a", "--description", "A", "--reason", "add a", stdin="x\n")
+    root = json.loads(run("memory", "status", "--json").stdout)["path"]
+    subprocess.run(["git", "-C", root, "gc", "-q"], check=True, capture_output=True)
+    status = run("memory", "status")
+    assert status.returncode == 0, status.stderr
+    assert "(add a)" in status.stdout
+    tree = json.loads(run("memory", "tree", "--json").stdout)
+    assert "notes/a.md" in {entry["path"] for entry in tree}
+
+
 def test_search_backup_export_remote(tmp_path: Path) -> None:
     run("memory", "write", "n", "--description", "N", "--reason", "r", stdin="find me\n")
     hits = json.loads(run("memory", "search", "FIND", "--json").stdout)["hits"]
