@@ -34,9 +34,7 @@ DEFAULT_LOCK_TIMEOUT = 60.0
 # Our commits skip git's own after-commit maintenance (a second git process on every
 # commit, and worker threads to stat the index in parallel: both cost more than they save
 # for a memory repo) and run ``git gc --auto`` only when git's own estimate says it is due.
-_COMMIT_ENV = {"GIT_CONFIG_COUNT": "2",
-               "GIT_CONFIG_KEY_0": "maintenance.auto", "GIT_CONFIG_VALUE_0": "false",
-               "GIT_CONFIG_KEY_1": "core.preloadIndex", "GIT_CONFIG_VALUE_1": "false"}
+_COMMIT_CONFIG = {"maintenance.auto": "false", "core.preloadIndex": "false"}
 _GC_AUTO = 6700  # git's default gc.auto (loose objects)
 _GC_AUTO_PACK_LIMIT = 50  # git's default gc.autoPackLimit
 _STALE_GIT_LOCKS = ("index.lock", "HEAD.lock", "ORIG_HEAD.lock", "packed-refs.lock", "config.lock")
@@ -347,9 +345,10 @@ class Transaction:
             git = self.repo.git
             commit = ("commit", "-q", "--no-verify", "-m", reason, "--", *self.touched)
             # Tracked paths commit in one git call; new (or untracked) ones are added first.
-            if self._added or git.run_full(*commit, env=_COMMIT_ENV)[0] != 0:
+            env = _commit_env()
+            if self._added or git.run_full(*commit, env=env)[0] != 0:
                 git.run("add", "-A", "--", *self.touched)
-                git.run(*commit, env=_COMMIT_ENV)
+                git.run(*commit, env=env)
             self.commit_sha = self.repo.head()
             if self.repo.gc_due():
                 git.run_full("gc", "--auto", "--quiet")
@@ -362,6 +361,23 @@ class Transaction:
         if self.changed:
             self.repo.git.run("reset", "-q", "HEAD", "--", *self.touched, ok_codes=(0, 1))
         _clear(self._journal)
+
+
+def _commit_env() -> dict[str, str]:
+    """``_COMMIT_CONFIG`` as ``GIT_CONFIG_*`` variables, after any the user's environment
+    already gives git (such as ``safe.directory`` for a data home another user owns), which
+    stay in force; a count git itself would refuse is left for git to report."""
+    try:
+        given = int(os.environ.get("GIT_CONFIG_COUNT") or 0)
+    except ValueError:
+        return {}
+    if given < 0:
+        return {}
+    env = {"GIT_CONFIG_COUNT": str(given + len(_COMMIT_CONFIG))}
+    for index, (key, value) in enumerate(_COMMIT_CONFIG.items(), start=given):
+        env[f"GIT_CONFIG_KEY_{index}"] = key
+        env[f"GIT_CONFIG_VALUE_{index}"] = value
+    return env
 
 
 def _names(folder: Path) -> set[str]:

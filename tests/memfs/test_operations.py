@@ -174,3 +174,17 @@ def test_git_housekeeping_still_runs_when_it_is_due(store: MemoryStore) -> None:
     store.insert("system/human.md", 1, "Name: Ada", "learn name")
     assert len(list(pack_dir.glob("*.pack"))) == 1
     assert "Name: Ada" in git(store.root, "show", "HEAD:system/human.md")
+
+
+def test_edits_commit_with_the_git_config_the_environment_gives(
+        store: MemoryStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """safe.directory given as GIT_CONFIG_* variables (a container, CI, a data home another
+    user owns) holds for memory commits as it does for reads."""
+    monkeypatch.setenv("GIT_TEST_ASSUME_DIFFERENT_OWNER", "1")  # git: as if another user's
+    monkeypatch.setenv("GIT_CONFIG_COUNT", "1")
+    monkeypatch.setenv("GIT_CONFIG_KEY_0", "safe.directory")
+    monkeypatch.setenv("GIT_CONFIG_VALUE_0", "*")
+    assert "system/human.md" in store.list_files()
+    result = store.create("notes/a.md", "A", "x\n", "add a")
+    assert result.commit and head_message(store.root) == "add a"
+    assert git(store.root, "status", "--porcelain") == ""
