@@ -25,7 +25,7 @@ _PLAIN = r"[^:#\[\]{}&*!|>'\"%@`]"
 _SIMPLE_LINE = re.compile(rf"^([a-z_]+): ([A-Za-z(]{_PLAIN}*(?!\s){_PLAIN})$")
 # ...or a single-quoted one (how the serialiser writes text holding ': ' and the like).
 _QUOTED_LINE = re.compile(r"^([a-z_]+): '((?:[^']|'')*)'$")
-_UNUSUAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
+_UNUSUAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
 _YAML_WORDS = {"true", "false", "yes", "no", "on", "off", "null", "y", "n"}
 SKILL_KEYS = ("name",)
 _DELIM = "---"

@@ -46,6 +46,8 @@ def test_body_bytes_survive_a_commit(store: MemoryStore) -> None:
         ("---\ndescription: d\nread_only: maybe\n---\n", "read_only"),
         ("---\ndescription: d\nlimit: -3\n---\n", "limit"),
         ("---\ndescription: Notes\nlimit: \u00b2\n---\n", "limit"),
+        # as when another line takes the file to YAML (paths: [...])
+        ("---\ndescription: 'Notes \ufffe'\nlimit: 5\n---\n", "not valid YAML"),
     ],
 )
 def test_invalid_frontmatter_is_refused_with_the_reason(text: str, needle: str) -> None:
@@ -62,6 +64,7 @@ def test_skill_files_may_carry_a_name() -> None:
 
 @example(key="limit", value="\u00b2")  # a digit to str.isdigit, not to int(): a crash
 @example(key="limit", value="\u0663")  # an Arabic-Indic 3: int() reads it, YAML gives text
+@example(key="description", value="Notes \uffff")  # a character YAML refuses to read
 @given(
     key=st.sampled_from(["description", "name", "limit", "read_only", "colour", "on", "null"]),
     value=st.text(alphabet="abcAZyYnN :#-'\"[]{}&*!|>%@`(),._019\t\\ü~\x85\u2028\x07",
@@ -76,6 +79,7 @@ def test_fast_frontmatter_reader_agrees_with_yaml(key: str, value: str) -> None:
     inner=st.text(alphabet="abc :#-'\"[]{}&*!|>%@`,\tü\x85\u2028", max_size=30),
     after=st.sampled_from(["", " ", "'", " # note"]),
 )
+@example(key="description", inner="Notes \ufffe", after="")
 def test_fast_reader_takes_single_quoted_text_as_yaml_does(key: str, inner: str,
                                                           after: str) -> None:
     """Single-quoted text (how the serialiser writes a description holding ': ') is read
