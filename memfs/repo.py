@@ -242,15 +242,8 @@ class MemoryRepo:
         git_names = _names(self.git_dir)
         stale = [self.git_dir / name for name in git_names if name in _STALE_GIT_LOCKS
                  or (name.startswith("next-index-") and name.endswith(".lock"))]
-        if self.common_dir != self.git_dir:
-            stale += [self.common_dir / name for name in _names(self.common_dir)
-                      if name in _STALE_GIT_LOCKS]
-        for path in stale:
+        for path in stale + self._stale_ref_locks():
             path.unlink(missing_ok=True)
-        for dirpath, _, filenames in os.walk(self.common_dir / "refs"):
-            for name in filenames:
-                if name.endswith(".lock"):
-                    Path(dirpath, name).unlink(missing_ok=True)
         if "REVERT_HEAD" in git_names:
             self.git.run_full("revert", "--abort")
         if "rebase-merge" in git_names or "rebase-apply" in git_names:
@@ -268,6 +261,26 @@ class MemoryRepo:
         for scratch in (JOURNAL_DIR, TMP_DIR):
             if scratch in git_names:
                 _clear(self.git_dir / scratch)
+
+
+    def _stale_ref_locks(self) -> list[Path]:
+        """The ref locks only a killed writer of this working tree can have left. The main
+        tree and a linked one (a reflection's) share the refs but not the write lock: a
+        linked tree's writers lock only its own branch, and the main tree leaves the branches
+        checked out in linked trees to theirs (their live commits hold those locks)."""
+        if self.common_dir != self.git_dir:
+            branch = _head_ref(self.git_dir)
+            return [self.common_dir / f"{branch}.lock"] if branch else []
+        theirs = {f"{branch}.lock" for folder in _names(self.common_dir / "worktrees")
+                  if (branch := _head_ref(self.common_dir / "worktrees" / folder))}
+        found: list[Path] = []
+        for dirpath, _, filenames in os.walk(self.common_dir / "refs"):
+            for name in filenames:
+                lock = Path(dirpath, name)
+                if name.endswith(".lock") and \
+                        lock.relative_to(self.common_dir).as_posix() not in theirs:
+                    found.append(lock)
+        return found
 
 
 class Transaction:
@@ -378,6 +391,15 @@ def _commit_env() -> dict[str, str]:
         env[f"GIT_CONFIG_KEY_{index}"] = key
         env[f"GIT_CONFIG_VALUE_{index}"] = value
     return env
+
+
+def _head_ref(git_dir: Path) -> str | None:
+    """The ref ``git_dir``'s HEAD names (``refs/heads/main``), if it names one."""
+    try:
+        head = (git_dir / "HEAD").read_text().strip()
+    except OSError:
+        return None
+    return head[5:] if head.startswith("ref: refs/") else None
 
 
 def _names(folder: Path) -> set[str]:

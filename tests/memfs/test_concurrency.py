@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from memfs.frontmatter import parse
+from memfs.repo import MemoryRepo
 from memfs.store import MemoryStore
 from tests.memfs.conftest import commit_count, git
 
@@ -134,3 +135,32 @@ def test_random_kills_never_corrupt_memory(store: MemoryStore) -> None:
             parse(churn.read_text(), churn.name)
         _assert_healthy(store)
     assert commit_count(store.root) > 10
+
+
+def test_a_reflection_tree_and_the_main_tree_leave_each_others_git_locks(
+    store: MemoryStore, tmp_path: Path
+) -> None:
+    """A reflection edits memory in a linked worktree while the user's turn commits to main:
+    each one's recovery clears only what its own killed writers can have left, never a lock
+    the other's git commit holds at that moment (its commit would fail, or land while the
+    edit is reported failed and rolled back)."""
+    worktree = tmp_path / "reflection"
+    git(store.root, "worktree", "add", "-q", "-b", "reflection/run", str(worktree), "main")
+    work = MemoryStore(MemoryRepo(worktree))
+    refs = store.root / ".git" / "refs" / "heads"
+    mains = [store.root / ".git" / "index.lock", refs / "main.lock"]
+    for lock in mains:
+        lock.write_text("held by the main tree's git commit")
+    work.create("notes/r.md", "R", "x\n", "reflect")
+    assert all(lock.exists() for lock in mains)
+    for lock in mains:
+        lock.unlink()
+    theirs = refs / "reflection" / "run.lock"
+    theirs.write_text("held by the reflection's git commit")
+    (refs / "stale.lock").write_text("left by a killed writer of the main tree")
+    store.create("notes/m.md", "M", "y\n", "main edit")
+    assert theirs.exists() and not (refs / "stale.lock").exists()
+    theirs.unlink()
+    (refs / "reflection" / "run.lock").write_text("left by a killed reflection writer")
+    work.create("notes/r2.md", "R2", "z\n", "reflect again")
+    assert work.read("notes/r2.md").body == "z\n"
