@@ -1,8 +1,8 @@
 """Memory that follows the file: which scoped memory files (frontmatter ``paths:``) apply to
 the files the user is working on.
 
-Globs are gitignore-style (``pathspec``'s GitIgnoreSpec, read as git reads them) and relative
-to the workspace: a glob without a slash matches at any depth (``*.sql``), one with a slash is
+Globs are gitignore-style (``pathspec``'s gitignore patterns, the last matching glob deciding)
+and relative to the workspace: a glob without a slash matches at any depth (``*.sql``), one with a slash is
 anchored at the workspace root (``src/api/**``), ``**`` crosses folders, ``!glob`` excludes
 (a later glob overrides an earlier one).
 """
@@ -18,8 +18,12 @@ from typing import Any
 @lru_cache(maxsize=4096)
 def _spec(globs: tuple[str, ...]) -> Any:
     import pathspec
+    from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern
 
-    return pathspec.GitIgnoreSpec.from_lines(globs)
+    # A plain PathSpec of these patterns: the last glob that matches a path decides, so
+    # "!src/vendor/" excludes the files under it (GitIgnoreSpec, like git, would not exclude
+    # them once "src/**" matched them; gitwildmatch, the same rule, is deprecated).
+    return pathspec.PathSpec.from_lines(GitIgnoreSpecPattern, globs)
 
 
 def matches(globs: Sequence[str], rel: str) -> bool:

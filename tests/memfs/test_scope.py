@@ -15,6 +15,9 @@ from memfs.scope import Focus, matches, matching_glob, unmatched
     (["src/**/test_*.py"], "src/a/b/test_x.py", True),  # ** crosses folders
     (["src/**", "!src/vendor/**"], "src/vendor/lib.py", False),  # ! excludes
     (["src/**", "!src/vendor/**"], "src/app.py", True),
+    (["src/**", "!src/vendor/"], "src/vendor/lib/x.py", False),  # a folder's files too
+    (["src/**", "!src/vendor"], "src/vendor/x.py", False),
+    (["*.py", "!test_*.py"], "a/test_x.py", False),
     ([], "anything.py", False),
 ])
 def test_globs_match_like_gitignore(globs: list[str], rel: str, expected: bool) -> None:
