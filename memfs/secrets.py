@@ -270,11 +270,13 @@ def _regions(triggers: tuple[re.Pattern[str], ...], text: str, lines: bool
     starts) holding one."""
     if not lines:
         return [(0, len(text))] if any(t.search(text) for t in triggers) else []
-    regions: set[tuple[int, int]] = set()
-    for hit in (m.start() for t in triggers for m in t.finditer(text)):
+    regions: list[tuple[int, int]] = []
+    for hit in sorted(m.start() for t in triggers for m in t.finditer(text)):
+        if regions and hit < regions[-1][1]:
+            continue  # on the line found already (its ends are looked up once per line)
         end = text.find("\n", hit)
-        regions.add((max(text.rfind("\n", 0, hit), 0), len(text) if end < 0 else end + 1))
-    return sorted(regions)
+        regions.append((max(text.rfind("\n", 0, hit), 0), len(text) if end < 0 else end + 1))
+    return regions
 
 
 def _secret_span(match: re.Match[str]) -> tuple[int, int]:
