@@ -14,9 +14,7 @@ The cyclic garbage collector is off from launch (``lsp_server.cli``) until the w
 loaded everything: each full collection walks every object the imports made (pygls's and
 lsprotocol's classes alone are tens of thousands), tens of milliseconds several times during
 a start. What is loaded then lives as long as the server, so it is frozen out of the
-collector's passes (``gc.freeze``) before collection resumes, after one full pass: the garbage
-made meanwhile (a first chat's, while the warm-up waited) would otherwise be frozen with it,
-never to be freed.
+collector's passes (``gc.freeze``) before collection resumes.
 """
 
 from __future__ import annotations
@@ -73,7 +71,6 @@ class WarmUp:
                 self.quiet.wait()
                 self.load(name)
         finally:
-            gc.collect()  # once, before freezing: garbage frozen with the rest is never freed
             gc.freeze()
             gc.enable()
             self.done.set()

@@ -10,7 +10,6 @@ import importlib
 import subprocess
 import sys
 import warnings
-import weakref
 from pathlib import Path
 from types import ModuleType
 
@@ -87,32 +86,3 @@ async def test_a_shutdown_before_the_memory_watcher_s_first_poll_stops_it_quietl
         del starting
         gc.collect()
     assert [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)] == []
-
-
-def test_garbage_made_before_the_warm_up_ends_is_still_freed() -> None:
-    """A cycle dropped while the collector is off (a first chat's garbage, made while the
-    warm-up waited for the server to be quiet) is freed once the warm-up ends: freezing what
-    is alive then must not make it permanent (the server's memory only grew)."""
-    server = build("test")
-    server.warm_up = WarmUp(lambda: ["lsp_server.progress"], importlib.import_module)
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        garbage: list[object] = []
-        garbage.append(garbage)  # a reference cycle, unreachable once dropped
-        freed = weakref.finalize(_Alive(garbage), lambda: None)
-        del garbage
-        server.warm_up.start()
-        assert server.warm_up.done.wait(120)
-        gc.collect()
-        assert not freed.alive, "the garbage was frozen with the modules"
-    finally:
-        if not collecting:
-            gc.disable()
-
-
-class _Alive:
-    """An object that lives exactly as long as what it holds (weakref-able, unlike a list)."""
-
-    def __init__(self, holds: list[object]) -> None:
-        holds.append(self)
