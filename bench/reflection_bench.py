@@ -167,7 +167,7 @@ def bench_reflection(tmp: Path, quick: bool) -> list[Row]:
         model.responder = respond
         runtime = Runtime(workspace=None)
         try:
-            result = asyncio.run(_measure(runtime, 1 if quick else 4))
+            result = asyncio.run(_measure(runtime, 1 if quick else 8))
         finally:
             runtime.db.close()
     return rows(result)
