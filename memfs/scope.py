@@ -1,10 +1,10 @@
 """Memory that follows the file: which scoped memory files (frontmatter ``paths:``) apply to
 the files the user is working on.
 
-Globs are gitignore-style (``pathspec``'s gitignore patterns, the last matching glob deciding)
-and relative to the workspace: a glob without a slash matches at any depth (``*.sql``), one with a slash is
-anchored at the workspace root (``src/api/**``), ``**`` crosses folders, ``!glob`` excludes
-(a later glob overrides an earlier one).
+Globs are gitignore-style (``pathspec``'s gitignore patterns) and relative to the workspace:
+a glob without a slash matches at any depth (``*.sql``), one with a slash is anchored at the
+workspace root (``src/api/**``), ``**`` crosses folders, ``!glob`` excludes (the last glob
+that matches a path decides).
 """
 
 from __future__ import annotations
