@@ -262,7 +262,6 @@ class MemoryRepo:
             if scratch in git_names:
                 _clear(self.git_dir / scratch)
 
-
     def _stale_ref_locks(self) -> list[Path]:
         """The ref locks only a killed writer of this working tree can have left. The main
         tree and a linked one (a reflection's) share the refs but not the write lock: a
